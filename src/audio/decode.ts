@@ -1,0 +1,66 @@
+/**
+ * Decodes any input ffmpeg reads to 16 kHz mono s16le, streamed to a PCM file on disk. Memory stays
+ * flat whatever the length: the stream is piped with back-pressure, and taps (the pause detector,
+ * the progress bar) see each chunk once as it passes.
+ */
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ParascribeError } from '../errors.js';
+import type { AudioInfo } from './probe.js';
+import { spawnBound } from './process.js';
+
+export const SAMPLE_RATE = 16000;
+export const BYTES_PER_SEC = SAMPLE_RATE * 2;
+
+export interface DecodeOptions {
+  signal?: AbortSignal;
+  /** Called for every chunk of PCM in order (e.g. the pause detector). */
+  onPcm?: (chunk: Buffer) => void;
+  /** Called with the decoded length so far. */
+  onProgress?: (decodedSec: number) => void;
+}
+
+export interface DecodeResult {
+  pcmPath: string;
+  durationSec: number;
+  bytes: number;
+}
+
+export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {
+  const args = ['-nostdin', '-v', 'error', '-i', info.path, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  const { child, done } = spawnBound('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 16 * 1024) stderr += chunk.toString('utf8');
+  });
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      options.onPcm?.(chunk);
+      options.onProgress?.(bytes / BYTES_PER_SEC);
+      callback(null, chunk);
+    },
+  });
+  const [streamed, exit] = await Promise.allSettled([pipeline(child.stdout!, tap, createWriteStream(pcmPath)), done]);
+  if (exit.status === 'rejected') throw exit.reason;
+  if (exit.value.reason === 'aborted') throw new ParascribeError('ABORTED', 'decoding aborted');
+  if (streamed.status === 'rejected') {
+    throw new ParascribeError('INTERNAL', `writing decoded audio to ${pcmPath} failed: ${(streamed.reason as Error).message}`);
+  }
+  const durationSec = bytes / BYTES_PER_SEC;
+  const firstError = stderr.trim().split('\n')[0]?.replace(/^\[[^\]]*\]\s*/, '') ?? '';
+  if (exit.value.exitCode !== 0) {
+    throw new ParascribeError('CORRUPT_AUDIO', `${info.path}: cannot decode audio${firstError ? ` (${firstError})` : ''}`);
+  }
+  if (bytes === 0) throw new ParascribeError('EMPTY_AUDIO', `${info.path}: audio stream has zero length`);
+  // A container that promises more than it holds was cut short (interrupted download or copy).
+  if (info.durationSec !== null && info.durationSec - durationSec > Math.max(1, info.durationSec * 0.02)) {
+    throw new ParascribeError(
+      'CORRUPT_AUDIO',
+      `${info.path}: truncated audio (header says ${info.durationSec.toFixed(1)} s, only ${durationSec.toFixed(1)} s decodable)`,
+    );
+  }
+  return { pcmPath, durationSec, bytes };
+}

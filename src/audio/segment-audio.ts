@@ -1,0 +1,60 @@
+/** One segment's audio: a byte range of the decoded PCM file, readable as a stream or a WAV file. */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BYTES_PER_SEC, SAMPLE_RATE } from './decode.js';
+
+export interface SegmentAudio {
+  readonly startSec: number;
+  readonly endSec: number;
+  readonly durationSec: number;
+  readonly sampleRate: number;
+  /** 16 kHz mono s16le PCM of just this segment. */
+  openPcm(): Readable;
+  /** Writes the segment as a 16 kHz mono s16 WAV (for engines or endpoints that want a file). */
+  writeWav(path: string, signal?: AbortSignal): Promise<void>;
+}
+
+export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}
+
+export function sliceSegment(pcmPath: string, startSec: number, endSec: number): SegmentAudio {
+  // Byte offsets on whole samples.
+  const startByte = Math.floor(startSec * SAMPLE_RATE) * 2;
+  const endByte = Math.floor(endSec * SAMPLE_RATE) * 2;
+  const openPcm = (): Readable =>
+    endByte > startByte ? createReadStream(pcmPath, { start: startByte, end: endByte - 1 }) : Readable.from([]);
+  return {
+    startSec,
+    endSec,
+    durationSec: (endByte - startByte) / BYTES_PER_SEC,
+    sampleRate: SAMPLE_RATE,
+    openPcm,
+    async writeWav(path, signal) {
+      const header = Readable.from([wavHeader(endByte - startByte)]);
+      await pipeline(
+        async function* () {
+          yield* header;
+          yield* openPcm();
+        },
+        createWriteStream(path),
+        ...(signal ? [{ signal }] : []),
+      );
+    },
+  };
+}

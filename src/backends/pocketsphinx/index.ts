@@ -1,0 +1,122 @@
+/**
+ * pocketsphinx backend: Debian's `pocketsphinx_continuous` as a subprocess per segment, given a
+ * 16 kHz mono WAV of the segment (a temp file). The zero-download
+ * default. Each run loads the model (~0.6 s), so every segment is a cold start.
+ */
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { runTool } from '../../audio/process.js';
+import { ParascribeError } from '../../errors.js';
+import type { BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import { parsePocketsphinxOutput } from './parse.js';
+
+export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+
+export const pocketsphinxSettingsSchema = z
+  .object({
+    binary: z.string().min(1).default('pocketsphinx_continuous'),
+    /** Acoustic model directory; default: the pocketsphinx-en-us package's. */
+    hmm: z.string().min(1).optional(),
+    /** Language model and dictionary; default: the package's en-us ones. */
+    lm: z.string().min(1).optional(),
+    dict: z.string().min(1).optional(),
+    /** The language of the configured model. */
+    language: z.string().min(2).default('en'),
+    /** Extra decoder flags, e.g. ["-beam", "1e-60"]; part of the cache key. */
+    extraArgs: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type PocketsphinxSettings = z.infer<typeof pocketsphinxSettingsSchema>;
+
+class PocketsphinxBackend implements TranscriptionBackend {
+  readonly id = 'pocketsphinx';
+  readonly model: string;
+  readonly capabilities;
+  readonly fingerprint: Record<string, unknown>;
+  readonly #settings: PocketsphinxSettings;
+
+  constructor(settings: PocketsphinxSettings) {
+    this.#settings = settings;
+    this.model = settings.hmm ? basename(settings.hmm) : 'en-us';
+    this.capabilities = { wordTimestamps: true, languages: [settings.language], costPerAudioMinuteUsd: 0 } as const;
+    this.fingerprint = { hmm: settings.hmm ?? null, lm: settings.lm ?? null, dict: settings.dict ?? null, extraArgs: settings.extraArgs };
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    const result = await runTool(this.#settings.binary, [], { signal, timeoutMs: 15_000 });
+    void result; // it exits non-zero without -infile; only a missing binary throws (TOOL_MISSING)
+    if (!this.#settings.hmm) {
+      await access(DEFAULT_MODEL_DIR).catch(() => {
+        throw new ParascribeError(
+          'BACKEND_UNAVAILABLE',
+          `pocketsphinx model not found at ${DEFAULT_MODEL_DIR} (install it: apt-get install pocketsphinx-en-us)`,
+        );
+      });
+    }
+  }
+
+  async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
+    const warnings: BackendWarning[] = [];
+    const language = request.language?.toLowerCase().split('-')[0];
+    if (language && language !== this.#settings.language) {
+      throw new ParascribeError(
+        'UNSUPPORTED_LANGUAGE',
+        `pocketsphinx is configured for "${this.#settings.language}", not "${request.language}" (set backends.pocketsphinx.hmm/lm/dict to a model for it)`,
+      );
+    }
+    if (request.prompt) warnings.push({ type: 'unsupported-option', message: 'pocketsphinx ignores the prompt' });
+    for (const key of Object.keys(request.options ?? {})) {
+      warnings.push({ type: 'unsupported-option', message: `pocketsphinx ignores option "${key}"` });
+    }
+    // Node's child stdin is a socket, which pocketsphinx cannot open as /dev/stdin: hand it a file.
+    const dir = await mkdtemp(join(tmpdir(), 'parascribe-ps-'));
+    try {
+      const wavPath = join(dir, 'segment.wav');
+      await request.audio.writeWav(wavPath, request.signal);
+      return await this.#decode(wavPath, request, warnings);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async #decode(wavPath: string, request: TranscribeRequest, warnings: BackendWarning[]): Promise<TranscribeResult> {
+    const { hmm, lm, dict, extraArgs } = this.#settings;
+    const args = [
+      '-infile', wavPath, '-time', 'yes', '-logfn', '/dev/null',
+      ...(hmm ? ['-hmm', hmm] : []),
+      ...(lm ? ['-lm', lm] : []),
+      ...(dict ? ['-dict', dict] : []),
+      ...extraArgs,
+    ];
+    // Generous: pocketsphinx runs at ~0.25 CPU-s per audio-s; a stuck decoder is killed.
+    const timeoutMs = 60_000 + request.audio.durationSec * 3_000;
+    const result = await runTool(this.#settings.binary, args, { signal: request.signal, timeoutMs });
+    if (result.exitCode !== 0) {
+      const reason = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
+      throw new ParascribeError('BACKEND_FAILED', `pocketsphinx failed (${reason})${result.stderr ? `: ${result.stderr.trim().split('\n').at(-1)}` : ''}`);
+    }
+    const utterances = parsePocketsphinxOutput(result.stdout);
+    return {
+      text: utterances.map((u) => u.text).join(' '),
+      language: this.#settings.language,
+      utterances,
+      computeSec: result.wallMs / 1000,
+      coldStart: true,
+      warnings,
+    };
+  }
+}
+
+export const pocketsphinxFactory: BackendFactory<typeof pocketsphinxSettingsSchema> = {
+  id: 'pocketsphinx',
+  description: 'CMU pocketsphinx (Debian package), one subprocess per segment; English model included',
+  settingsSchema: pocketsphinxSettingsSchema,
+  create: (settings) => new PocketsphinxBackend(settings),
+};
+
+export function createPocketsphinx(settings: Partial<PocketsphinxSettings> = {}): TranscriptionBackend {
+  return pocketsphinxFactory.create(pocketsphinxSettingsSchema.parse(settings));
+}

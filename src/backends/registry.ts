@@ -1,0 +1,38 @@
+/** Maps backend ids to factories. One instance per process, built by createBackendRegistry(). */
+import { ParascribeError } from '../errors.js';
+import type { BackendFactory, TranscriptionBackend } from './spec.js';
+import { pocketsphinxFactory } from './pocketsphinx/index.js';
+
+export class BackendRegistry {
+  readonly #factories = new Map<string, BackendFactory>();
+
+  register(factory: BackendFactory): this {
+    this.#factories.set(factory.id, factory);
+    return this;
+  }
+
+  ids(): string[] {
+    return [...this.#factories.keys()].sort();
+  }
+
+  /** Validates settings with the factory's schema and builds the backend. */
+  create(id: string, settings: unknown = {}): TranscriptionBackend {
+    const factory = this.#factories.get(id);
+    if (!factory) {
+      throw new ParascribeError('UNKNOWN_BACKEND', `unknown backend "${id}" (available: ${this.ids().join(', ')})`);
+    }
+    const parsed = factory.settingsSchema.safeParse(settings ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ParascribeError(
+        'INVALID_CONFIG',
+        `backend "${id}": ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`,
+      );
+    }
+    return factory.create(parsed.data);
+  }
+}
+
+export function createBackendRegistry(): BackendRegistry {
+  return new BackendRegistry().register(pocketsphinxFactory);
+}

@@ -1,0 +1,63 @@
+/**
+ * The one interface every ASR engine implements (after vercel/ai's provider spec): a backend is a
+ * small object made by a factory from zod-checked settings. Vendor response types never leave the
+ * backend's folder; what comes out is the normalised SegmentTranscript.
+ */
+import type { z } from 'zod';
+import type { SegmentAudio } from '../audio/segment-audio.js';
+import type { SegmentTranscript } from '../transcript.js';
+
+export interface BackendWarning {
+  /** e.g. 'unsupported-option', 'timestamps-degraded'. */
+  type: string;
+  message: string;
+}
+
+export interface TranscribeRequest {
+  audio: SegmentAudio;
+  /** ISO-639-1 code, or undefined for the backend's default / auto-detection. */
+  language?: string;
+  prompt?: string;
+  /** Backend-specific per-request options; unknown ones become warnings, never silent. */
+  options?: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+export interface TranscribeResult extends SegmentTranscript {
+  /** Seconds the engine itself spent on this segment (for a subprocess: its run time). */
+  computeSec: number;
+  /** Whether this call paid a model load. */
+  coldStart: boolean;
+  warnings: BackendWarning[];
+}
+
+export interface BackendCapabilities {
+  wordTimestamps: boolean;
+  /** ISO-639-1 codes the configured model handles; '*' for any. */
+  languages: readonly string[] | '*';
+  /** Cost in USD per audio minute (0 for local engines). */
+  costPerAudioMinuteUsd: number;
+}
+
+export interface TranscriptionBackend {
+  readonly id: string;
+  /** Identifies the model for cache keys and job rows (e.g. 'en-us' or 'whisper-1'). */
+  readonly model: string;
+  readonly capabilities: BackendCapabilities;
+  /**
+   * Settings that change the transcript, canonicalised: part of the cache key, so that a new model
+   * or decoder setting never returns a stale cached result.
+   */
+  readonly fingerprint: Record<string, unknown>;
+  transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
+  /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
+  check?(signal: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface BackendFactory<S extends z.ZodType = z.ZodType> {
+  id: string;
+  description: string;
+  settingsSchema: S;
+  create(settings: z.infer<S>): TranscriptionBackend;
+}

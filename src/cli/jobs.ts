@@ -1,0 +1,94 @@
+/** `parascribe jobs` and `parascribe jobs show <id>`: the job history from the store. */
+import { basename } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { ParascribeError } from '../errors.js';
+import type { JobRow } from '../store/jobs.js';
+import { segmentTelemetry } from '../telemetry/from-store.js';
+import type { JobTelemetry } from '../telemetry/summary.js';
+import { openContext } from './context.js';
+import { fixed, table, telemetrySummary } from './render.js';
+
+const wallOf = (job: JobRow): number | null => (job.started_at !== null && job.completed_at !== null ? job.completed_at - job.started_at : null);
+
+export async function jobsListCommand(config: Config, options: { limit: number; json: boolean }, stdout: NodeJS.WritableStream): Promise<number> {
+  const { store } = await openContext(config);
+  try {
+    const jobs = await store.listJobs(options.limit);
+    if (options.json) {
+      stdout.write(`${JSON.stringify(jobs.map(publicJob))}\n`);
+      return 0;
+    }
+    if (jobs.length === 0) {
+      stdout.write('no jobs yet\n');
+      return 0;
+    }
+    const rows = jobs.map((job) => {
+      const wall = wallOf(job);
+      const k = wall && job.gpu_elapsed_sec !== null && wall > 0 ? job.gpu_elapsed_sec / wall : null;
+      return [
+        job.id,
+        basename(job.source),
+        fixed(job.duration_sec === null ? null : job.duration_sec / 60, 1),
+        fixed(wall, 1),
+        fixed(job.gpu_elapsed_sec, 1),
+        fixed(k, 2),
+        job.chunk_count === null ? '-' : String(job.chunk_count),
+        job.cache_hit ? `${job.status} (cache)` : job.status,
+        new Date(job.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19),
+      ];
+    });
+    stdout.write(`${table(['id', 'file', 'audio min', 'wall s', 'compute s', 'k', 'segments', 'status', 'created (UTC)'], rows)}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function publicJob(job: JobRow) {
+  const { options_json, telemetry_json, ...rest } = job;
+  return { ...rest, options: JSON.parse(options_json) as unknown, telemetry: telemetry_json ? (JSON.parse(telemetry_json) as unknown) : null, wall_sec: wallOf(job) };
+}
+
+export async function jobShowCommand(config: Config, id: string, options: { json: boolean }, stdout: NodeJS.WritableStream): Promise<number> {
+  const { store } = await openContext(config);
+  try {
+    const job = await store.findJob(id);
+    if (job === 'ambiguous') throw new ParascribeError('INVALID_ARGUMENT', `job id prefix "${id}" matches several jobs; give more characters`);
+    if (!job) throw new ParascribeError('JOB_NOT_FOUND', `no job with id "${id}"`);
+    const segments = (await store.listSegments(job.id)).map((row) => ({ ...segmentTelemetry(row), reusedFromJob: row.reused_from_job, errorCode: row.error_code }));
+    if (options.json) {
+      stdout.write(`${JSON.stringify({ ...publicJob(job), segments }, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [
+      `job       ${job.id}`,
+      `status    ${job.status}${job.error ? ` (${job.error_code}: ${job.error})` : ''}`,
+      `source    ${job.source}`,
+      `output    ${job.output_path ?? '-'} (${job.format})`,
+      `backend   ${job.backend}${job.model ? ` / ${job.model}` : ''}`,
+      `segment   ${job.segment_sec} s target`,
+      `cache key ${job.cache_key ?? '-'}`,
+    ];
+    if (job.telemetry_json) lines.push('telemetry', telemetrySummary(JSON.parse(job.telemetry_json) as JobTelemetry));
+    stdout.write(`${lines.join('\n')}\n`);
+    if (segments.length > 0) {
+      const rows = segments.map((s) => [
+        String(s.index),
+        fixed(s.startSec, 2),
+        fixed(s.endSec, 2),
+        s.reusedFromJob ? `reused (${s.reusedFromJob})` : s.status,
+        String(s.attempts),
+        s.backend ?? '-',
+        fixed(s.computeSec, 2),
+        s.status === 'completed' ? fixed(s.lifeSec, 2) : '-',
+        s.status === 'completed' ? fixed(Math.max(0, s.lifeSec - s.computeSec), 3) : '-',
+        s.status === 'completed' ? (s.coldStart ? 'yes' : 'no') : '-',
+        s.error ? `${s.errorCode}: ${s.error}` : '',
+      ]);
+      stdout.write(`\n${table(['#', 'start s', 'end s', 'status', 'attempts', 'backend', 'compute s', 'life s', 'overhead s', 'cold', 'error'], rows)}\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The command line. Every failure becomes one line `parascribe: error[CODE]: message` on stderr and
+ * the code's exit code; never a stack trace (set PARASCRIBE_DEBUG=1 to see one).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createBackendRegistry } from '../backends/registry.js';
+import { loadConfig } from '../config/load.js';
+import { toParascribeError } from '../errors.js';
+import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+import { jobShowCommand, jobsListCommand } from './jobs.js';
+import { transcribeCommand } from './transcribe.js';
+
+/** Only flags the user actually typed override config and environment. */
+function typedFlags(command: Command, keys: string[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const key of keys) if (command.getOptionValueSource(key) === 'cli') values[key] = command.getOptionValue(key);
+  return values;
+}
+
+const number = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
+
+export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream } = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++interrupts > 1) process.exit(130);
+    stderr.write(`\nparascribe: ${signal}: cancelling (again to force)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+
+  let exitCode = 0;
+  const program = new Command('parascribe')
+    .description('Long audio in, stitched transcript out: segmented, parallel speech recognition')
+    .option('--config <path>', 'JSON config file (default: $XDG_CONFIG_HOME/parascribe/config.json)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
+    .showHelpAfterError(false);
+
+  program
+    .command('transcribe')
+    .description('transcribe audio/video files, or every audio/video file in a directory')
+    .argument('<inputs...>', 'files or directories')
+    .option('-o, --output <path>', 'output file (one input) or directory (several inputs)')
+    .addOption(new Option('-f, --format <format>', `output format: ${OUTPUT_FORMAT_IDS.join('|')}`).default('txt'))
+    .addOption(new Option('--segment-sec <seconds>', 'target segment length').argParser(number).default(360))
+    .addOption(new Option('--concurrency <k>', 'segments transcribed at once (default: CPU cores)').argParser(number))
+    .option('--backend <id>', 'ASR backend', 'pocketsphinx')
+    .option('--language <code>', 'spoken language (ISO-639-1)')
+    .option('--no-cache', 'ignore cached transcripts and segment results')
+    .addOption(new Option('--max-attempts <n>', 'attempts per segment').argParser(number))
+    .option('--json', 'print a machine-readable summary per job on stdout', false)
+    .option('-q, --quiet', 'no progress bar or summary on stderr', false)
+    .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
+    .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
+      const config = loadConfig({
+        ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
+        flags: typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'language', 'cache', 'maxAttempts']),
+      });
+      exitCode = await transcribeCommand(
+        inputs,
+        config,
+        {
+          ...(options.output ? { output: options.output as string } : {}),
+          json: options.json === true,
+          quiet: options.quiet === true,
+          planOnly: options.planOnly === true,
+        },
+        { stdout, stderr, signal: controller.signal },
+      );
+    });
+
+  const jobs = program
+    .command('jobs')
+    .description('job history: id, file, audio minutes, wall s, compute s, parallelism k, segments, status')
+    .addOption(new Option('-n, --limit <n>', 'how many').argParser(number).default(50))
+    .option('--json', 'JSON output', false)
+    .action(async (options: { limit: number; json: boolean }) => {
+      const limit = Number.isInteger(options.limit) && options.limit > 0 ? options.limit : 50;
+      exitCode = await jobsListCommand(loadConfig(configPath(program)), { limit, json: options.json }, stdout);
+    });
+  jobs
+    .command('show')
+    .description('one job: per-segment timings, attempts, errors')
+    .argument('<id>', 'job id (or a unique prefix)')
+    .option('--json', 'JSON output', false)
+    .action(async (id: string, options: { json: boolean }) => {
+      exitCode = await jobShowCommand(loadConfig(configPath(program)), id, options, stdout);
+    });
+
+  program
+    .command('backends')
+    .description('list the available backends')
+    .action(() => {
+      stdout.write(`${createBackendRegistry().ids().join('\n')}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return thrown.exitCode === 0 ? 0 : 2;
+    }
+    const error = toParascribeError(thrown);
+    stderr.write(`parascribe: error[${error.code}]: ${error.message}\n`);
+    if (process.env.PARASCRIBE_DEBUG === '1' && thrown instanceof Error) stderr.write(`${thrown.stack}\n`);
+    return error.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+function configPath(program: Command): { configPath?: string } {
+  const path = program.opts().config as string | undefined;
+  return path ? { configPath: path } : {};
+}

@@ -1,0 +1,96 @@
+/** `parascribe transcribe <inputs...>`: one job per input file, run one after another. */
+import { relative } from 'node:path';
+import { createBackendRegistry } from '../backends/registry.js';
+import type { Config } from '../config/schema.js';
+import { toParascribeError, type ParascribeError } from '../errors.js';
+import type { OutputFormat } from '../outputs/formats.js';
+import { assertWritableOutput } from '../outputs/write.js';
+import { runJob, type JobOutcome } from '../pipeline/job.js';
+import { openContext } from './context.js';
+import { expandInputs } from './inputs.js';
+import { createProgress } from './progress.js';
+import { telemetrySummary } from './render.js';
+
+export interface TranscribeCommandOptions {
+  output?: string;
+  json: boolean;
+  quiet: boolean;
+  planOnly: boolean;
+}
+
+export interface CliIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  signal: AbortSignal;
+}
+
+function jsonSummary(outcome: JobOutcome) {
+  const t = outcome.telemetry;
+  return {
+    jobId: outcome.jobId,
+    status: outcome.status,
+    source: outcome.source,
+    durationSec: round(t.durationSec),
+    wallSec: round(t.wallSec),
+    computeSec: round(t.computeSec),
+    parallelism: round(t.parallelism),
+    segments: t.segments,
+    segmentsReused: t.segmentsReused,
+    overheadPerSegmentSec: round(t.overheadPerSegmentSec),
+    realTimeFactor: round(t.realTimeFactor, 4),
+    coldStarts: t.coldStarts,
+    cacheHit: t.cacheHit,
+    output: outcome.output,
+    ...(outcome.status === 'planned' ? { plan: outcome.plan } : {}),
+  };
+}
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+/** Returns the exit code: 0, or the first failure's code. */
+export async function transcribeCommand(inputs: string[], config: Config, options: TranscribeCommandOptions, io: CliIo): Promise<number> {
+  const backend = createBackendRegistry().create(config.backend, config.backends[config.backend] ?? {});
+  const format = config.format as OutputFormat;
+  const planned = await expandInputs(inputs, format, options.output, io.signal);
+  if (!options.planOnly) for (const item of planned) await assertWritableOutput(item.outputPath);
+
+  const context = await openContext(config);
+  let firstFailure: ParascribeError | undefined;
+  try {
+    await context.store.markInterruptedJobs();
+    for (const item of planned) {
+      if (io.signal.aborted) break;
+      const progress = createProgress(io.stderr, relative(process.cwd(), item.input) || item.input, !options.quiet);
+      try {
+        const outcome = await runJob({
+          input: item.input,
+          outputPath: options.planOnly ? null : item.outputPath,
+          format,
+          config,
+          backend,
+          store: context.store,
+          cache: context.cache,
+          signal: io.signal,
+          events: progress,
+          planOnly: options.planOnly,
+        });
+        progress.stop();
+        if (!options.quiet) {
+          const where = outcome.output ? ` → ${outcome.output}` : '';
+          io.stderr.write(`parascribe: job ${outcome.jobId} ${outcome.status}: ${item.input}${where}\n${telemetrySummary(outcome.telemetry)}\n`);
+        }
+        if (options.json) io.stdout.write(`${JSON.stringify(jsonSummary(outcome))}\n`);
+      } catch (thrown) {
+        progress.stop();
+        const error = toParascribeError(thrown);
+        firstFailure ??= error;
+        io.stderr.write(`parascribe: error[${error.code}]: ${error.message}\n`);
+        if (options.json) io.stdout.write(`${JSON.stringify({ source: item.input, status: 'failed', error: { code: error.code, message: error.message } })}\n`);
+        if (error.code === 'ABORTED' || error.code === 'TOOL_MISSING' || error.code === 'BACKEND_UNAVAILABLE') break;
+      }
+    }
+  } finally {
+    await context.store.close();
+  }
+  return firstFailure ? firstFailure.exitCode : 0;
+}

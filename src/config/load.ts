@@ -1,0 +1,78 @@
+/** Loads the configuration from its four sources and validates it once. */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ParascribeError } from '../errors.js';
+import { configSchema, defaultDataDir, type Config } from './schema.js';
+
+/** Environment variables and how to read them. Anything else PARASCRIBE_* is reported as unknown. */
+const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_DATA_DIR: { key: 'dataDir', parse: (raw) => raw },
+  PARASCRIBE_BACKEND: { key: 'backend', parse: (raw) => raw },
+  PARASCRIBE_SEGMENT_SEC: { key: 'segmentSec', parse: Number },
+  PARASCRIBE_CONCURRENCY: { key: 'concurrency', parse: Number },
+  PARASCRIBE_LANGUAGE: { key: 'language', parse: (raw) => raw },
+  PARASCRIBE_FORMAT: { key: 'format', parse: (raw) => raw },
+  PARASCRIBE_CACHE: { key: 'cache', parse: (raw) => !['0', 'false', 'no', 'off'].includes(raw.toLowerCase()) },
+  PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
+  PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
+};
+const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG']);
+
+export function configFilePath(env: NodeJS.ProcessEnv, explicit?: string): { path: string; required: boolean } {
+  if (explicit) return { path: explicit, required: true };
+  if (env.PARASCRIBE_CONFIG) return { path: env.PARASCRIBE_CONFIG, required: true };
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return { path: join(base, 'parascribe', 'config.json'), required: false };
+}
+
+function readConfigFile(path: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(path)) {
+    if (required) throw new ParascribeError('INVALID_CONFIG', `config file ${path} does not exist`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ParascribeError('INVALID_CONFIG', `config file ${path}: ${(error as Error).message}`);
+  }
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('PARASCRIBE_') || raw === undefined || raw === '' || NON_CONFIG_ENV.has(name)) continue;
+    const spec = ENV_KEYS[name];
+    if (spec) values[spec.key] = spec.parse(raw);
+  }
+  return values;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  configPath?: string;
+  /** Values from command-line flags; undefined entries are ignored. */
+  flags?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = configFilePath(env, options.configPath);
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
+  const merged = { dataDir: defaultDataDir(env), ...readConfigFile(file.path, file.required), ...fromEnv(env), ...flags };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const top = issue.path[0] === undefined ? undefined : String(issue.path[0]);
+    if (top !== undefined && top in flags) {
+      const flag = `--${top.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+      throw new ParascribeError('INVALID_ARGUMENT', `invalid value for ${flag}: ${issue.message}`);
+    }
+    const envName = Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
+    const where = envName ?? `${issue.path.join('.') || 'config'} (in ${file.path})`;
+    throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one configuration schema. Sources, lowest precedence first: defaults < config file
+ * (JSON) < environment (PARASCRIBE_*) < command-line flags.
+ */
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(base, 'parascribe');
+}
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    backend: z.string().min(1).default('pocketsphinx'),
+    /** Target segment length; cut points move to the nearest pause. */
+    segmentSec: z.number().positive().max(86_400).default(360),
+    /** Segments transcribed at once (k). Default: CPU cores. */
+    concurrency: z.number().int().min(1).max(1024).default(availableParallelism()),
+    language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
+    format: z.enum(OUTPUT_FORMAT_IDS as unknown as [string, ...string[]]).default('txt'),
+    cache: z.boolean().default(true),
+    /** Attempts per segment (1 = no retry) and the per-attempt timeout (default scales with segment length). */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    segmentTimeoutSec: z.number().positive().optional(),
+    planning: z
+      .object({
+        toleranceSec: z.number().nonnegative().optional(),
+        minSegmentSec: z.number().positive().optional(),
+        overlapSec: z.number().nonnegative().max(10).default(1.5),
+      })
+      .strict()
+      .default({ overlapSec: 1.5 }),
+    silence: z
+      .object({
+        minPauseSec: z.number().positive().default(0.2),
+        baseSilenceDb: z.number().max(0).default(-45),
+        maxSilenceDb: z.number().max(0).default(-30),
+        marginDb: z.number().nonnegative().default(10),
+      })
+      .strict()
+      .default({ minPauseSec: 0.2, baseSilenceDb: -45, maxSilenceDb: -30, marginDb: 10 }),
+    /** Settings per backend id, checked by that backend's own schema. */
+    backends: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,76 @@
+/**
+ * Typed errors. Every error that can reach a user carries a stable `code`; the CLI maps codes to exit
+ * codes and the (later) HTTP API maps them to statuses. Errors that cross process boundaries are
+ * matched by `code`, never by `instanceof`.
+ */
+
+export const ERROR_CODES = {
+  INTERNAL: { exitCode: 1, retryable: false },
+  INVALID_ARGUMENT: { exitCode: 2, retryable: false },
+  INPUT_NOT_FOUND: { exitCode: 3, retryable: false },
+  NO_AUDIO_FILES: { exitCode: 4, retryable: false },
+  NOT_AUDIO: { exitCode: 5, retryable: false },
+  CORRUPT_AUDIO: { exitCode: 6, retryable: false },
+  EMPTY_AUDIO: { exitCode: 7, retryable: false },
+  OUTPUT_NOT_WRITABLE: { exitCode: 8, retryable: false },
+  UNKNOWN_BACKEND: { exitCode: 9, retryable: false },
+  BACKEND_FAILED: { exitCode: 10, retryable: true },
+  BACKEND_UNAVAILABLE: { exitCode: 11, retryable: false },
+  INVALID_CONFIG: { exitCode: 12, retryable: false },
+  JOB_NOT_FOUND: { exitCode: 13, retryable: false },
+  UNSUPPORTED_LANGUAGE: { exitCode: 14, retryable: false },
+  SEGMENT_TIMEOUT: { exitCode: 15, retryable: true },
+  TOOL_MISSING: { exitCode: 16, retryable: false },
+  ABORTED: { exitCode: 130, retryable: false },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ParascribeErrorOptions {
+  cause?: unknown;
+  /** Overrides the code's default retryability (e.g. a backend error that is known to be permanent). */
+  isRetryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class ParascribeError extends Error {
+  override readonly name = 'ParascribeError';
+  readonly code: ErrorCode;
+  readonly isRetryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ParascribeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.isRetryable = options.isRetryable ?? ERROR_CODES[code].retryable;
+    this.details = options.details;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exitCode;
+  }
+}
+
+/** Matches by shape, not class, so errors rebuilt from a database row or another process still match. */
+export function isParascribeError(value: unknown): value is ParascribeError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code in ERROR_CODES &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Normalises anything thrown into a ParascribeError; unknown errors become INTERNAL. */
+export function toParascribeError(value: unknown): ParascribeError {
+  if (value instanceof ParascribeError) return value;
+  if (isParascribeError(value)) {
+    return new ParascribeError(value.code, value.message, { isRetryable: value.isRetryable });
+  }
+  if (value instanceof Error && value.name === 'AbortError') {
+    return new ParascribeError('ABORTED', 'aborted', { cause: value });
+  }
+  const message = value instanceof Error ? value.message : String(value);
+  return new ParascribeError('INTERNAL', message, { cause: value });
+}

@@ -1,0 +1,127 @@
+/** JSON formats: our own schema (`json`) and OpenAI's `verbose_json` shape. */
+import type { JobTelemetry } from '../telemetry/summary.js';
+import type { Utterance, Word } from '../transcript.js';
+import type { OutputDocument } from './document.js';
+import { languageName } from './languages.js';
+import { roundToMs } from './time.js';
+
+export const TRANSCRIPT_SCHEMA = 'parascribe.transcript/v1';
+
+export interface JsonWord {
+  word: string;
+  startSec: number;
+  endSec: number;
+  confidence?: number;
+}
+
+export interface JsonUtterance {
+  startSec: number;
+  endSec: number;
+  text: string;
+  words: JsonWord[];
+  /** Backend quality signals (e.g. whisper avg_logprob), only when the backend reported some. */
+  signals?: Record<string, number>;
+}
+
+export interface JsonTranscript {
+  schema: typeof TRANSCRIPT_SCHEMA;
+  job: OutputDocument['job'];
+  language: string;
+  durationSec: number;
+  text: string;
+  utterances: JsonUtterance[];
+  words: JsonWord[];
+  /** null (not absent) when the job has none, so consumers can rely on the key. */
+  telemetry: JobTelemetry | null;
+}
+
+function jsonWord(w: Word): JsonWord {
+  const word: JsonWord = { word: w.word, startSec: roundToMs(w.startSec), endSec: roundToMs(w.endSec) };
+  if (w.confidence !== undefined) word.confidence = w.confidence;
+  return word;
+}
+
+function jsonUtterance(u: Utterance): JsonUtterance {
+  const utterance: JsonUtterance = {
+    startSec: roundToMs(u.startSec),
+    endSec: roundToMs(u.endSec),
+    text: u.text,
+    words: u.words.map(jsonWord),
+  };
+  if (u.signals !== undefined && Object.keys(u.signals).length > 0) utterance.signals = { ...u.signals };
+  return utterance;
+}
+
+export function toJsonTranscript(doc: OutputDocument): JsonTranscript {
+  const { transcript } = doc;
+  return {
+    schema: TRANSCRIPT_SCHEMA,
+    job: { ...doc.job },
+    language: transcript.language,
+    durationSec: roundToMs(transcript.durationSec),
+    text: transcript.text,
+    utterances: transcript.utterances.map(jsonUtterance),
+    words: transcript.words.map(jsonWord),
+    telemetry: doc.telemetry ?? null,
+  };
+}
+
+export function renderJson(doc: OutputDocument): string {
+  return `${JSON.stringify(toJsonTranscript(doc), null, 2)}\n`;
+}
+
+/** OpenAI's `verbose_json` transcription response, key for key. */
+export interface VerboseJson {
+  task: 'transcribe';
+  language: string;
+  duration: number;
+  text: string;
+  segments: VerboseSegment[];
+  words: { word: string; start: number; end: number }[];
+}
+
+export interface VerboseSegment {
+  id: number;
+  seek: number;
+  start: number;
+  end: number;
+  text: string;
+  tokens: number[];
+  temperature: number;
+  avg_logprob: number;
+  compression_ratio: number;
+  no_speech_prob: number;
+}
+
+/** A backend signal when it reported a usable number, else OpenAI's neutral value. */
+function signal(u: Utterance, name: string, fallback: number): number {
+  const value = u.signals?.[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+export function toVerboseJson(doc: OutputDocument): VerboseJson {
+  const { transcript } = doc;
+  return {
+    task: 'transcribe',
+    language: languageName(transcript.language),
+    duration: roundToMs(transcript.durationSec),
+    text: transcript.text,
+    segments: transcript.utterances.map((u, id) => ({
+      id,
+      seek: 0,
+      start: roundToMs(u.startSec),
+      end: roundToMs(u.endSec),
+      text: u.text,
+      tokens: [],
+      temperature: 0,
+      avg_logprob: signal(u, 'avg_logprob', 0),
+      compression_ratio: signal(u, 'compression_ratio', 1),
+      no_speech_prob: signal(u, 'no_speech_prob', 0),
+    })),
+    words: transcript.words.map((w) => ({ word: w.word, start: roundToMs(w.startSec), end: roundToMs(w.endSec) })),
+  };
+}
+
+export function renderVerboseJson(doc: OutputDocument): string {
+  return `${JSON.stringify(toVerboseJson(doc), null, 2)}\n`;
+}

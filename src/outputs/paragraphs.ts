@@ -1,0 +1,44 @@
+import type { Utterance } from '../transcript.js';
+import { toWholeMs } from './time.js';
+
+export interface Paragraph {
+  /** Start of the paragraph's first utterance. */
+  startSec: number;
+  text: string;
+}
+
+export interface ParagraphRules {
+  /** A silence at least this long between utterances starts a new paragraph. */
+  minGapSec: number;
+  /** Start a new paragraph once the current one spans this much audio (at the next utterance boundary). */
+  maxSpanSec?: number;
+}
+
+/** A pause of 2 s usually marks a change of topic or speaker turn; shorter ones are breaths. */
+export const PARAGRAPH_GAP_SEC = 2;
+
+/**
+ * Groups utterances into paragraphs. Comparisons run on whole milliseconds so float noise
+ * (5.1 - 3.1 = 1.9999…) cannot decide a break. Utterances without text are skipped.
+ */
+export function groupParagraphs(utterances: readonly Utterance[], rules: ParagraphRules): Paragraph[] {
+  const minGapMs = toWholeMs(rules.minGapSec);
+  const maxSpanMs = rules.maxSpanSec === undefined ? Infinity : toWholeMs(rules.maxSpanSec);
+  const paragraphs: { startSec: number; texts: string[] }[] = [];
+  let current: { startSec: number; texts: string[] } | undefined;
+  let previousEndSec = 0;
+
+  for (const utterance of utterances) {
+    const text = utterance.text.trim();
+    if (text === '') continue;
+    const gapMs = toWholeMs(utterance.startSec - previousEndSec);
+    const spanMs = current ? toWholeMs(utterance.startSec - current.startSec) : 0;
+    if (!current || gapMs >= minGapMs || spanMs >= maxSpanMs) {
+      current = { startSec: utterance.startSec, texts: [] };
+      paragraphs.push(current);
+    }
+    current.texts.push(text);
+    previousEndSec = utterance.endSec;
+  }
+  return paragraphs.map((p) => ({ startSec: p.startSec, text: p.texts.join(' ') }));
+}

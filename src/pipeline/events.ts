@@ -1,0 +1,25 @@
+/** What a running job reports as it goes: the CLI draws a progress bar from it, the API will stream it. */
+import type { PlannedSegment } from '../plan/planner.js';
+import type { Utterance } from '../transcript.js';
+
+export type JobStage = 'probing' | 'hashing' | 'decoding' | 'planning' | 'transcribing' | 'stitching' | 'writing';
+
+export interface PartialSegment {
+  index: number;
+  startSec: number;
+  endSec: number;
+  /** Absolute times; overlaps with the next segment are not yet resolved. */
+  utterances: Utterance[];
+  text: string;
+}
+
+export interface JobEvents {
+  onJobCreated?(jobId: string): void;
+  onStage?(stage: JobStage): void;
+  onDecodeProgress?(decodedSec: number, totalSec: number | null): void;
+  onPlan?(plan: readonly PlannedSegment[], reused: number): void;
+  onSegmentDone?(index: number, done: number, total: number): void;
+  onRetry?(index: number, attempt: number, message: string, delayMs: number): void;
+  /** In order: segment i is reported only after 0..i-1. */
+  onPartial?(segment: PartialSegment): void;
+}

@@ -1,0 +1,188 @@
+/**
+ * One transcription job, end to end: audio → plan → queue → backend → stitch → store → outputs.
+ * The job row is created first and records the outcome, success or failure.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeToPcmFile } from '../audio/decode.js';
+import { probeAudio, wavDataBytes } from '../audio/probe.js';
+import type { TranscriptionBackend } from '../backends/spec.js';
+import { computeCacheKey, hashFile, type TranscriptCache } from '../cache/index.js';
+import type { Config } from '../config/schema.js';
+import { ParascribeError, toParascribeError } from '../errors.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
+import { writeFileAtomic } from '../outputs/write.js';
+import { planSegments, type PlannedSegment } from '../plan/planner.js';
+import { EnergyPauseDetector } from '../silence/energy.js';
+import { stitch } from '../stitch/stitcher.js';
+import { newJobId, nowSec, segmentKey, type JobStore } from '../store/jobs.js';
+import { jobTelemetry } from '../telemetry/from-store.js';
+import type { JobTelemetry } from '../telemetry/summary.js';
+import type { SegmentTranscript, Transcript } from '../transcript.js';
+import type { JobEvents } from './events.js';
+import { runSegments, type SegmentWork } from './run-segments.js';
+
+export interface JobRequest {
+  input: string;
+  /** Where the transcript goes; null for plan-only runs. */
+  outputPath: string | null;
+  format: OutputFormat;
+  config: Config;
+  backend: TranscriptionBackend;
+  store: JobStore;
+  cache: TranscriptCache;
+  signal: AbortSignal;
+  events?: JobEvents;
+  /** Probe, decode, detect pauses and plan, then stop (for benchmarks and `--plan-only`). */
+  planOnly?: boolean;
+}
+
+export interface JobOutcome {
+  jobId: string;
+  status: 'completed' | 'planned';
+  source: string;
+  output: string | null;
+  cacheKey: string;
+  transcript: Transcript | null;
+  plan: PlannedSegment[];
+  telemetry: JobTelemetry;
+}
+
+/** Options that change the transcript (and so the cache key). Output format does not. */
+function transcriptOptions(config: Config) {
+  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
+}
+
+export async function runJob(request: JobRequest): Promise<JobOutcome> {
+  const { config, store, backend, signal, events } = request;
+  const jobId = newJobId();
+  await store.createJob({
+    id: jobId,
+    source: request.input,
+    segmentSec: config.segmentSec,
+    backend: backend.id,
+    format: request.format,
+    language: config.language ?? null,
+    options: transcriptOptions(config),
+  });
+  events?.onJobCreated?.(jobId);
+  const workDir = join(config.dataDir, 'work', jobId);
+  const startedAtSec = nowSec();
+  try {
+    await store.updateJob(jobId, { status: 'running', started_at: startedAtSec, model: backend.model });
+    return await execute(jobId, workDir, startedAtSec, request);
+  } catch (thrown) {
+    const error = toParascribeError(thrown);
+    await store
+      .updateJob(jobId, {
+        status: error.code === 'ABORTED' ? 'cancelled' : 'failed',
+        completed_at: nowSec(),
+        error_code: error.code,
+        error: error.message,
+      })
+      .catch(() => {}); // the original error matters more than a failed bookkeeping write
+    throw error;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function execute(jobId: string, workDir: string, startedAtSec: number, request: JobRequest): Promise<JobOutcome> {
+  const { config, store, backend, signal, events, cache } = request;
+  events?.onStage?.('probing');
+  const info = await probeAudio(request.input, { signal });
+  const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
+  if (wav && wav.present < wav.declared) {
+    throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
+  }
+  await backend.check?.(signal);
+
+  events?.onStage?.('hashing');
+  const fileSha256 = await hashFile(request.input, store, signal);
+  const cacheKey = computeCacheKey({ fileSha256, backend: backend.id, model: backend.model, backendFingerprint: backend.fingerprint, options: transcriptOptions(config) });
+  await store.updateJob(jobId, { cache_key: cacheKey, duration_sec: info.durationSec });
+
+  const finish = async (transcript: Transcript, plan: PlannedSegment[], cacheHit: boolean): Promise<JobOutcome> => {
+    events?.onStage?.('writing');
+    const completedAtSec = nowSec();
+    const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit);
+    if (request.outputPath) {
+      const rendered = OUTPUT_FORMATS[request.format].render({
+        job: { id: jobId, source: request.input, backend: backend.id, model: backend.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
+        transcript,
+        telemetry,
+      });
+      await writeFileAtomic(request.outputPath, rendered, { signal });
+    }
+    await store.updateJob(jobId, {
+      status: 'completed',
+      completed_at: completedAtSec,
+      duration_sec: transcript.durationSec,
+      gpu_elapsed_sec: telemetry.computeSec,
+      chunk_count: plan.length,
+      cache_hit: cacheHit ? 1 : 0,
+      output_path: request.outputPath,
+      telemetry_json: JSON.stringify(telemetry),
+    });
+    return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };
+  };
+
+  if (config.cache && !request.planOnly) {
+    const cached = await cache.get(cacheKey);
+    if (cached) return finish(cached, [], true);
+  }
+
+  events?.onStage?.('decoding');
+  await mkdir(workDir, { recursive: true });
+  const detector = new EnergyPauseDetector(config.silence);
+  const decoded = await decodeToPcmFile(info, join(workDir, 'audio.pcm'), {
+    signal,
+    onPcm: (chunk) => detector.push(chunk),
+    onProgress: (decodedSec) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
+  });
+
+  events?.onStage?.('planning');
+  const plan = planSegments(decoded.durationSec, detector.finish(), { targetSec: config.segmentSec, ...config.planning });
+  await store.updateJob(jobId, { duration_sec: decoded.durationSec, chunk_count: plan.length });
+  await store.insertSegments(jobId, plan);
+  const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map();
+  const work: SegmentWork[] = [];
+  for (const segment of plan) {
+    const found = reusable.get(segmentKey(segment.startSec, segment.endSec));
+    if (found) {
+      await store.updateSegment(jobId, segment.index, { status: 'reused', reused_from_job: found.jobId, result_json: found.resultJson, completed_at: nowSec(), compute_sec: 0 });
+      work.push({ segment, reused: JSON.parse(found.resultJson) as SegmentTranscript });
+    } else {
+      work.push({ segment });
+    }
+  }
+  events?.onPlan?.(plan, work.filter((w) => w.reused).length);
+  if (request.planOnly) {
+    await store.updateJob(jobId, { status: 'completed', completed_at: nowSec(), error: 'plan only' });
+    const telemetry = await jobTelemetry(store, jobId, decoded.durationSec, nowSec() - startedAtSec, false);
+    return { jobId, status: 'planned', source: request.input, output: null, cacheKey, transcript: null, plan, telemetry };
+  }
+
+  events?.onStage?.('transcribing');
+  const transcripts = await runSegments(work, {
+    jobId,
+    pcmPath: decoded.pcmPath,
+    backend,
+    language: config.language,
+    concurrency: config.concurrency,
+    retryPolicy: { maxAttempts: config.maxAttempts, baseDelayMs: 500, maxDelayMs: 15_000 },
+    segmentTimeoutSec: config.segmentTimeoutSec,
+    store,
+    signal,
+    events,
+  });
+
+  events?.onStage?.('stitching');
+  const language = config.language ?? transcripts.find((t) => t.language)?.language ?? backend.capabilities.languages[0] ?? 'und';
+  const transcript = stitch(
+    plan.map((segment, i) => ({ startSec: segment.startSec, endSec: segment.endSec, transcript: transcripts[i]! })),
+    { durationSec: decoded.durationSec, language },
+  );
+  await cache.put(cacheKey, transcript);
+  return finish(transcript, plan, false);
+}

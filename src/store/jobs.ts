@@ -1,0 +1,242 @@
+/**
+ * The job store: every state change of a job and its segments goes through here. Backed by Kysely,
+ * so the SQLite driver today and a PostgreSQL one later share this code.
+ */
+import { hostname } from 'node:os';
+import type { Kysely, Selectable } from 'kysely';
+import type { PlannedSegment } from '../plan/planner.js';
+import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+
+export type JobRow = Selectable<TranscriptionJobsTable>;
+export type SegmentRow = Selectable<TranscriptionSegmentsTable>;
+
+export const nowSec = (): number => Date.now() / 1000;
+
+export function newJobId(): string {
+  // Time-ordered and short enough to type: base36 milliseconds + 4 random chars.
+  return `j${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export interface NewJob {
+  id: string;
+  source: string;
+  segmentSec: number;
+  backend: string;
+  format: string;
+  language: string | null;
+  options: Record<string, unknown>;
+}
+
+export class JobStore {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async createJob(job: NewJob): Promise<void> {
+    await this.db
+      .insertInto('transcription_jobs')
+      .values({
+        id: job.id,
+        status: 'queued',
+        source: job.source,
+        duration_sec: null,
+        gpu_elapsed_sec: null,
+        created_at: nowSec(),
+        started_at: null,
+        completed_at: null,
+        chunk_count: null,
+        segment_sec: job.segmentSec,
+        backend: job.backend,
+        model: null,
+        language: job.language,
+        cache_key: null,
+        cache_hit: 0,
+        options_json: JSON.stringify(job.options),
+        output_path: null,
+        format: job.format,
+        telemetry_json: null,
+        error_code: null,
+        error: null,
+        pid: process.pid,
+        host: hostname(),
+      })
+      .execute();
+  }
+
+  async updateJob(id: string, patch: Partial<Omit<JobRow, 'id'>>): Promise<void> {
+    await this.db.updateTable('transcription_jobs').set(patch).where('id', '=', id).execute();
+  }
+
+  async getJob(id: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('transcription_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Exact id, or a unique prefix of one. */
+  async findJob(idOrPrefix: string): Promise<JobRow | 'ambiguous' | undefined> {
+    const exact = await this.getJob(idOrPrefix);
+    if (exact) return exact;
+    const rows = await this.db
+      .selectFrom('transcription_jobs')
+      .selectAll()
+      .where('id', 'like', `${idOrPrefix.replace(/[%_]/g, '')}%`)
+      .limit(2)
+      .execute();
+    if (rows.length > 1) return 'ambiguous';
+    return rows[0];
+  }
+
+  async listJobs(limit = 50): Promise<JobRow[]> {
+    return this.db.selectFrom('transcription_jobs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+  }
+
+  async insertSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<void> {
+    if (plan.length === 0) return;
+    const queuedAt = nowSec();
+    await this.db.transaction().execute(async (trx) => {
+      // Batches keep each INSERT well under SQLite's bound-parameter limit.
+      for (let i = 0; i < plan.length; i += 50) {
+        await trx
+          .insertInto('transcription_segments')
+          .values(
+            plan.slice(i, i + 50).map((s) => ({
+              job_id: jobId,
+              idx: s.index,
+              start_sec: s.startSec,
+              end_sec: s.endSec,
+              status: 'pending' as const,
+              backend: null,
+              queued_at: queuedAt,
+              started_at: null,
+              completed_at: null,
+              compute_sec: null,
+              cold_start: null,
+              error_code: null,
+              error: null,
+              result_json: null,
+              warnings_json: null,
+              reused_from_job: null,
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async listSegments(jobId: string): Promise<SegmentRow[]> {
+    return this.db.selectFrom('transcription_segments').selectAll().where('job_id', '=', jobId).orderBy('idx').execute();
+  }
+
+  async updateSegment(jobId: string, idx: number, patch: Partial<Omit<SegmentRow, 'job_id' | 'idx'>>): Promise<void> {
+    await this.db.updateTable('transcription_segments').set(patch).where('job_id', '=', jobId).where('idx', '=', idx).execute();
+  }
+
+  async markSegmentStarted(jobId: string, idx: number, backend: string): Promise<void> {
+    await this.db
+      .updateTable('transcription_segments')
+      .set((eb) => ({
+        status: 'running',
+        backend,
+        // A segment's life starts at its first dispatch; retries stay inside it.
+        started_at: eb.fn.coalesce('started_at', eb.val(nowSec())),
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .execute();
+  }
+
+  /**
+   * Stores a result exactly once: a second completion of the same segment (a duplicate run) is a
+   * no-op. Returns whether this call stored it.
+   */
+  async completeSegment(
+    jobId: string,
+    idx: number,
+    result: { resultJson: string; computeSec: number; coldStart: boolean; warningsJson: string; backend: string },
+  ): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('transcription_segments')
+      .set({
+        status: 'completed',
+        completed_at: nowSec(),
+        compute_sec: result.computeSec,
+        cold_start: result.coldStart ? 1 : 0,
+        result_json: result.resultJson,
+        warnings_json: result.warningsJson,
+        backend: result.backend,
+        error_code: null,
+        error: null,
+      })
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .where('status', 'not in', ['completed', 'reused'])
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Completed segment results of earlier jobs with the same cache key and the same boundaries: a re-run
+   * of a job that died half-way does only what is missing.
+   */
+  async findReusableSegments(cacheKey: string, excludeJobId: string): Promise<Map<string, { jobId: string; resultJson: string }>> {
+    const rows = await this.db
+      .selectFrom('transcription_segments as s')
+      .innerJoin('transcription_jobs as j', 'j.id', 's.job_id')
+      .select(['s.job_id', 's.start_sec', 's.end_sec', 's.result_json'])
+      .where('j.cache_key', '=', cacheKey)
+      .where('j.id', '!=', excludeJobId)
+      .where('s.status', 'in', ['completed', 'reused'])
+      .where('s.result_json', 'is not', null)
+      .execute();
+    const found = new Map<string, { jobId: string; resultJson: string }>();
+    for (const row of rows) found.set(segmentKey(row.start_sec, row.end_sec), { jobId: row.job_id, resultJson: row.result_json! });
+    return found;
+  }
+
+  /** Jobs left 'running'/'queued' by a process on this host that no longer exists become 'interrupted'. */
+  async markInterruptedJobs(isAlive: (pid: number) => boolean = pidAlive): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('transcription_jobs')
+      .select(['id', 'pid'])
+      .where('status', 'in', ['running', 'queued'] satisfies JobStatus[])
+      .where('host', '=', hostname())
+      .execute();
+    const dead = rows.filter((r) => r.pid !== process.pid && !isAlive(r.pid)).map((r) => r.id);
+    for (const id of dead) {
+      await this.updateJob(id, { status: 'interrupted', error_code: 'INTERRUPTED', error: 'the process running this job exited before it finished' });
+      await this.db
+        .updateTable('transcription_segments')
+        .set({ status: 'cancelled' })
+        .where('job_id', '=', id)
+        .where('status', 'in', ['pending', 'running'])
+        .execute();
+    }
+    return dead;
+  }
+
+  async getFileHash(path: string, sizeBytes: number, mtimeMs: number): Promise<string | undefined> {
+    const row = await this.db.selectFrom('file_hashes').select('sha256').where('path', '=', path).where('size_bytes', '=', sizeBytes).where('mtime_ms', '=', mtimeMs).executeTakeFirst();
+    return row?.sha256;
+  }
+
+  async putFileHash(path: string, sizeBytes: number, mtimeMs: number, sha256: string): Promise<void> {
+    await this.db
+      .insertInto('file_hashes')
+      .values({ path, size_bytes: sizeBytes, mtime_ms: mtimeMs, sha256 })
+      .onConflict((oc) => oc.column('path').doUpdateSet({ size_bytes: sizeBytes, mtime_ms: mtimeMs, sha256 }))
+      .execute();
+  }
+}
+
+export const segmentKey = (startSec: number, endSec: number): string => `${startSec.toFixed(3)}-${endSec.toFixed(3)}`;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

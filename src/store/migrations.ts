@@ -1,0 +1,76 @@
+/** Schema migrations, in code so that they ship inside the package (no files to locate at run time). */
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '2026_11_21_001_jobs_and_segments': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('transcription_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('duration_sec', 'real')
+        .addColumn('gpu_elapsed_sec', 'real')
+        .addColumn('created_at', 'real', (c) => c.notNull())
+        .addColumn('started_at', 'real')
+        .addColumn('completed_at', 'real')
+        .addColumn('chunk_count', 'integer')
+        .addColumn('segment_sec', 'real', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('language', 'text')
+        .addColumn('cache_key', 'text')
+        .addColumn('cache_hit', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('options_json', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('output_path', 'text')
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('telemetry_json', 'text')
+        .addColumn('error_code', 'text')
+        .addColumn('error', 'text')
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('transcription_jobs_cache_key').on('transcription_jobs').column('cache_key').execute();
+      await db.schema.createIndex('transcription_jobs_created_at').on('transcription_jobs').column('created_at').execute();
+
+      await db.schema
+        .createTable('transcription_segments')
+        .addColumn('job_id', 'text', (c) => c.notNull().references('transcription_jobs.id').onDelete('cascade'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('start_sec', 'real', (c) => c.notNull())
+        .addColumn('end_sec', 'real', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('backend', 'text')
+        .addColumn('queued_at', 'real')
+        .addColumn('started_at', 'real')
+        .addColumn('completed_at', 'real')
+        .addColumn('compute_sec', 'real')
+        .addColumn('cold_start', 'integer')
+        .addColumn('error_code', 'text')
+        .addColumn('error', 'text')
+        .addColumn('result_json', 'text')
+        .addColumn('warnings_json', 'text')
+        .addColumn('reused_from_job', 'text')
+        .addPrimaryKeyConstraint('transcription_segments_pk', ['job_id', 'idx'])
+        .execute();
+
+      await db.schema
+        .createTable('file_hashes')
+        .addColumn('path', 'text', (c) => c.primaryKey())
+        .addColumn('size_bytes', 'integer', (c) => c.notNull())
+        .addColumn('mtime_ms', 'real', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('file_hashes').execute();
+      await db.schema.dropTable('transcription_segments').execute();
+      await db.schema.dropTable('transcription_jobs').execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,68 @@
+/**
+ * Table types for Kysely. Times are epoch seconds (REAL) in SQLite so that `completed_at - started_at`
+ * is seconds, as the seed study's query expects.
+ */
+import type { Generated } from 'kysely';
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type SegmentStatus = 'pending' | 'running' | 'completed' | 'failed' | 'reused' | 'cancelled';
+
+export interface TranscriptionJobsTable {
+  id: string;
+  status: JobStatus;
+  source: string;
+  duration_sec: number | null;
+  /** Sum of backend compute seconds spent in this job (the seed study's name). */
+  gpu_elapsed_sec: number | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  chunk_count: number | null;
+  segment_sec: number;
+  backend: string;
+  model: string | null;
+  language: string | null;
+  cache_key: string | null;
+  cache_hit: number;
+  options_json: string;
+  output_path: string | null;
+  format: string;
+  telemetry_json: string | null;
+  error_code: string | null;
+  error: string | null;
+  pid: number;
+  host: string;
+}
+
+export interface TranscriptionSegmentsTable {
+  job_id: string;
+  idx: number;
+  start_sec: number;
+  end_sec: number;
+  status: SegmentStatus;
+  attempts: Generated<number>;
+  backend: string | null;
+  queued_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  compute_sec: number | null;
+  cold_start: number | null;
+  error_code: string | null;
+  error: string | null;
+  result_json: string | null;
+  warnings_json: string | null;
+  reused_from_job: string | null;
+}
+
+export interface FileHashesTable {
+  path: string;
+  size_bytes: number;
+  mtime_ms: number;
+  sha256: string;
+}
+
+export interface Database {
+  transcription_jobs: TranscriptionJobsTable;
+  transcription_segments: TranscriptionSegmentsTable;
+  file_hashes: FileHashesTable;
+}

@@ -1,0 +1,30 @@
+/** The embedded store: SQLite through Kysely (the same query code later speaks PostgreSQL). */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { ParascribeError } from '../errors.js';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+
+export async function openSqlite(path: string): Promise<Kysely<Database>> {
+  let sqlite: BetterSqlite3.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    sqlite = new BetterSqlite3(path);
+  } catch (error) {
+    throw new ParascribeError('INVALID_CONFIG', `cannot open database ${path}: ${(error as Error).message}`);
+  }
+  // WAL lets `parascribe jobs` read while a transcription writes; busy_timeout makes writers wait, not fail.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw new ParascribeError('INTERNAL', `database migration failed: ${(error as Error).message}`);
+  }
+  return db;
+}

@@ -1,0 +1,58 @@
+/** Per-job telemetry: what the CLI prints at the end, `--json` emits and the `json` output embeds. */
+
+export interface SegmentTelemetry {
+  index: number;
+  startSec: number;
+  endSec: number;
+  status: 'completed' | 'failed' | 'reused' | 'pending' | 'running' | 'cancelled';
+  attempts: number;
+  backend: string | null;
+  computeSec: number;
+  /** Seconds from dispatch to stored result (excludes time waiting for a free worker). */
+  lifeSec: number;
+  coldStart: boolean;
+  error: string | null;
+}
+
+export interface JobTelemetry {
+  durationSec: number;
+  wallSec: number;
+  /** Summed backend compute seconds of the segments computed in this job (reused ones count 0). */
+  computeSec: number;
+  /** k = computeSec / wallSec. */
+  parallelism: number;
+  segments: number;
+  segmentsReused: number;
+  /** Mean over computed segments of (lifeSec - computeSec): the orchestration tax per segment. */
+  overheadPerSegmentSec: number;
+  /** wallSec / durationSec (lower is faster). */
+  realTimeFactor: number;
+  coldStarts: number;
+  cacheHit: boolean;
+}
+
+export function summarise(
+  durationSec: number,
+  wallSec: number,
+  segments: readonly SegmentTelemetry[],
+  cacheHit: boolean,
+): JobTelemetry {
+  const computed = segments.filter((s) => s.status === 'completed');
+  const computeSec = computed.reduce((sum, s) => sum + s.computeSec, 0);
+  const overhead =
+    computed.length === 0
+      ? 0
+      : computed.reduce((sum, s) => sum + Math.max(0, s.lifeSec - s.computeSec), 0) / computed.length;
+  return {
+    durationSec,
+    wallSec,
+    computeSec,
+    parallelism: wallSec > 0 ? computeSec / wallSec : 0,
+    segments: segments.length,
+    segmentsReused: segments.filter((s) => s.status === 'reused').length,
+    overheadPerSegmentSec: overhead,
+    realTimeFactor: durationSec > 0 ? wallSec / durationSec : 0,
+    coldStarts: computed.filter((s) => s.coldStart).length,
+    cacheHit,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The transcript model shared by backends, the stitcher, the store and the output formats.
+ * Every time is in seconds; backend results are relative to their segment, stitched ones absolute.
+ */
+
+export interface Word {
+  word: string;
+  startSec: number;
+  endSec: number;
+  /** 0..1 where the engine reports one (pocketsphinx posterior, whisper probability). */
+  confidence?: number;
+}
+
+export interface Utterance {
+  startSec: number;
+  endSec: number;
+  text: string;
+  words: Word[];
+  /** Per-utterance quality signals where a backend reports them (whisper: avg_logprob etc.). */
+  signals?: Record<string, number>;
+}
+
+/** What one backend returns for one segment (times relative to the segment start). */
+export interface SegmentTranscript {
+  text: string;
+  language?: string;
+  utterances: Utterance[];
+}
+
+/** A finished, stitched transcript (absolute times). */
+export interface Transcript {
+  text: string;
+  language: string;
+  durationSec: number;
+  utterances: Utterance[];
+  words: Word[];
+}
+
+export function joinWords(words: readonly Word[]): string {
+  return words.map((w) => w.word).join(' ');
+}
