@@ -37,8 +37,8 @@ export async function expandInputs(inputs: string[], format: OutputFormat, outpu
   let sawDirectory = false;
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined);
-    if (!info) throw new ParascribeError('INPUT_NOT_FOUND', `${input}: no such file or directory`);
-    if (info.isDirectory()) {
+    // A missing file still becomes a job, so that the failure is on record in `parascribe jobs`.
+    if (info?.isDirectory()) {
       sawDirectory = true;
       const found = await audioFilesIn(input, signal);
       if (found.length === 0) throw new ParascribeError('NO_AUDIO_FILES', `${input}: directory contains no audio or video files`);

@@ -4,7 +4,6 @@ import { createBackendRegistry } from '../backends/registry.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
 import type { OutputFormat } from '../outputs/formats.js';
-import { assertWritableOutput } from '../outputs/write.js';
 import { runJob, type JobOutcome } from '../pipeline/job.js';
 import { openContext } from './context.js';
 import { expandInputs } from './inputs.js';
@@ -52,7 +51,6 @@ export async function transcribeCommand(inputs: string[], config: Config, option
   const backend = createBackendRegistry().create(config.backend, config.backends[config.backend] ?? {});
   const format = config.format as OutputFormat;
   const planned = await expandInputs(inputs, format, options.output, io.signal);
-  if (!options.planOnly) for (const item of planned) await assertWritableOutput(item.outputPath);
 
   const context = await openContext(config);
   let firstFailure: ParascribeError | undefined;

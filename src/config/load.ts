@@ -22,7 +22,7 @@ const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG']);
 export function configFilePath(env: NodeJS.ProcessEnv, explicit?: string): { path: string; required: boolean } {
   if (explicit) return { path: explicit, required: true };
   if (env.PARASCRIBE_CONFIG) return { path: env.PARASCRIBE_CONFIG, required: true };
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
   return { path: join(base, 'parascribe', 'config.json'), required: false };
 }
 

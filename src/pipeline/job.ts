@@ -11,7 +11,7 @@ import { computeCacheKey, hashFile, type TranscriptCache } from '../cache/index.
 import type { Config } from '../config/schema.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
-import { writeFileAtomic } from '../outputs/write.js';
+import { assertWritableOutput, writeFileAtomic } from '../outputs/write.js';
 import { planSegments, type PlannedSegment } from '../plan/planner.js';
 import { EnergyPauseDetector } from '../silence/energy.js';
 import { stitch } from '../stitch/stitcher.js';
@@ -89,6 +89,8 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
 
 async function execute(jobId: string, workDir: string, startedAtSec: number, request: JobRequest): Promise<JobOutcome> {
   const { config, store, backend, signal, events, cache } = request;
+  // Fail before any work if the transcript could not be written at the end.
+  if (request.outputPath) await assertWritableOutput(request.outputPath);
   events?.onStage?.('probing');
   const info = await probeAudio(request.input, { signal });
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;

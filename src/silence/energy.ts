@@ -72,8 +72,12 @@ export class EnergyPauseDetector {
     }
   }
 
-  /** Ends the stream; a pause running into the end is not a cut point and is dropped. */
+  /** Ends the stream; a silent run reaching the end counts as a pause (long silences hold cut points). */
   finish(): Pause[] {
+    if (this.#silentRunStart >= 0 && this.#frameIndex - this.#silentRunStart >= this.#minPauseFrames) {
+      this.#pauses.push({ startSec: this.#silentRunStart * this.#frameSec, endSec: this.#frameIndex * this.#frameSec });
+      this.#silentRunStart = -1;
+    }
     return this.#pauses;
   }
 

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'parascribe-config-'));
+const file = join(dir, 'config.json');
+writeFileSync(file, JSON.stringify({ segmentSec: 120, concurrency: 3, format: 'srt', backends: { pocketsphinx: { extraArgs: ['-beam', '1e-60'] } } }));
+const baseEnv = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') };
+
+test('config: defaults apply with no file, env or flags', () => {
+  const config = loadConfig({ env: baseEnv });
+  assert.equal(config.segmentSec, 360);
+  assert.equal(config.backend, 'pocketsphinx');
+  assert.equal(config.format, 'txt');
+  assert.equal(config.cache, true);
+  assert.equal(config.dataDir, join(dir, '.local', 'share', 'parascribe'));
+  assert.ok(config.concurrency >= 1);
+});
+
+test('config: defaults < file < env < flags', () => {
+  const cases: Array<{ env: Record<string, string>; flags: Record<string, unknown>; segmentSec: number; concurrency: number; format: string }> = [
+    { env: {}, flags: {}, segmentSec: 120, concurrency: 3, format: 'srt' },
+    { env: { PARASCRIBE_SEGMENT_SEC: '90' }, flags: {}, segmentSec: 90, concurrency: 3, format: 'srt' },
+    { env: { PARASCRIBE_SEGMENT_SEC: '90', PARASCRIBE_FORMAT: 'vtt' }, flags: { segmentSec: 30 }, segmentSec: 30, concurrency: 3, format: 'vtt' },
+    { env: { PARASCRIBE_CONCURRENCY: '7' }, flags: { concurrency: undefined }, segmentSec: 120, concurrency: 7, format: 'srt' },
+  ];
+  for (const c of cases) {
+    const config = loadConfig({ env: { ...baseEnv, ...c.env }, configPath: file, flags: c.flags });
+    assert.deepEqual([config.segmentSec, config.concurrency, config.format], [c.segmentSec, c.concurrency, c.format]);
+  }
+  const config = loadConfig({ env: baseEnv, configPath: file });
+  assert.deepEqual(config.backends.pocketsphinx, { extraArgs: ['-beam', '1e-60'] });
+});
+
+test('config: PARASCRIBE_CONFIG and PARASCRIBE_DATA_DIR, PARASCRIBE_CACHE=0', () => {
+  const config = loadConfig({ env: { ...baseEnv, PARASCRIBE_CONFIG: file, PARASCRIBE_DATA_DIR: '/srv/ps', PARASCRIBE_CACHE: '0' } });
+  assert.equal(config.segmentSec, 120);
+  assert.equal(config.dataDir, '/srv/ps');
+  assert.equal(config.cache, false);
+});
+
+test('config: invalid values name their source', () => {
+  const cases: Array<{ env?: Record<string, string>; flags?: Record<string, unknown>; configPath?: string; code: string; message: RegExp }> = [
+    { flags: { segmentSec: -5 }, code: 'INVALID_ARGUMENT', message: /--segment-sec/ },
+    { flags: { concurrency: 1.5 }, code: 'INVALID_ARGUMENT', message: /--concurrency/ },
+    { flags: { format: 'docx' }, code: 'INVALID_ARGUMENT', message: /--format/ },
+    { env: { PARASCRIBE_SEGMENT_SEC: 'abc' }, code: 'INVALID_CONFIG', message: /PARASCRIBE_SEGMENT_SEC/ },
+    { configPath: join(dir, 'missing.json'), code: 'INVALID_CONFIG', message: /does not exist/ },
+  ];
+  for (const c of cases) {
+    assert.throws(
+      () => loadConfig({ env: { ...baseEnv, ...c.env }, ...(c.flags ? { flags: c.flags } : {}), ...(c.configPath ? { configPath: c.configPath } : {}) }),
+      (error: { code: string; message: string }) => error.code === c.code && c.message.test(error.message),
+    );
+  }
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{ not json');
+  assert.throws(() => loadConfig({ env: baseEnv, configPath: bad }), (error: { code: string }) => error.code === 'INVALID_CONFIG');
+  writeFileSync(bad, JSON.stringify({ segmentSecs: 3 }));
+  assert.throws(() => loadConfig({ env: baseEnv, configPath: bad }), (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /segmentSecs|Unrecognized/i.test(error.message));
+});
