@@ -24,7 +24,7 @@ export function die(message: string): never {
 
 export function requireCli(): string {
   if (!existsSync(CLI_PATH)) {
-    die(`${path.relative(process.cwd(), CLI_PATH) || CLI_PATH} is missing: this benchmark drives the parascribe CLI, which must exist (and be built, if it loads dist/) first`);
+    die(`${CLI_PATH} is missing: this benchmark drives the parascribe CLI, which must exist (and be built, if it loads dist/) first`);
   }
   return CLI_PATH;
 }

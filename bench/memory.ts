@@ -49,7 +49,17 @@ function readProc(pid: number): ProcInfo | undefined {
     return undefined;
   }
   const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { name: /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?', rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return { name: commandName(pid) ?? /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?', rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+}
+
+/** basename of argv[0]: /proc's Name field is cut to 15 characters ("pocketsphinx_co"). */
+function commandName(pid: number): string | undefined {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return argv0 ? path.basename(argv0) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Direct children of pid: /proc/<pid>/task/<tid>/children when the kernel has it, else a scan of /proc/<n>/stat. */

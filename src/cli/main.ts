@@ -87,7 +87,9 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .argument('<id>', 'job id (or a unique prefix)')
     .option('--json', 'JSON output', false)
     .action(async (id: string, options: { json: boolean }) => {
-      exitCode = await jobShowCommand(loadConfig(configPath(program)), id, options, stdout);
+      // `jobs` has --json too and commander gives it to the parent when both define it.
+      const json = options.json || jobs.opts().json === true;
+      exitCode = await jobShowCommand(loadConfig(configPath(program)), id, { json }, stdout);
     });
 
   program

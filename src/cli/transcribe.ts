@@ -1,5 +1,6 @@
 /** `parascribe transcribe <inputs...>`: one job per input file, run one after another. */
-import { relative } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { createBackendRegistry } from '../backends/registry.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
@@ -55,7 +56,11 @@ export async function transcribeCommand(inputs: string[], config: Config, option
   const context = await openContext(config);
   let firstFailure: ParascribeError | undefined;
   try {
-    await context.store.markInterruptedJobs();
+    // Jobs whose process died (kill -9, reboot) are marked interrupted and their scratch files removed;
+    // their finished segments stay available for reuse.
+    for (const id of await context.store.markInterruptedJobs()) {
+      await rm(join(config.dataDir, 'work', id), { recursive: true, force: true });
+    }
     for (const item of planned) {
       if (io.signal.aborted) break;
       const progress = createProgress(io.stderr, relative(process.cwd(), item.input) || item.input, !options.quiet);

@@ -73,6 +73,7 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     return await execute(jobId, workDir, startedAtSec, request);
   } catch (thrown) {
     const error = toParascribeError(thrown);
+    // The original error matters more than a failed bookkeeping write.
     await store
       .updateJob(jobId, {
         status: error.code === 'ABORTED' ? 'cancelled' : 'failed',
@@ -80,7 +81,8 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
         error_code: error.code,
         error: error.message,
       })
-      .catch(() => {}); // the original error matters more than a failed bookkeeping write
+      .catch(() => {});
+    await store.cancelOpenSegments(jobId).catch(() => {});
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -44,7 +44,7 @@ async function transcribeOnce(work: SegmentWork, options: RunSegmentsOptions, si
   const result = await withRetry(
     async () => {
       await store.markSegmentStarted(jobId, segment.index, backend.id);
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutSec * 1000)]);
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
       try {
         return await backend.transcribe({ audio, signal: attemptSignal, ...(options.language ? { language: options.language } : {}) });
       } catch (error) {

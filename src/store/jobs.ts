@@ -206,14 +206,19 @@ export class JobStore {
     const dead = rows.filter((r) => r.pid !== process.pid && !isAlive(r.pid)).map((r) => r.id);
     for (const id of dead) {
       await this.updateJob(id, { status: 'interrupted', error_code: 'INTERRUPTED', error: 'the process running this job exited before it finished' });
-      await this.db
-        .updateTable('transcription_segments')
-        .set({ status: 'cancelled' })
-        .where('job_id', '=', id)
-        .where('status', 'in', ['pending', 'running'])
-        .execute();
+      await this.cancelOpenSegments(id);
     }
     return dead;
+  }
+
+  /** Segments that never finished (pending or running) of a job that ended become 'cancelled'. */
+  async cancelOpenSegments(jobId: string): Promise<void> {
+    await this.db
+      .updateTable('transcription_segments')
+      .set({ status: 'cancelled' })
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['pending', 'running'])
+      .execute();
   }
 
   async getFileHash(path: string, sizeBytes: number, mtimeMs: number): Promise<string | undefined> {
