@@ -20,8 +20,13 @@ export interface TranscribeRequest {
   prompt?: string;
   /** Backend-specific per-request options; unknown ones become warnings, never silent. */
   options?: Record<string, unknown>;
+  /** What `prepareRecording` returned for this recording, once it is ready (absent before). */
+  recording?: RecordingContext;
   signal: AbortSignal;
 }
+
+/** JSON-serialisable, so that it can later travel with a segment task to another process. */
+export type RecordingContext = Record<string, string | number | boolean>;
 
 export interface TranscribeResult extends SegmentTranscript {
   /** Seconds the engine itself spent on this segment (for a subprocess: its run time). */
@@ -50,6 +55,12 @@ export interface TranscriptionBackend {
    */
   readonly fingerprint: Record<string, unknown>;
   transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
+  /**
+   * Optional: looks once per job at a sample of the recording (calibrates feature normalisation,
+   * detects the language...) and returns context that later segments receive in `recording`.
+   * The first segment does not wait for it, so the first words are not delayed.
+   */
+  prepareRecording?(sample: SegmentAudio, signal: AbortSignal): Promise<RecordingContext>;
   /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
   check?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;

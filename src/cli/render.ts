@@ -24,7 +24,7 @@ export function telemetrySummary(t: JobTelemetry): string {
   return [
     `  audio       ${formatClock(t.durationSec)} (${fixed(t.durationSec)} s)`,
     `  wall-clock  ${fixed(t.wallSec, 2)} s`,
-    `  compute     ${fixed(t.computeSec, 2)} s (summed backend seconds)`,
+    `  compute     ${fixed(t.computeSec, 2)} s (summed backend seconds${t.prepareComputeSec ? `, ${fixed(t.prepareComputeSec, 2)} s of it preparing` : ''})`,
     `  parallelism k = ${fixed(t.parallelism, 2)} (compute / wall)`,
     `  segments    ${t.segments}${t.segmentsReused ? ` (${t.segmentsReused} reused from an earlier run)` : ''}`,
     `  overhead    ${fixed(t.overheadPerSegmentSec, 3)} s per segment (segment life minus backend compute)`,

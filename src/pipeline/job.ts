@@ -110,6 +110,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
     events?.onStage?.('writing');
     const completedAtSec = nowSec();
     const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit);
+    // gpu_elapsed_sec is all backend compute of the job: segments plus the per-recording preparation.
     if (request.outputPath) {
       const rendered = OUTPUT_FORMATS[request.format].render({
         job: { id: jobId, source: request.input, backend: backend.id, model: backend.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
@@ -168,7 +169,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
   }
 
   events?.onStage?.('transcribing');
-  const transcripts = await runSegments(work, {
+  const { transcripts, prepareComputeSec } = await runSegments(work, {
     jobId,
     pcmPath: decoded.pcmPath,
     backend,
@@ -188,5 +189,6 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
     { durationSec: decoded.durationSec, language },
   );
   await cache.put(cacheKey, transcript);
+  await store.updateJob(jobId, { prepare_compute_sec: prepareComputeSec });
   return finish(transcript, plan, false);
 }

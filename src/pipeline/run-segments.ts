@@ -3,7 +3,7 @@
  * retries with backoff, every state change stored; results come back in order.
  */
 import { sliceSegment } from '../audio/segment-audio.js';
-import type { TranscribeResult, TranscriptionBackend } from '../backends/spec.js';
+import type { RecordingContext, TranscribeResult, TranscriptionBackend } from '../backends/spec.js';
 import { ParascribeError } from '../errors.js';
 import type { PlannedSegment } from '../plan/planner.js';
 import { runPool } from '../queue/pool.js';
@@ -35,9 +35,16 @@ export function toSegmentTranscript(result: TranscribeResult | SegmentTranscript
   return { text: result.text, utterances: result.utterances, ...(result.language ? { language: result.language } : {}) };
 }
 
-async function transcribeOnce(work: SegmentWork, options: RunSegmentsOptions, signal: AbortSignal): Promise<SegmentTranscript> {
+async function transcribeOnce(
+  work: SegmentWork,
+  options: RunSegmentsOptions,
+  signal: AbortSignal,
+  recording: Promise<RecordingContext | undefined>,
+): Promise<SegmentTranscript> {
   const { segment, reused } = work;
   if (reused) return reused;
+  // The first segment starts at once; later ones wait for the backend's look at the recording.
+  const context = segment.index === 0 ? undefined : await recording;
   const { store, jobId, backend } = options;
   const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
   const timeoutSec = options.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
@@ -46,7 +53,12 @@ async function transcribeOnce(work: SegmentWork, options: RunSegmentsOptions, si
       await store.markSegmentStarted(jobId, segment.index, backend.id);
       const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
       try {
-        return await backend.transcribe({ audio, signal: attemptSignal, ...(options.language ? { language: options.language } : {}) });
+        return await backend.transcribe({
+          audio,
+          signal: attemptSignal,
+          ...(options.language ? { language: options.language } : {}),
+          ...(context ? { recording: context } : {}),
+        });
       } catch (error) {
         if (!signal.aborted && attemptSignal.aborted) {
           throw new ParascribeError('SEGMENT_TIMEOUT', `segment ${segment.index} timed out after ${Math.round(timeoutSec)} s`);
@@ -83,14 +95,38 @@ async function transcribeOnce(work: SegmentWork, options: RunSegmentsOptions, si
   return transcript;
 }
 
-/** Returns each segment's transcript (relative times), in plan order. */
-export async function runSegments(work: readonly SegmentWork[], options: RunSegmentsOptions): Promise<SegmentTranscript[]> {
+/**
+ * Asks the backend to look at a sample of the recording (from a tenth of the way in), if it wants
+ * to. Failure only costs the benefit, never the job. Resolves to the context and the seconds spent.
+ */
+async function prepareRecording(work: readonly SegmentWork[], options: RunSegmentsOptions): Promise<{ context?: RecordingContext; computeSec: number }> {
+  const { backend } = options;
+  const durationSec = work.at(-1)?.segment.endSec ?? 0;
+  if (!backend.prepareRecording || work.every((w) => w.reused) || durationSec <= 0) return { computeSec: 0 };
+  const sampleSec = Math.min(durationSec, 20);
+  const startSec = Math.max(0, Math.min(durationSec * 0.1, durationSec - sampleSec));
+  const started = performance.now();
+  try {
+    const context = await backend.prepareRecording(sliceSegment(options.pcmPath, startSec, startSec + sampleSec), options.signal);
+    return { context, computeSec: (performance.now() - started) / 1000 };
+  } catch {
+    return { computeSec: (performance.now() - started) / 1000 };
+  }
+}
+
+/** Returns each segment's transcript (relative times) in plan order, and the preparation's compute seconds. */
+export async function runSegments(
+  work: readonly SegmentWork[],
+  options: RunSegmentsOptions,
+): Promise<{ transcripts: SegmentTranscript[]; prepareComputeSec: number }> {
   let done = 0;
-  return runPool(work, {
+  const preparation = prepareRecording(work, options);
+  const recording = preparation.then((p) => p.context);
+  const transcripts = await runPool(work, {
     concurrency: options.concurrency,
     signal: options.signal,
     run: async (item, signal) => {
-      const transcript = await transcribeOnce(item, options, signal);
+      const transcript = await transcribeOnce(item, options, signal, recording);
       options.events?.onSegmentDone?.(item.segment.index, ++done, work.length);
       return transcript;
     },
@@ -105,4 +141,5 @@ export async function runSegments(work: readonly SegmentWork[], options: RunSegm
       options.events?.onPartial?.({ index: segment.index, startSec: segment.startSec, endSec: segment.endSec, utterances, text: transcript.text });
     },
   });
+  return { transcripts, prepareComputeSec: (await preparation).computeSec };
 }

@@ -43,6 +43,7 @@ export class JobStore {
         source: job.source,
         duration_sec: null,
         gpu_elapsed_sec: null,
+        prepare_compute_sec: null,
         created_at: nowSec(),
         started_at: null,
         completed_at: null,

@@ -69,6 +69,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('transcription_jobs').execute();
     },
   },
+  '2026_11_21_002_prepare_compute_sec': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('transcription_jobs').addColumn('prepare_compute_sec', 'real').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('transcription_jobs').dropColumn('prepare_compute_sec').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,6 +14,8 @@ export interface TranscriptionJobsTable {
   duration_sec: number | null;
   /** Sum of backend compute seconds spent in this job (the seed study's name). */
   gpu_elapsed_sec: number | null;
+  /** Backend compute spent preparing for the recording (included in gpu_elapsed_sec). */
+  prepare_compute_sec: number | null;
   created_at: number;
   started_at: number | null;
   completed_at: number | null;

@@ -20,5 +20,6 @@ export function segmentTelemetry(row: SegmentRow): SegmentTelemetry {
 
 export async function jobTelemetry(store: JobStore, jobId: string, durationSec: number, wallSec: number, cacheHit: boolean): Promise<JobTelemetry> {
   const rows = await store.listSegments(jobId);
-  return summarise(durationSec, wallSec, rows.map(segmentTelemetry), cacheHit);
+  const job = await store.getJob(jobId);
+  return summarise(durationSec, wallSec, rows.map(segmentTelemetry), cacheHit, job?.prepare_compute_sec ?? 0);
 }

@@ -17,8 +17,10 @@ export interface SegmentTelemetry {
 export interface JobTelemetry {
   durationSec: number;
   wallSec: number;
-  /** Summed backend compute seconds of the segments computed in this job (reused ones count 0). */
+  /** Summed backend compute seconds of this job: its segments (reused ones count 0) plus preparation. */
   computeSec: number;
+  /** Of which: the backend's one-off look at the recording (e.g. pocketsphinx's CMN calibration). */
+  prepareComputeSec: number;
   /** k = computeSec / wallSec. */
   parallelism: number;
   segments: number;
@@ -36,9 +38,10 @@ export function summarise(
   wallSec: number,
   segments: readonly SegmentTelemetry[],
   cacheHit: boolean,
+  prepareComputeSec = 0,
 ): JobTelemetry {
   const computed = segments.filter((s) => s.status === 'completed');
-  const computeSec = computed.reduce((sum, s) => sum + s.computeSec, 0);
+  const computeSec = computed.reduce((sum, s) => sum + s.computeSec, 0) + prepareComputeSec;
   const overhead =
     computed.length === 0
       ? 0
@@ -47,6 +50,7 @@ export function summarise(
     durationSec,
     wallSec,
     computeSec,
+    prepareComputeSec,
     parallelism: wallSec > 0 ? computeSec / wallSec : 0,
     segments: segments.length,
     segmentsReused: segments.filter((s) => s.status === 'reused').length,

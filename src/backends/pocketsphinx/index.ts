@@ -9,10 +9,14 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { runTool } from '../../audio/process.js';
 import { ParascribeError } from '../../errors.js';
-import type { BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { SegmentAudio } from '../../audio/segment-audio.js';
+import type { BackendFactory, BackendWarning, RecordingContext, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import { calibratedModelDir, measureCmn } from './calibrate.js';
 import { parsePocketsphinxOutput } from './parse.js';
 
 export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+/** The acoustic model inside it (pocketsphinx's built-in default -hmm). */
+const DEFAULT_HMM_DIR = join(DEFAULT_MODEL_DIR, 'en-us');
 
 export const pocketsphinxSettingsSchema = z
   .object({
@@ -26,6 +30,10 @@ export const pocketsphinxSettingsSchema = z
     language: z.string().min(2).default('en'),
     /** Extra decoder flags, e.g. ["-beam", "1e-60"]; part of the cache key. */
     extraArgs: z.array(z.string()).default([]),
+    /** Calibrate feature normalisation on a sample of each recording (see calibrate.ts). */
+    calibrate: z.boolean().default(true),
+    /** Length of that sample. */
+    calibrationSampleSec: z.number().positive().max(120).default(20),
   })
   .strict();
 
@@ -42,7 +50,13 @@ class PocketsphinxBackend implements TranscriptionBackend {
     this.#settings = settings;
     this.model = settings.hmm ? basename(settings.hmm) : 'en-us';
     this.capabilities = { wordTimestamps: true, languages: [settings.language], costPerAudioMinuteUsd: 0 } as const;
-    this.fingerprint = { hmm: settings.hmm ?? null, lm: settings.lm ?? null, dict: settings.dict ?? null, extraArgs: settings.extraArgs };
+    this.fingerprint = {
+      hmm: settings.hmm ?? null,
+      lm: settings.lm ?? null,
+      dict: settings.dict ?? null,
+      extraArgs: settings.extraArgs,
+      calibration: settings.calibrate ? settings.calibrationSampleSec : false,
+    };
   }
 
   async check(signal: AbortSignal): Promise<void> {
@@ -56,6 +70,25 @@ class PocketsphinxBackend implements TranscriptionBackend {
         );
       });
     }
+  }
+
+  /** Decodes a sample from a tenth into the recording and returns the adapted CMN. */
+  async prepareRecording(sample: SegmentAudio, signal: AbortSignal): Promise<RecordingContext> {
+    if (!this.#settings.calibrate) return {};
+    const dir = await mkdtemp(join(tmpdir(), 'parascribe-ps-'));
+    try {
+      const wavPath = join(dir, 'sample.wav');
+      await sample.writeWav(wavPath, signal);
+      const cmninit = await measureCmn(this.#settings.binary, wavPath, this.#modelArgs(this.#settings.hmm), signal);
+      return cmninit ? { cmninit } : {};
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  #modelArgs(hmm: string | undefined): string[] {
+    const { lm, dict } = this.#settings;
+    return [...(hmm ? ['-hmm', hmm] : []), ...(lm ? ['-lm', lm] : []), ...(dict ? ['-dict', dict] : [])];
   }
 
   async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
@@ -83,14 +116,10 @@ class PocketsphinxBackend implements TranscriptionBackend {
   }
 
   async #decode(wavPath: string, request: TranscribeRequest, warnings: BackendWarning[]): Promise<TranscribeResult> {
-    const { hmm, lm, dict, extraArgs } = this.#settings;
-    const args = [
-      '-infile', wavPath, '-time', 'yes', '-logfn', '/dev/null',
-      ...(hmm ? ['-hmm', hmm] : []),
-      ...(lm ? ['-lm', lm] : []),
-      ...(dict ? ['-dict', dict] : []),
-      ...extraArgs,
-    ];
+    const cmninit = typeof request.recording?.cmninit === 'string' ? request.recording.cmninit : undefined;
+    const baseHmm = this.#settings.hmm ?? DEFAULT_HMM_DIR;
+    const hmm = cmninit ? await calibratedModelDir(baseHmm, cmninit) : this.#settings.hmm;
+    const args = ['-infile', wavPath, '-time', 'yes', '-logfn', '/dev/null', ...this.#modelArgs(hmm), ...this.#settings.extraArgs];
     // Generous: pocketsphinx runs at ~0.25 CPU-s per audio-s; a stuck decoder is killed.
     const timeoutMs = 60_000 + request.audio.durationSec * 3_000;
     const result = await runTool(this.#settings.binary, args, { signal: request.signal, timeoutMs });
