@@ -17,7 +17,7 @@ export function createProgress(stream: NodeJS.WriteStream, label: string, enable
     const width = 24;
     const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
     const elapsed = ((now - startedMs) / 1000).toFixed(0);
-    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${stage} ${detail} ${elapsed}s`;
+    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${elapsed}s ${stage} ${detail}`;
     stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
   };
 

@@ -1,6 +1,6 @@
 /** `parascribe transcribe <inputs...>`: one job per input file, run one after another. */
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { createBackendRegistry } from '../backends/registry.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
@@ -63,7 +63,7 @@ export async function transcribeCommand(inputs: string[], config: Config, option
     }
     for (const item of planned) {
       if (io.signal.aborted) break;
-      const progress = createProgress(io.stderr, relative(process.cwd(), item.input) || item.input, !options.quiet);
+      const progress = createProgress(io.stderr, basename(item.input), !options.quiet);
       try {
         const outcome = await runJob({
           input: item.input,

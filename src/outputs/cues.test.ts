@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Utterance, Word } from '../transcript.js';
+import type { Utterance } from '../transcript.js';
 import { buildCues, MAX_CUE_CHARS, MAX_CUE_SEC, MAX_LINE_CHARS, wrapLines } from './cues.js';
 import { roundToMs } from './time.js';
+import { utterance, wordsOver } from '../../test/helpers/transcripts.js';
 
-function utterance(startSec: number, endSec: number, text: string, words: Word[] = []): Utterance {
-  return { startSec, endSec, text, words };
-}
-
-/** Evenly spaced words over [startSec, endSec), each lasting 90% of its slot. */
-function wordsOver(startSec: number, endSec: number, texts: string[]): Word[] {
-  const slotSec = (endSec - startSec) / texts.length;
-  return texts.map((word, i) => ({
-    word,
-    startSec: startSec + i * slotSec,
-    endSec: startSec + i * slotSec + 0.9 * slotSec,
-  }));
-}
 
 test('long utterances split into cues at word boundaries', () => {
   const twelveWords = Array.from({ length: 12 }, (_, i) => `w${i + 1}`);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Transcript, Utterance, Word } from '../transcript.js';
+import type { Transcript, Utterance } from '../transcript.js';
 import { isOutputFormat, OUTPUT_FORMAT_IDS, OUTPUT_FORMATS, type OutputDocument } from './formats.js';
 import { formatDuration, formatMarker, formatTimestamp, roundToMs } from './time.js';
+import { utterance, wordsOver } from '../../test/helpers/transcripts.js';
 
 const JOB: OutputDocument['job'] = {
   id: 'job-1',
@@ -12,19 +13,6 @@ const JOB: OutputDocument['job'] = {
   createdAt: '2024-05-01T10:00:00.000Z',
 };
 
-function utterance(startSec: number, endSec: number, text: string, words: Word[] = []): Utterance {
-  return { startSec, endSec, text, words };
-}
-
-/** Evenly spaced words over [startSec, endSec), each lasting 90% of its slot. */
-function wordsOver(startSec: number, endSec: number, texts: string[]): Word[] {
-  const slotSec = (endSec - startSec) / texts.length;
-  return texts.map((word, i) => ({
-    word,
-    startSec: startSec + i * slotSec,
-    endSec: startSec + i * slotSec + 0.9 * slotSec,
-  }));
-}
 
 function doc(utterances: Utterance[], durationSec = 8.4, language = 'en'): OutputDocument {
   const words = utterances.flatMap((u) => u.words);

@@ -54,7 +54,7 @@ function transcriptOptions(config: Config) {
 }
 
 export async function runJob(request: JobRequest): Promise<JobOutcome> {
-  const { config, store, backend, signal, events } = request;
+  const { config, store, backend, events } = request;
   const jobId = newJobId();
   await store.createJob({
     id: jobId,

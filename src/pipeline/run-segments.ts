@@ -102,7 +102,9 @@ async function transcribeOnce(
 async function prepareRecording(work: readonly SegmentWork[], options: RunSegmentsOptions): Promise<{ context?: RecordingContext; computeSec: number }> {
   const { backend } = options;
   const durationSec = work.at(-1)?.segment.endSec ?? 0;
-  if (!backend.prepareRecording || work.every((w) => w.reused) || durationSec <= 0) return { computeSec: 0 };
+  // Only segments after the first use the context: nothing to prepare for if none needs computing.
+  const needed = work.some((w) => !w.reused && w.segment.index !== 0);
+  if (!backend.prepareRecording || !needed || durationSec <= 0) return { computeSec: 0 };
   const sampleSec = Math.min(durationSec, 20);
   const startSec = Math.max(0, Math.min(durationSec * 0.1, durationSec - sampleSec));
   const started = performance.now();
