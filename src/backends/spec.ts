@@ -67,8 +67,13 @@ export interface TranscriptionBackend {
 }
 
 export interface BackendFactory<S extends z.ZodType = z.ZodType> {
+  /** The backend type, e.g. 'pocketsphinx' or 'openai'. */
   id: string;
   description: string;
   settingsSchema: S;
-  create(settings: z.infer<S>): TranscriptionBackend;
+  /**
+   * `instanceId` names a configured instance when one type serves several (e.g. 'remote-gpu' and
+   * 'groq', both of type 'openai'); it becomes the backend's `id`. Defaults to the type id.
+   */
+  create(settings: z.infer<S>, instanceId?: string): TranscriptionBackend;
 }

@@ -132,3 +132,16 @@ test('retry: backoff is full jitter under an exponential cap', () => {
   ];
   for (const [attempt, random, expected] of cases) assert.equal(backoffDelayMs(attempt, policy, () => random), expected);
 });
+
+test('retry: a Retry-After hint in the error is a floor under the backoff', async () => {
+  const delays: number[] = [];
+  let calls = 0;
+  await withRetry(
+    async () => {
+      if (++calls === 1) throw new ParascribeError('BACKEND_FAILED', 'rate limited', { details: { retryAfterMs: 120 } });
+      return 'ok';
+    },
+    { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, signal: new AbortController().signal, onRetry: (_a, _e, delayMs) => delays.push(delayMs) },
+  );
+  assert.deepEqual(delays, [120]);
+});

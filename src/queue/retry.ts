@@ -44,7 +44,9 @@ export async function withRetry<T>(
       const error = toParascribeError(thrown);
       if (options.signal.aborted) throw new ParascribeError('ABORTED', 'aborted', { cause: error });
       if (!error.isRetryable || attempt >= options.policy.maxAttempts) throw error;
-      const delayMs = backoffDelayMs(attempt, options.policy);
+      // A server's Retry-After is a floor under our own backoff, never shortened by jitter.
+      const retryAfterMs = typeof error.details?.retryAfterMs === 'number' ? error.details.retryAfterMs : 0;
+      const delayMs = Math.max(backoffDelayMs(attempt, options.policy), retryAfterMs);
       options.onRetry?.(attempt, error, delayMs);
       await sleep(delayMs, options.signal);
     }
