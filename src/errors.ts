@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_LANGUAGE: { exitCode: 14, retryable: false },
   SEGMENT_TIMEOUT: { exitCode: 15, retryable: true },
   TOOL_MISSING: { exitCode: 16, retryable: false },
+  BREAKER_OPEN: { exitCode: 17, retryable: false },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

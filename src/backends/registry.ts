@@ -15,13 +15,19 @@ export class BackendRegistry {
     return [...this.#factories.keys()].sort();
   }
 
-  /** Validates settings with the factory's schema and builds the backend. */
+  /**
+   * Validates settings with the factory's schema and builds the backend. `id` is a backend type, or
+   * the name of a configured instance whose settings say `"type": "<backend type>"`.
+   */
   create(id: string, settings: unknown = {}): TranscriptionBackend {
-    const factory = this.#factories.get(id);
+    const { type, ...rest } = (settings && typeof settings === 'object' ? settings : {}) as { type?: unknown } & Record<string, unknown>;
+    const typeId = typeof type === 'string' ? type : id;
+    const factory = this.#factories.get(typeId);
     if (!factory) {
-      throw new ParascribeError('UNKNOWN_BACKEND', `unknown backend "${id}" (available: ${this.ids().join(', ')})`);
+      const configured = typeof type === 'string' ? ` (configured as type "${type}")` : '';
+      throw new ParascribeError('UNKNOWN_BACKEND', `unknown backend "${id}"${configured} (available: ${this.ids().join(', ')})`);
     }
-    const parsed = factory.settingsSchema.safeParse(settings ?? {});
+    const parsed = factory.settingsSchema.safeParse(rest);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ParascribeError(
@@ -29,7 +35,7 @@ export class BackendRegistry {
         `backend "${id}": ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`,
       );
     }
-    return factory.create(parsed.data);
+    return factory.create(parsed.data, id);
   }
 }
 

@@ -5,8 +5,15 @@ import { ParascribeError } from '../errors.js';
 import type { JobRow } from '../store/jobs.js';
 import { segmentTelemetry } from '../telemetry/from-store.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
+import type { AttemptRecord } from '../pipeline/serve-segment.js';
+import type { BreakerTransition } from '../queue/breaker.js';
 import { openContext } from './context.js';
 import { fixed, table, telemetrySummary } from './render.js';
+
+const chainOf = (job: JobRow): string[] => {
+  const options = JSON.parse(job.options_json) as { chain?: string[] };
+  return options.chain ?? [job.backend];
+};
 
 const wallOf = (job: JobRow): number | null => (job.started_at !== null && job.completed_at !== null ? job.completed_at - job.started_at : null);
 
@@ -33,11 +40,12 @@ export async function jobsListCommand(config: Config, options: { limit: number; 
         fixed(job.gpu_elapsed_sec, 1),
         fixed(k, 2),
         job.chunk_count === null ? '-' : String(job.chunk_count),
+        job.cost_usd ? job.cost_usd.toFixed(4) : '-',
         job.cache_hit ? `${job.status} (cache)` : job.status,
         new Date(job.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19),
       ];
     });
-    stdout.write(`${table(['id', 'file', 'audio min', 'wall s', 'compute s', 'k', 'segments', 'status', 'created (UTC)'], rows)}\n`);
+    stdout.write(`${table(['id', 'file', 'audio min', 'wall s', 'compute s', 'k', 'segments', 'cost $', 'status', 'created (UTC)'], rows)}\n`);
     return 0;
   } finally {
     await store.close();
@@ -55,9 +63,15 @@ export async function jobShowCommand(config: Config, id: string, options: { json
     const job = await store.findJob(id);
     if (job === 'ambiguous') throw new ParascribeError('INVALID_ARGUMENT', `job id prefix "${id}" matches several jobs; give more characters`);
     if (!job) throw new ParascribeError('JOB_NOT_FOUND', `no job with id "${id}"`);
-    const segments = (await store.listSegments(job.id)).map((row) => ({ ...segmentTelemetry(row), reusedFromJob: row.reused_from_job, errorCode: row.error_code }));
+    const segments = (await store.listSegments(job.id)).map((row) => ({
+      ...segmentTelemetry(row),
+      reusedFromJob: row.reused_from_job,
+      errorCode: row.error_code,
+      attemptLog: row.attempts_json ? (JSON.parse(row.attempts_json) as AttemptRecord[]) : [],
+    }));
+    const breakerEvents = job.breaker_events_json ? (JSON.parse(job.breaker_events_json) as BreakerTransition[]) : [];
     if (options.json) {
-      stdout.write(`${JSON.stringify({ ...publicJob(job), segments }, null, 2)}\n`);
+      stdout.write(`${JSON.stringify({ ...publicJob(job), breakerEvents, segments }, null, 2)}\n`);
       return 0;
     }
     const lines = [
@@ -65,11 +79,15 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       `status    ${job.status}${job.error ? ` (${job.error_code}: ${job.error})` : ''}`,
       `source    ${job.source}`,
       `output    ${job.output_path ?? '-'} (${job.format})`,
-      `backend   ${job.backend}${job.model ? ` / ${job.model}` : ''}`,
+      `backend   ${job.backend}${job.model ? ` / ${job.model}` : ''} (chain: ${chainOf(job).join(' → ')}; priority ${job.priority})`,
+      `cost      $${(job.cost_usd ?? 0).toFixed(4)}${job.duration_sec ? ` ($${((job.cost_usd ?? 0) / (job.duration_sec / 60)).toFixed(4)} per audio minute)` : ''}`,
       `segment   ${job.segment_sec} s target`,
       `cache key ${job.cache_key ?? '-'}`,
     ];
     if (job.telemetry_json) lines.push('telemetry', telemetrySummary(JSON.parse(job.telemetry_json) as JobTelemetry));
+    for (const event of breakerEvents) {
+      lines.push(`breaker   ${new Date(event.atSec * 1000).toISOString().slice(11, 23)} ${event.backend}: ${event.from} → ${event.to} (${event.reason})`);
+    }
     stdout.write(`${lines.join('\n')}\n`);
     if (segments.length > 0) {
       const rows = segments.map((s) => [
@@ -83,9 +101,19 @@ export async function jobShowCommand(config: Config, id: string, options: { json
         s.status === 'completed' ? fixed(s.lifeSec, 2) : '-',
         s.status === 'completed' ? fixed(Math.max(0, s.lifeSec - s.computeSec), 3) : '-',
         s.status === 'completed' ? (s.coldStart ? 'yes' : 'no') : '-',
+        s.costUsd ? s.costUsd.toFixed(4) : '-',
         s.error ? `${s.errorCode}: ${s.error}` : '',
       ]);
-      stdout.write(`\n${table(['#', 'start s', 'end s', 'status', 'attempts', 'backend', 'compute s', 'life s', 'overhead s', 'cold', 'error'], rows)}\n`);
+      stdout.write(`\n${table(['#', 'start s', 'end s', 'status', 'attempts', 'backend', 'compute s', 'life s', 'overhead s', 'cold', 'cost $', 'error'], rows)}\n`);
+      // Segments that needed more than one try: every attempt, its backend, outcome and backoff.
+      const eventful = segments.filter((s) => s.attemptLog.length > 1 || s.attemptLog.some((a) => a.outcome !== 'ok'));
+      if (eventful.length > 0) stdout.write('\nattempts\n');
+      for (const s of eventful) {
+        for (const a of s.attemptLog) {
+          const waited = a.delayBeforeMs ? ` after ${(a.delayBeforeMs / 1000).toFixed(2)} s backoff` : '';
+          stdout.write(`  #${s.index} ${a.backend} try ${a.attempt}${waited}: ${a.outcome}${a.error ? ` (${a.errorCode}: ${a.error})` : ''} ${(a.endedAtSec - a.startedAtSec).toFixed(2)} s\n`);
+        }
+      }
     }
     return 0;
   } finally {

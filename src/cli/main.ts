@@ -47,7 +47,9 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .addOption(new Option('-f, --format <format>', `output format: ${OUTPUT_FORMAT_IDS.join('|')}`).default('txt'))
     .addOption(new Option('--segment-sec <seconds>', 'target segment length').argParser(number).default(360))
     .addOption(new Option('--concurrency <k>', 'segments transcribed at once (default: CPU cores)').argParser(number))
-    .option('--backend <id>', 'ASR backend', 'pocketsphinx')
+    .option('--backend <id>', 'ASR backend (default: routing rules, else pocketsphinx)')
+    .addOption(new Option('--fallback <ids>', 'backends to fall back to, in order (comma-separated)').argParser((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean)))
+    .addOption(new Option('--priority <p>', 'critical | normal | batch (routing rules pick backends by it)'))
     .option('--language <code>', 'spoken language (ISO-639-1)')
     .option('--no-cache', 'ignore cached transcripts and segment results')
     .addOption(new Option('--max-attempts <n>', 'attempts per segment').argParser(number))
@@ -57,7 +59,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'language', 'cache', 'maxAttempts']),
+        flags: typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts']),
       });
       exitCode = await transcribeCommand(
         inputs,

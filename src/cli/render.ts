@@ -30,6 +30,7 @@ export function telemetrySummary(t: JobTelemetry): string {
     `  overhead    ${fixed(t.overheadPerSegmentSec, 3)} s per segment (segment life minus backend compute)`,
     `  RTF         ${fixed(t.realTimeFactor, 4)} (wall / audio)`,
     `  cold starts ${t.coldStarts}`,
+    `  cost        $${(t.costUsd ?? 0).toFixed(4)} ($${(t.costPerAudioMinuteUsd ?? 0).toFixed(4)} per audio minute)`,
     `  cache       ${t.cacheHit ? 'hit' : 'miss'}`,
   ].join('\n');
 }

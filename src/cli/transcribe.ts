@@ -5,7 +5,10 @@ import { createBackendRegistry } from '../backends/registry.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
 import type { OutputFormat } from '../outputs/formats.js';
-import { runJob, type JobOutcome } from '../pipeline/job.js';
+import { BackendSet } from '../backends/set.js';
+import { resolveChain, runJob, type JobOutcome } from '../pipeline/job.js';
+import { BreakerBoard } from '../queue/breaker.js';
+import { BackendLoad } from '../queue/load.js';
 import { openContext } from './context.js';
 import { expandInputs } from './inputs.js';
 import { createProgress } from './progress.js';
@@ -39,6 +42,7 @@ function jsonSummary(outcome: JobOutcome) {
     overheadPerSegmentSec: round(t.overheadPerSegmentSec),
     realTimeFactor: round(t.realTimeFactor, 4),
     coldStarts: t.coldStarts,
+    costUsd: round(t.costUsd, 6),
     cacheHit: t.cacheHit,
     output: outcome.output,
     ...(outcome.status === 'planned' ? { plan: outcome.plan } : {}),
@@ -49,7 +53,13 @@ const round = (value: number, digits = 3): number => Number(value.toFixed(digits
 
 /** Returns the exit code: 0, or the first failure's code. */
 export async function transcribeCommand(inputs: string[], config: Config, options: TranscribeCommandOptions, io: CliIo): Promise<number> {
-  const backend = createBackendRegistry().create(config.backend, config.backends[config.backend] ?? {});
+  const backends = new BackendSet(createBackendRegistry(), config.backends);
+  // Unknown or misconfigured backends fail here, before any job starts.
+  resolveChain(config, backends);
+  const breakers = new BreakerBoard(config.breaker, (t) => {
+    if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
+  });
+  const load = new BackendLoad();
   const format = config.format as OutputFormat;
   const planned = await expandInputs(inputs, format, options.output, io.signal);
 
@@ -70,7 +80,9 @@ export async function transcribeCommand(inputs: string[], config: Config, option
           outputPath: options.planOnly ? null : item.outputPath,
           format,
           config,
-          backend,
+          backends,
+          breakers,
+          load,
           store: context.store,
           cache: context.cache,
           signal: io.signal,
@@ -94,6 +106,7 @@ export async function transcribeCommand(inputs: string[], config: Config, option
     }
   } finally {
     await context.store.close();
+    await backends.closeAll();
   }
   return firstFailure ? firstFailure.exitCode : 0;
 }

@@ -13,7 +13,9 @@ const baseEnv = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') };
 test('config: defaults apply with no file, env or flags', () => {
   const config = loadConfig({ env: baseEnv });
   assert.equal(config.segmentSec, 360);
-  assert.equal(config.backend, 'pocketsphinx');
+  assert.equal(config.backend, undefined, 'routing rules or the default decide');
+  assert.deepEqual(config.fallback, []);
+  assert.equal(config.priority, 'normal');
   assert.equal(config.format, 'txt');
   assert.equal(config.cache, true);
   assert.equal(config.dataDir, join(dir, '.local', 'share', 'parascribe'));

@@ -9,6 +9,8 @@ import { configSchema, defaultDataDir, type Config } from './schema.js';
 const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_DATA_DIR: { key: 'dataDir', parse: (raw) => raw },
   PARASCRIBE_BACKEND: { key: 'backend', parse: (raw) => raw },
+  PARASCRIBE_FALLBACK: { key: 'fallback', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  PARASCRIBE_PRIORITY: { key: 'priority', parse: (raw) => raw },
   PARASCRIBE_SEGMENT_SEC: { key: 'segmentSec', parse: Number },
   PARASCRIBE_CONCURRENCY: { key: 'concurrency', parse: Number },
   PARASCRIBE_LANGUAGE: { key: 'language', parse: (raw) => raw },

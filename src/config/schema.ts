@@ -6,6 +6,9 @@ import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+import { DEFAULT_QUALITY } from '../pipeline/quality.js';
+import { PRIORITIES } from '../pipeline/route.js';
+import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
@@ -15,7 +18,47 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export const configSchema = z
   .object({
     dataDir: z.string().min(1),
-    backend: z.string().min(1).default('pocketsphinx'),
+    /** Primary backend; absent: the first matching routing rule, else pocketsphinx. */
+    backend: z.string().min(1).optional(),
+    /** Backends to try, in order, when the primary fails, has an open breaker or returns a suspicious result. */
+    fallback: z.array(z.string().min(1)).default([]),
+    priority: z.enum(PRIORITIES).default('normal'),
+    routing: z
+      .object({
+        rules: z
+          .array(
+            z
+              .object({
+                language: z.union([z.string(), z.array(z.string())]).optional(),
+                priority: z.union([z.enum(PRIORITIES), z.array(z.enum(PRIORITIES))]).optional(),
+                backend: z.string().min(1),
+                fallback: z.array(z.string().min(1)).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        pressure: z.record(z.string(), z.object({ maxBacklog: z.number().int().min(1), divertTo: z.string().min(1) }).strict()).default({}),
+      })
+      .strict()
+      .default({ rules: [], pressure: {} }),
+    breaker: z
+      .object({
+        failureThreshold: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.failureThreshold),
+        errorRateThreshold: z.number().gt(0).max(1).default(DEFAULT_BREAKER_OPTIONS.errorRateThreshold),
+        windowSize: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.windowSize),
+        minCalls: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.minCalls),
+        openSec: z.number().positive().default(DEFAULT_BREAKER_OPTIONS.openSec),
+      })
+      .strict()
+      .default(DEFAULT_BREAKER_OPTIONS),
+    quality: z
+      .object({
+        maxCompressionRatio: z.number().positive().default(DEFAULT_QUALITY.maxCompressionRatio),
+        minAvgLogprob: z.number().default(DEFAULT_QUALITY.minAvgLogprob),
+        minSpeechSecForEmpty: z.number().nonnegative().default(DEFAULT_QUALITY.minSpeechSecForEmpty),
+      })
+      .strict()
+      .default(DEFAULT_QUALITY),
     /** Target segment length; cut points move to the nearest pause. */
     segmentSec: z.number().positive().max(86_400).default(360),
     /** Segments transcribed at once (k). Default: CPU cores. */

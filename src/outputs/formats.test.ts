@@ -149,7 +149,7 @@ test('empty transcript renders valid output in every format', () => {
 test('json: our schema, times rounded to ms, optional confidence, telemetry embedded', () => {
   const telemetry = {
     durationSec: 8.4, wallSec: 2, computeSec: 3, parallelism: 1.5, segments: 1, segmentsReused: 0,
-    overheadPerSegmentSec: 0.1, realTimeFactor: 0.24, coldStarts: 1, cacheHit: false, prepareComputeSec: 0,
+    overheadPerSegmentSec: 0.1, realTimeFactor: 0.24, coldStarts: 1, cacheHit: false, prepareComputeSec: 0, costUsd: 0, costPerAudioMinuteUsd: 0,
   };
   const d = doc([utterance(0.1234567, 1.9876543, 'Hi.', [{ word: 'Hi.', startSec: 0.1234567, endSec: 1.9876543 }])]);
   const parsed = JSON.parse(OUTPUT_FORMATS.json.render({ ...d, telemetry }));

@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeToPcmFile } from '../audio/decode.js';
 import { probeAudio, wavDataBytes } from '../audio/probe.js';
+import type { BackendSet } from '../backends/set.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import { computeCacheKey, hashFile, type TranscriptCache } from '../cache/index.js';
 import type { Config } from '../config/schema.js';
@@ -21,6 +22,9 @@ import type { JobTelemetry } from '../telemetry/summary.js';
 import type { SegmentTranscript, Transcript } from '../transcript.js';
 import type { JobEvents } from './events.js';
 import { runSegments, type SegmentWork } from './run-segments.js';
+import type { BreakerBoard } from '../queue/breaker.js';
+import type { BackendLoad } from '../queue/load.js';
+import { chooseChain } from './route.js';
 
 export interface JobRequest {
   input: string;
@@ -28,7 +32,10 @@ export interface JobRequest {
   outputPath: string | null;
   format: OutputFormat;
   config: Config;
-  backend: TranscriptionBackend;
+  /** The process's backends, breakers and load: shared by every job of the process. */
+  backends: BackendSet;
+  breakers: BreakerBoard;
+  load: BackendLoad;
   store: JobStore;
   cache: TranscriptCache;
   signal: AbortSignal;
@@ -53,8 +60,21 @@ function transcriptOptions(config: Config) {
   return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
 }
 
+/** The job's backend chain from config and routing; every id in it must be buildable. */
+export function resolveChain(config: Config, backends: BackendSet): { chain: string[]; primary: TranscriptionBackend } {
+  const { chain } = chooseChain(config.routing, {
+    language: config.language,
+    priority: config.priority,
+    explicitBackend: config.backend,
+    fallback: config.fallback,
+  });
+  const built = chain.map((id) => backends.get(id));
+  return { chain, primary: built[0]! };
+}
+
 export async function runJob(request: JobRequest): Promise<JobOutcome> {
-  const { config, store, backend, events } = request;
+  const { config, store, events } = request;
+  const { chain, primary: backend } = resolveChain(config, request.backends);
   const jobId = newJobId();
   await store.createJob({
     id: jobId,
@@ -63,14 +83,15 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     backend: backend.id,
     format: request.format,
     language: config.language ?? null,
-    options: transcriptOptions(config),
+    priority: config.priority,
+    options: { ...transcriptOptions(config), chain },
   });
   events?.onJobCreated?.(jobId);
   const workDir = join(config.dataDir, 'work', jobId);
   const startedAtSec = nowSec();
   try {
     await store.updateJob(jobId, { status: 'running', started_at: startedAtSec, model: backend.model });
-    return await execute(jobId, workDir, startedAtSec, request);
+    return await execute(jobId, workDir, startedAtSec, chain, request);
   } catch (thrown) {
     const error = toParascribeError(thrown);
     // The original error matters more than a failed bookkeeping write.
@@ -83,14 +104,23 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
       })
       .catch(() => {});
     await store.cancelOpenSegments(jobId).catch(() => {});
+    await recordBreakerEvents(request, jobId, startedAtSec).catch(() => {});
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function execute(jobId: string, workDir: string, startedAtSec: number, request: JobRequest): Promise<JobOutcome> {
-  const { config, store, backend, signal, events, cache } = request;
+/** Breaker state changes during the job, for `jobs show`. */
+async function recordBreakerEvents(request: JobRequest, jobId: string, startedAtSec: number): Promise<void> {
+  const events = request.breakers.transitions.filter((t) => t.atSec >= startedAtSec);
+  if (events.length > 0) await request.store.updateJob(jobId, { breaker_events_json: JSON.stringify(events) });
+}
+
+async function execute(jobId: string, workDir: string, startedAtSec: number, chain: string[], request: JobRequest): Promise<JobOutcome> {
+  const { config, store, signal, events, cache } = request;
+  const backends = chain.map((id) => request.backends.get(id));
+  const backend = backends[0]!;
   // Fail before any work if the transcript could not be written at the end.
   if (request.outputPath) await assertWritableOutput(request.outputPath);
   events?.onStage?.('probing');
@@ -99,7 +129,10 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
   }
-  await backend.check?.(signal);
+  // Fail fast when no backend of the chain can work at all; a broken fallback alone is tolerated.
+  const checks = await Promise.allSettled(backends.map((b) => b.check?.(signal)));
+  const firstFailure = checks.find((c) => c.status === 'rejected');
+  if (checks.every((c) => c.status === 'rejected') && firstFailure) throw firstFailure.reason;
 
   events?.onStage?.('hashing');
   const fileSha256 = await hashFile(request.input, store, signal);
@@ -126,9 +159,11 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
       gpu_elapsed_sec: telemetry.computeSec,
       chunk_count: plan.length,
       cache_hit: cacheHit ? 1 : 0,
+      cost_usd: telemetry.costUsd,
       output_path: request.outputPath,
       telemetry_json: JSON.stringify(telemetry),
     });
+    await recordBreakerEvents(request, jobId, startedAtSec);
     return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };
   };
 
@@ -147,7 +182,8 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
   });
 
   events?.onStage?.('planning');
-  const plan = planSegments(decoded.durationSec, detector.finish(), { targetSec: config.segmentSec, ...config.planning });
+  const pauses = detector.finish();
+  const plan = planSegments(decoded.durationSec, pauses, { targetSec: config.segmentSec, ...config.planning });
   await store.updateJob(jobId, { duration_sec: decoded.durationSec, chunk_count: plan.length });
   await store.insertSegments(jobId, plan);
   const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map();
@@ -172,7 +208,13 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
   const { transcripts, prepareComputeSec } = await runSegments(work, {
     jobId,
     pcmPath: decoded.pcmPath,
-    backend,
+    pauses,
+    chain,
+    backends: request.backends,
+    breakers: request.breakers,
+    load: request.load,
+    pressure: config.routing.pressure,
+    quality: config.quality,
     language: config.language,
     concurrency: config.concurrency,
     retryPolicy: { maxAttempts: config.maxAttempts, baseDelayMs: 500, maxDelayMs: 15_000 },
@@ -188,7 +230,9 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, req
     plan.map((segment, i) => ({ startSec: segment.startSec, endSec: segment.endSec, transcript: transcripts[i]! })),
     { durationSec: decoded.durationSec, language },
   );
-  await cache.put(cacheKey, transcript);
+  // Only a transcript entirely from the primary backend is what this cache key promises.
+  const segmentRows = await store.listSegments(jobId);
+  if (segmentRows.every((row) => row.backend === backend.id)) await cache.put(cacheKey, transcript);
   await store.updateJob(jobId, { prepare_compute_sec: prepareComputeSec });
   return finish(transcript, plan, false);
 }

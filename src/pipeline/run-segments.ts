@@ -1,16 +1,15 @@
 /**
- * Runs the planned segments that still need work through the pool: each attempt with a timeout,
- * retries with backoff, every state change stored; results come back in order.
+ * Runs the planned segments that still need work through the pool. Each segment is served through
+ * the backend chain (serve-segment.ts) and its result stored once; results come back in plan order.
  */
 import { sliceSegment } from '../audio/segment-audio.js';
-import type { RecordingContext, TranscribeResult, TranscriptionBackend } from '../backends/spec.js';
-import { ParascribeError } from '../errors.js';
-import type { PlannedSegment } from '../plan/planner.js';
+import type { RecordingContext, TranscribeResult } from '../backends/spec.js';
+import { toParascribeError } from '../errors.js';
+import type { Pause, PlannedSegment } from '../plan/planner.js';
 import { runPool } from '../queue/pool.js';
-import { withRetry, type RetryPolicy } from '../queue/retry.js';
-import type { JobStore } from '../store/jobs.js';
 import type { SegmentTranscript } from '../transcript.js';
-import type { JobEvents } from './events.js';
+import { speechSecIn } from './quality.js';
+import { serveSegment, type ServeContext } from './serve-segment.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -18,17 +17,11 @@ export interface SegmentWork {
   reused?: SegmentTranscript;
 }
 
-export interface RunSegmentsOptions {
-  jobId: string;
+export interface RunSegmentsOptions extends ServeContext {
   pcmPath: string;
-  backend: TranscriptionBackend;
-  language: string | undefined;
+  pauses: readonly Pause[];
   concurrency: number;
-  retryPolicy: RetryPolicy;
-  segmentTimeoutSec: number | undefined;
-  store: JobStore;
   signal: AbortSignal;
-  events?: JobEvents | undefined;
 }
 
 export function toSegmentTranscript(result: TranscribeResult | SegmentTranscript): SegmentTranscript {
@@ -45,62 +38,37 @@ async function transcribeOnce(
   if (reused) return reused;
   // The first segment starts at once; later ones wait for the backend's look at the recording.
   const context = segment.index === 0 ? undefined : await recording;
-  const { store, jobId, backend } = options;
   const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
-  const timeoutSec = options.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
-  const result = await withRetry(
-    async () => {
-      await store.markSegmentStarted(jobId, segment.index, backend.id);
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
-      try {
-        return await backend.transcribe({
-          audio,
-          signal: attemptSignal,
-          ...(options.language ? { language: options.language } : {}),
-          ...(context ? { recording: context } : {}),
-        });
-      } catch (error) {
-        if (!signal.aborted && attemptSignal.aborted) {
-          throw new ParascribeError('SEGMENT_TIMEOUT', `segment ${segment.index} timed out after ${Math.round(timeoutSec)} s`);
-        }
-        throw error;
-      }
-    },
-    {
-      policy: options.retryPolicy,
-      signal,
-      onRetry: (attempt, error, delayMs) => {
-        options.events?.onRetry?.(segment.index, attempt, error.message, delayMs);
-        void store.updateSegment(jobId, segment.index, { error_code: error.code, error: error.message });
-      },
-    },
-  ).catch(async (error: unknown) => {
-    const failure = error instanceof ParascribeError ? error : new ParascribeError('BACKEND_FAILED', String(error));
-    const aborted = failure.code === 'ABORTED';
-    await store.updateSegment(jobId, segment.index, {
-      status: aborted ? 'cancelled' : 'failed',
-      error_code: failure.code,
-      error: failure.message,
+  const speechSec = speechSecIn(options.pauses, segment.startSec, segment.endSec);
+  try {
+    const served = await serveSegment(segment.index, audio, speechSec, options, signal, context);
+    const transcript = toSegmentTranscript(served.result);
+    await options.store.completeSegment(options.jobId, segment.index, {
+      resultJson: JSON.stringify(transcript),
+      computeSec: served.result.computeSec,
+      coldStart: served.result.coldStart,
+      warningsJson: JSON.stringify(served.warnings),
+      backend: served.backend,
+      costUsd: served.costUsd,
     });
-    throw failure;
-  });
-  const transcript = toSegmentTranscript(result);
-  await store.completeSegment(jobId, segment.index, {
-    resultJson: JSON.stringify(transcript),
-    computeSec: result.computeSec,
-    coldStart: result.coldStart,
-    warningsJson: JSON.stringify(result.warnings),
-    backend: backend.id,
-  });
-  return transcript;
+    return transcript;
+  } catch (thrown) {
+    const error = toParascribeError(thrown);
+    await options.store.updateSegment(options.jobId, segment.index, {
+      status: error.code === 'ABORTED' ? 'cancelled' : 'failed',
+      error_code: error.code,
+      error: error.message,
+    });
+    throw error;
+  }
 }
 
 /**
- * Asks the backend to look at a sample of the recording (from a tenth of the way in), if it wants
- * to. Failure only costs the benefit, never the job. Resolves to the context and the seconds spent.
+ * Asks the primary backend to look at a sample of the recording (from a tenth of the way in), if it
+ * wants to. Failure only costs the benefit, never the job. Resolves to the context and the seconds spent.
  */
 async function prepareRecording(work: readonly SegmentWork[], options: RunSegmentsOptions): Promise<{ context?: RecordingContext; computeSec: number }> {
-  const { backend } = options;
+  const backend = options.backends.get(options.chain[0]!);
   const durationSec = work.at(-1)?.segment.endSec ?? 0;
   // Only segments after the first use the context: nothing to prepare for if none needs computing.
   const needed = work.some((w) => !w.reused && w.segment.index !== 0);

@@ -24,6 +24,7 @@ export interface NewJob {
   backend: string;
   format: string;
   language: string | null;
+  priority: string;
   options: Record<string, unknown>;
 }
 
@@ -62,6 +63,9 @@ export class JobStore {
         error: null,
         pid: process.pid,
         host: hostname(),
+        priority: job.priority,
+        cost_usd: null,
+        breaker_events_json: null,
       })
       .execute();
   }
@@ -118,6 +122,8 @@ export class JobStore {
               result_json: null,
               warnings_json: null,
               reused_from_job: null,
+              attempts_json: null,
+              cost_usd: null,
             })),
           )
           .execute();
@@ -155,7 +161,7 @@ export class JobStore {
   async completeSegment(
     jobId: string,
     idx: number,
-    result: { resultJson: string; computeSec: number; coldStart: boolean; warningsJson: string; backend: string },
+    result: { resultJson: string; computeSec: number; coldStart: boolean; warningsJson: string; backend: string; costUsd: number },
   ): Promise<boolean> {
     const updated = await this.db
       .updateTable('transcription_segments')
@@ -167,6 +173,7 @@ export class JobStore {
         result_json: result.resultJson,
         warnings_json: result.warningsJson,
         backend: result.backend,
+        cost_usd: result.costUsd,
         error_code: null,
         error: null,
       })
@@ -190,6 +197,8 @@ export class JobStore {
       .where('j.id', '!=', excludeJobId)
       .where('s.status', 'in', ['completed', 'reused'])
       .where('s.result_json', 'is not', null)
+      // A fallback's result is not what this cache key promises.
+      .whereRef('s.backend', '=', 'j.backend')
       .execute();
     const found = new Map<string, { jobId: string; resultJson: string }>();
     for (const row of rows) found.set(segmentKey(row.start_sec, row.end_sec), { jobId: row.job_id, resultJson: row.result_json! });

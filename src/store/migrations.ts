@@ -77,6 +77,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('transcription_jobs').dropColumn('prepare_compute_sec').execute();
     },
   },
+  '2026_11_21_003_failure_handling_and_cost': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('transcription_segments').addColumn('attempts_json', 'text').execute();
+      await db.schema.alterTable('transcription_segments').addColumn('cost_usd', 'real').execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('priority', 'text', (c) => c.notNull().defaultTo('normal')).execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('cost_usd', 'real').execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('breaker_events_json', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const column of ['attempts_json', 'cost_usd']) await db.schema.alterTable('transcription_segments').dropColumn(column).execute();
+      for (const column of ['priority', 'cost_usd', 'breaker_events_json']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -34,6 +34,10 @@ export interface TranscriptionJobsTable {
   error: string | null;
   pid: number;
   host: string;
+  priority: string;
+  cost_usd: number | null;
+  /** Breaker state changes seen while the job ran (JSON array). */
+  breaker_events_json: string | null;
 }
 
 export interface TranscriptionSegmentsTable {
@@ -54,6 +58,9 @@ export interface TranscriptionSegmentsTable {
   result_json: string | null;
   warnings_json: string | null;
   reused_from_job: string | null;
+  /** Every attempt: backend, times, outcome, error, backoff waited (JSON array). */
+  attempts_json: string | null;
+  cost_usd: number | null;
 }
 
 export interface FileHashesTable {

@@ -14,6 +14,7 @@ export function segmentTelemetry(row: SegmentRow): SegmentTelemetry {
     computeSec: row.compute_sec ?? 0,
     lifeSec,
     coldStart: row.cold_start === 1,
+    costUsd: row.cost_usd ?? 0,
     error: row.error,
   };
 }

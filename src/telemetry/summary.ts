@@ -11,6 +11,7 @@ export interface SegmentTelemetry {
   /** Seconds from dispatch to stored result (excludes time waiting for a free worker). */
   lifeSec: number;
   coldStart: boolean;
+  costUsd: number;
   error: string | null;
 }
 
@@ -30,6 +31,9 @@ export interface JobTelemetry {
   /** wallSec / durationSec (lower is faster). */
   realTimeFactor: number;
   coldStarts: number;
+  /** Summed backend cost of the segments computed in this job. */
+  costUsd: number;
+  costPerAudioMinuteUsd: number;
   cacheHit: boolean;
 }
 
@@ -42,6 +46,7 @@ export function summarise(
 ): JobTelemetry {
   const computed = segments.filter((s) => s.status === 'completed');
   const computeSec = computed.reduce((sum, s) => sum + s.computeSec, 0) + prepareComputeSec;
+  const costUsd = computed.reduce((sum, s) => sum + s.costUsd, 0);
   const overhead =
     computed.length === 0
       ? 0
@@ -57,6 +62,8 @@ export function summarise(
     overheadPerSegmentSec: overhead,
     realTimeFactor: durationSec > 0 ? wallSec / durationSec : 0,
     coldStarts: computed.filter((s) => s.coldStart).length,
+    costUsd,
+    costPerAudioMinuteUsd: durationSec > 0 ? costUsd / (durationSec / 60) : 0,
     cacheHit,
   };
 }

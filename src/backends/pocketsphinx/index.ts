@@ -40,13 +40,14 @@ export const pocketsphinxSettingsSchema = z
 export type PocketsphinxSettings = z.infer<typeof pocketsphinxSettingsSchema>;
 
 class PocketsphinxBackend implements TranscriptionBackend {
-  readonly id = 'pocketsphinx';
+  readonly id: string;
   readonly model: string;
   readonly capabilities;
   readonly fingerprint: Record<string, unknown>;
   readonly #settings: PocketsphinxSettings;
 
-  constructor(settings: PocketsphinxSettings) {
+  constructor(settings: PocketsphinxSettings, id = 'pocketsphinx') {
+    this.id = id;
     this.#settings = settings;
     this.model = settings.hmm ? basename(settings.hmm) : 'en-us';
     this.capabilities = { wordTimestamps: true, languages: [settings.language], costPerAudioMinuteUsd: 0 } as const;
@@ -143,7 +144,7 @@ export const pocketsphinxFactory: BackendFactory<typeof pocketsphinxSettingsSche
   id: 'pocketsphinx',
   description: 'CMU pocketsphinx (Debian package), one subprocess per segment; English model included',
   settingsSchema: pocketsphinxSettingsSchema,
-  create: (settings) => new PocketsphinxBackend(settings),
+  create: (settings, instanceId) => new PocketsphinxBackend(settings, instanceId),
 };
 
 export function createPocketsphinx(settings: Partial<PocketsphinxSettings> = {}): TranscriptionBackend {

@@ -1,0 +1,65 @@
+/**
+ * Turns a segment's 16 kHz mono PCM into the bytes to upload. WAV is the PCM behind a header (no
+ * subprocess); FLAC and Opus pipe the PCM through ffmpeg's stdin and collect its stdout in memory
+ * (a 60 s segment is ~1 MB of FLAC), so there is no temp file to clean up. The signal kills ffmpeg.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { SegmentAudio } from '../../audio/segment-audio.js';
+import { wavHeader } from '../../audio/segment-audio.js';
+import { spawnBound } from '../../audio/process.js';
+import { ParascribeError } from '../../errors.js';
+import type { UploadFormat } from './settings.js';
+
+export interface EncodedUpload {
+  bytes: Buffer;
+  filename: string;
+  contentType: string;
+  encodeMs: number;
+}
+
+/** Opus bit rate: speech at 16 kHz mono; see docs/backends-openai.md for the measurement. */
+export const OPUS_BITRATE = '24k';
+
+const FORMATS: Record<Exclude<UploadFormat, 'wav'>, { args: string[]; filename: string; contentType: string }> = {
+  flac: { args: ['-c:a', 'flac', '-compression_level', '5', '-f', 'flac'], filename: 'segment.flac', contentType: 'audio/flac' },
+  opus: {
+    args: ['-c:a', 'libopus', '-b:a', OPUS_BITRATE, '-application', 'voip', '-f', 'ogg'],
+    filename: 'segment.ogg',
+    contentType: 'audio/ogg',
+  },
+};
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+export async function encodeSegment(audio: SegmentAudio, format: UploadFormat, signal: AbortSignal): Promise<EncodedUpload> {
+  const started = performance.now();
+  if (signal.aborted) throw new ParascribeError('ABORTED', 'aborted');
+  if (format === 'wav') {
+    const pcm = await readAll(audio.openPcm());
+    return { bytes: Buffer.concat([wavHeader(pcm.length, audio.sampleRate), pcm]), filename: 'segment.wav', contentType: 'audio/wav', encodeMs: performance.now() - started };
+  }
+  const spec = FORMATS[format];
+  const args = ['-hide_banner', '-v', 'error', '-f', 's16le', '-ar', String(audio.sampleRate), '-ac', '1', '-i', 'pipe:0', ...spec.args, 'pipe:1'];
+  const timeoutMs = 30_000 + audio.durationSec * 1_000;
+  const { child, done } = spawnBound('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], signal, timeoutMs });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 8 * 1024) stderr += chunk.toString('utf8');
+  });
+  // EPIPE when ffmpeg dies early: its exit status tells the story.
+  const feeding = pipeline(audio.openPcm(), child.stdin!).catch(() => undefined);
+  const [bytes, exit] = await Promise.all([readAll(child.stdout!), done, feeding]).then(([b, e]) => [b, e] as const);
+  if (exit.reason === 'aborted') throw new ParascribeError('ABORTED', 'aborted while encoding the segment');
+  if (exit.reason === 'timeout') throw new ParascribeError('SEGMENT_TIMEOUT', `encoding the segment as ${format} timed out`);
+  if (exit.exitCode !== 0 || bytes.length === 0) {
+    const last = stderr.trim().split('\n').at(-1) ?? '';
+    throw new ParascribeError('BACKEND_FAILED', `ffmpeg could not encode the segment as ${format}${last ? `: ${last}` : ''}`, {
+      isRetryable: false,
+    });
+  }
+  return { bytes, filename: spec.filename, contentType: spec.contentType, encodeMs: performance.now() - started };
+}

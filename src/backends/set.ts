@@ -1,0 +1,30 @@
+/**
+ * The backends a process uses, created on first use from config and kept for reuse (a warm model,
+ * an HTTP agent, a concurrency limit live on the instance). Closed together at exit.
+ */
+import type { BackendRegistry } from './registry.js';
+import type { TranscriptionBackend } from './spec.js';
+
+export class BackendSet {
+  readonly #instances = new Map<string, TranscriptionBackend>();
+
+  constructor(
+    private readonly registry: BackendRegistry,
+    private readonly settingsById: Record<string, unknown>,
+  ) {}
+
+  /** Throws UNKNOWN_BACKEND / INVALID_CONFIG for an id that cannot be built. */
+  get(id: string): TranscriptionBackend {
+    let backend = this.#instances.get(id);
+    if (!backend) {
+      backend = this.registry.create(id, this.settingsById[id] ?? {});
+      this.#instances.set(id, backend);
+    }
+    return backend;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.#instances.values()].map((b) => b.close?.()));
+    this.#instances.clear();
+  }
+}

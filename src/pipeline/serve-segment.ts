@@ -1,0 +1,149 @@
+/**
+ * Serves one segment through the job's backend chain: per backend, attempts with a timeout and
+ * retries (shared policy), gated by that backend's circuit breaker; on exhaustion, an open breaker
+ * or a result that looks failed, the next backend. Every attempt is recorded on the segment row.
+ */
+import type { SegmentAudio } from '../audio/segment-audio.js';
+import type { BackendSet } from '../backends/set.js';
+import type { BackendWarning, RecordingContext, TranscribeResult } from '../backends/spec.js';
+import { ParascribeError, toParascribeError } from '../errors.js';
+import type { BreakerBoard } from '../queue/breaker.js';
+import type { BackendLoad } from '../queue/load.js';
+import { withRetry, type RetryPolicy } from '../queue/retry.js';
+import { nowSec, type JobStore } from '../store/jobs.js';
+import type { JobEvents } from './events.js';
+import { suspiciousReason, type QualityThresholds } from './quality.js';
+import { divertUnderPressure, type PressureRule } from './route.js';
+
+export interface AttemptRecord {
+  backend: string;
+  attempt: number;
+  startedAtSec: number;
+  endedAtSec: number;
+  outcome: 'ok' | 'error' | 'skipped' | 'suspicious';
+  errorCode?: string;
+  error?: string;
+  /** Backoff waited before this attempt (Retry-After included). */
+  delayBeforeMs?: number;
+}
+
+export interface ServeContext {
+  jobId: string;
+  chain: string[];
+  backends: BackendSet;
+  breakers: BreakerBoard;
+  load: BackendLoad;
+  pressure: Record<string, PressureRule>;
+  quality: QualityThresholds;
+  language: string | undefined;
+  retryPolicy: RetryPolicy;
+  segmentTimeoutSec: number | undefined;
+  store: JobStore;
+  events?: JobEvents | undefined;
+}
+
+export interface Served {
+  result: TranscribeResult;
+  backend: string;
+  warnings: BackendWarning[];
+  costUsd: number;
+}
+
+/** Errors that say something about the backend's health, not about this one request. */
+const countsAgainstBackend = (error: ParascribeError): boolean =>
+  error.isRetryable || error.code === 'BACKEND_UNAVAILABLE' || error.code === 'TOOL_MISSING';
+
+export async function serveSegment(
+  index: number,
+  audio: SegmentAudio,
+  speechSec: number,
+  ctx: ServeContext,
+  signal: AbortSignal,
+  recording: RecordingContext | undefined,
+): Promise<Served> {
+  const attempts: AttemptRecord[] = [];
+  const record = async (entry: AttemptRecord) => {
+    attempts.push(entry);
+    await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
+  };
+  const timeoutSec = ctx.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
+  const chain = divertUnderPressure(ctx.chain, ctx.pressure, (id) => ctx.load.get(id));
+  let lastError: ParascribeError | undefined;
+  let fallbackResult: Served | undefined;
+  let costUsd = 0;
+
+  for (const [position, backendId] of chain.entries()) {
+    const backend = ctx.backends.get(backendId);
+    const breaker = ctx.breakers.get(backendId);
+    let delayBeforeMs: number | undefined;
+    let result: TranscribeResult;
+    try {
+      result = await withRetry(
+        async (attempt) => {
+          const startedAtSec = nowSec();
+          const delay = delayBeforeMs === undefined ? {} : { delayBeforeMs };
+          if (!breaker.tryAcquire()) {
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: startedAtSec, outcome: 'skipped', errorCode: 'BREAKER_OPEN', error: `circuit breaker of ${backendId} is open`, ...delay });
+            throw new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`);
+          }
+          await ctx.store.markSegmentStarted(ctx.jobId, index, backendId);
+          const release = ctx.load.acquire(backendId);
+          const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
+          try {
+            const served = await backend.transcribe({
+              audio,
+              signal: attemptSignal,
+              ...(ctx.language ? { language: ctx.language } : {}),
+              ...(recording ? { recording } : {}),
+            });
+            breaker.onSuccess();
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'ok', ...delay });
+            return served;
+          } catch (thrown) {
+            let error = toParascribeError(thrown);
+            if (!signal.aborted && attemptSignal.aborted && error.code !== 'SEGMENT_TIMEOUT') {
+              error = new ParascribeError('SEGMENT_TIMEOUT', `segment ${index} timed out on ${backendId} after ${Math.round(timeoutSec)} s`);
+            }
+            if (signal.aborted) breaker.release();
+            else if (countsAgainstBackend(error)) breaker.onFailure();
+            else breaker.release();
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'error', errorCode: error.code, error: error.message, ...delay });
+            throw error;
+          } finally {
+            release();
+          }
+        },
+        {
+          policy: ctx.retryPolicy,
+          signal,
+          onRetry: (attempt, error, delayMs) => {
+            delayBeforeMs = delayMs;
+            ctx.events?.onRetry?.(index, attempt, `${backendId}: ${error.message}`, delayMs);
+          },
+        },
+      );
+    } catch (thrown) {
+      const error = toParascribeError(thrown);
+      if (error.code === 'ABORTED' || signal.aborted) throw new ParascribeError('ABORTED', 'aborted');
+      lastError = error;
+      continue;
+    }
+
+    const segmentCostUsd = (backend.capabilities.costPerAudioMinuteUsd * audio.durationSec) / 60;
+    costUsd += segmentCostUsd;
+    const reason = suspiciousReason(result, speechSec, ctx.quality);
+    const served: Served = { result, backend: backendId, warnings: [...result.warnings], costUsd };
+    if (reason && position < chain.length - 1) {
+      // Keep it in case every later backend fails; try the next one.
+      const last = attempts.at(-1)!;
+      attempts[attempts.length - 1] = { ...last, outcome: 'suspicious', error: reason };
+      await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
+      fallbackResult ??= { ...served, warnings: [...served.warnings, { type: 'quality-suspicious', message: `${backendId}: ${reason}` }] };
+      continue;
+    }
+    if (reason) served.warnings.push({ type: 'quality-suspicious', message: `${backendId}: ${reason}` });
+    return served;
+  }
+  if (fallbackResult) return { ...fallbackResult, costUsd };
+  throw lastError ?? new ParascribeError('BACKEND_FAILED', `segment ${index}: no backend could serve it`);
+}

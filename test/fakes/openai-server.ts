@@ -1,0 +1,270 @@
+/**
+ * A FAKE OpenAI-compatible transcription server, for tests and benchmarks only. It is not OpenAI and
+ * not product code. It speaks the dialect of `POST /v1/audio/transcriptions` (multipart upload;
+ * `json`, `text`, `verbose_json`, `srt`, `vtt`; OpenAI's error JSON) and transcribes FOR REAL: ffmpeg
+ * decodes the upload and pocketsphinx transcribes it (see fake-transcribe.ts). Faults can be injected
+ * and changed at runtime; the random ones come from a seeded PRNG, so a run is reproducible.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { languageName } from '../../src/outputs/languages.js';
+import { renderSubtitles, renderVerbose, transcriptText, TranscriptCache } from './fake-transcribe.js';
+
+export interface FakeFaults {
+  /** Added to every answer. */
+  latencyMs?: number;
+  /** Added to the first transcription request only, which also gets `x-cold-start: 1`. */
+  coldStartMs?: number;
+  /** Share of requests answered 500/502/503. */
+  failRate?: number;
+  /** Share of requests answered 429 with `Retry-After: retryAfterSec`. */
+  rateLimitRate?: number;
+  retryAfterSec?: number;
+  /** Share of requests never answered (until the client gives up or the server closes). */
+  hangRate?: number;
+  /** Share of requests answered 200 with broken JSON. */
+  malformedRate?: number;
+  /** verbose_json → 400 'response_format verbose_json is not supported'. */
+  refuseVerboseJson?: boolean;
+  /** verbose_json → a plain json `{text}` 200 (a server that ignores the format). */
+  ignoreVerboseJson?: boolean;
+  /** The compression_ratio reported in every segment (default: computed from the text). */
+  compressionRatio?: number;
+  /** Every request → 503. */
+  down?: boolean;
+  /** Every transcription request → this status with an OpenAI error body (e.g. 400, 401, 413, 415). */
+  forceStatus?: number;
+}
+
+export interface FakeServerOptions {
+  /** Default 0 (any free port) on 127.0.0.1. */
+  port?: number;
+  host?: string;
+  seed?: number;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401, which echoes the key sent). */
+  apiKey?: string;
+  faults?: FakeFaults;
+  /** Memoise transcripts by file content (default true). */
+  cache?: boolean;
+  /** Uploads larger than this → 413 (OpenAI: 25 MB). */
+  maxUploadBytes?: number;
+}
+
+export interface FakeLogEntry {
+  atMs: number;
+  outcome: string;
+  status: number;
+  responseFormat?: string;
+  /** The non-file form fields received (repeated fields keep every value). */
+  fields?: Record<string, string[]>;
+  file?: { name: string; type: string; size: number };
+}
+
+export interface FakeStats {
+  requests: number;
+  byOutcome: Record<string, number>;
+  log: FakeLogEntry[];
+  inFlight: number;
+  maxInFlight: number;
+  /** Requests whose client closed the connection before the answer was sent. */
+  clientClosed: number;
+}
+
+export interface FakeOpenAIServer {
+  /** Base URL, ending in /v1 (what `baseURL` wants). */
+  url: string;
+  close(): Promise<void>;
+  stats(): FakeStats;
+  setFaults(faults: FakeFaults): void;
+  resetStats(): void;
+}
+
+/** mulberry32: small, fast, good enough for fault injection. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ERROR_TYPES: Record<number, [type: string, code: string | null, message: string]> = {
+  400: ['invalid_request_error', null, 'Invalid request.'],
+  401: ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'],
+  403: ['invalid_request_error', 'unsupported_country_region_territory', 'Country, region, or territory not supported'],
+  404: ['invalid_request_error', 'model_not_found', 'The model does not exist or you do not have access to it.'],
+  408: ['timeout', null, 'Request timed out.'],
+  413: ['invalid_request_error', 'file_too_large', 'Maximum content size limit (26214400) exceeded.'],
+  415: ['invalid_request_error', 'unsupported_media_type', 'Unsupported media type.'],
+  422: ['invalid_request_error', null, 'Unprocessable entity.'],
+  429: ['requests', 'rate_limit_exceeded', 'Rate limit reached for requests. Please try again later.'],
+  500: ['server_error', null, 'The server had an error while processing your request.'],
+  502: ['server_error', null, 'Bad gateway.'],
+  503: ['server_error', null, 'The engine is currently overloaded, please try again later.'],
+};
+
+function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function errorBody(status: number, message?: string, param: string | null = null, code?: string | null): string {
+  const [type, defaultCode, defaultMessage] = ERROR_TYPES[status] ?? ['server_error', null, `HTTP ${status}`];
+  return JSON.stringify({ error: { message: message ?? defaultMessage, type, param, code: code === undefined ? defaultCode : code } });
+}
+
+export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Promise<FakeOpenAIServer> {
+  let faults: FakeFaults = { ...options.faults };
+  const random = seededRandom(options.seed ?? 1);
+  const transcripts = new TranscriptCache();
+  const shutdown = new AbortController();
+  const started = performance.now();
+  const maxUpload = options.maxUploadBytes ?? 25 * 1024 * 1024;
+  const stats: FakeStats = { requests: 0, byOutcome: {}, log: [], inFlight: 0, maxInFlight: 0, clientClosed: 0 };
+  let firstTranscription = true;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const record = (outcome: string, status: number, extra: Partial<FakeLogEntry> = {}) => {
+      stats.byOutcome[outcome] = (stats.byOutcome[outcome] ?? 0) + 1;
+      stats.log.push({ atMs: Math.round(performance.now() - started), outcome, status, ...extra });
+    };
+    const answerError = (outcome: string, status: number, body: string, headers: Record<string, string> = {}, extra: Partial<FakeLogEntry> = {}) => {
+      record(outcome, status, extra);
+      send(res, status, body, 'application/json', headers);
+    };
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const authorised = !options.apiKey || req.headers.authorization === `Bearer ${options.apiKey}`;
+    if (req.method === 'GET' && url.pathname === '/v1/models') {
+      if (!authorised) return answerError('unauthorized', 401, errorBody(401));
+      record('models', 200);
+      return send(res, 200, JSON.stringify({ object: 'list', data: [{ id: 'whisper-1', object: 'model', owned_by: 'fake' }] }), 'application/json');
+    }
+    if (req.method !== 'POST' || url.pathname !== '/v1/audio/transcriptions') {
+      return answerError('not-found', 404, errorBody(404, `Invalid URL (${req.method} ${url.pathname})`, null, null));
+    }
+    // Rolled for every request, whatever the faults, so the sequence depends on the seed alone.
+    const [rollHang, rollFail, rollLimit, rollMalformed, rollStatus] = [random(), random(), random(), random(), random()];
+    const coldStart = firstTranscription;
+    firstTranscription = false;
+    if (Number(req.headers['content-length'] ?? 0) > maxUpload) {
+      req.resume();
+      return answerError('too-large', 413, errorBody(413), { connection: 'close' });
+    }
+    let form: FormData;
+    try {
+      const body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+      const headers = new Headers(Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)] as [string, string]])));
+      form = await new Request('http://fake/v1/audio/transcriptions', { method: 'POST', headers, body, duplex: 'half' } as RequestInit).formData();
+    } catch (error) {
+      return answerError('invalid', 400, errorBody(400, `Could not parse multipart form: ${(error as Error).message}`));
+    }
+    const fields: Record<string, string[]> = {};
+    let file: File | undefined;
+    for (const [name, value] of form) {
+      if (typeof value === 'string') (fields[name] ??= []).push(value);
+      else if (name === 'file') file = value as File;
+    }
+    const fileInfo = file ? { name: file.name, type: file.type, size: file.size } : undefined;
+    const responseFormat = fields.response_format?.[0] ?? 'json';
+    const logged = { responseFormat, fields, ...(fileInfo ? { file: fileInfo } : {}) };
+    const receivedAt = performance.now();
+    const wait = (faults.latencyMs ?? 0) + (coldStart ? (faults.coldStartMs ?? 0) : 0);
+    if (wait > 0) await delay(wait, undefined, { signal: shutdown.signal }).catch(() => undefined);
+    const headers: Record<string, string> = coldStart && faults.coldStartMs ? { 'x-cold-start': '1' } : {};
+
+    if (faults.down) return answerError('down', 503, errorBody(503), headers, logged);
+    if (!authorised) {
+      const sent = req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '';
+      return answerError('unauthorized', 401, errorBody(401, `Incorrect API key provided: ${sent}.`), headers, logged);
+    }
+    if (faults.forceStatus) return answerError('forced', faults.forceStatus, errorBody(faults.forceStatus), headers, logged);
+    if (rollHang < (faults.hangRate ?? 0)) {
+      record('hang', 0, logged);
+      return; // never answered; the close handler counts the client giving up
+    }
+    if (rollFail < (faults.failRate ?? 0)) {
+      const status = [500, 502, 503][Math.floor(rollStatus * 3)]!;
+      return answerError('fail', status, errorBody(status), headers, logged);
+    }
+    if (rollLimit < (faults.rateLimitRate ?? 0)) {
+      const retryAfter = String(faults.retryAfterSec ?? 1);
+      return answerError('rate-limited', 429, errorBody(429), { ...headers, 'retry-after': retryAfter }, logged);
+    }
+    if (!file) return answerError('invalid', 400, errorBody(400, "you must provide a 'file'", 'file', 'missing_required_parameter'), headers, logged);
+    if (!fields.model?.[0]) return answerError('invalid', 400, errorBody(400, "you must provide a model parameter", 'model', 'missing_required_parameter'), headers, logged);
+    if (!['json', 'text', 'verbose_json', 'srt', 'vtt'].includes(responseFormat)) {
+      return answerError('invalid', 400, errorBody(400, `Invalid value for response_format: ${responseFormat}`, 'response_format', 'invalid_value'), headers, logged);
+    }
+    if (file.size > maxUpload) return answerError('too-large', 413, errorBody(413), headers, logged);
+    if (responseFormat === 'verbose_json' && faults.refuseVerboseJson) {
+      return answerError('refused-verbose', 400, errorBody(400, 'response_format verbose_json is not supported', 'response_format', 'unsupported_value'), headers, logged);
+    }
+    let transcript;
+    try {
+      transcript = await transcripts.get(new Uint8Array(await file.arrayBuffer()), file.name, shutdown.signal, options.cache !== false);
+    } catch (error) {
+      if (shutdown.signal.aborted) return;
+      return answerError('bad-audio', 400, errorBody(400, (error as Error).message, 'file', 'invalid_value'), headers, logged);
+    }
+    const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)) };
+    if (rollMalformed < (faults.malformedRate ?? 0)) {
+      record('malformed', 200, logged);
+      return send(res, 200, '{"text": "truncated', 'application/json', out);
+    }
+    record('ok', 200, logged);
+    const language = languageName(fields.language?.[0] ?? 'en');
+    if (responseFormat === 'text') return send(res, 200, `${transcriptText(transcript)}\n`, 'text/plain; charset=utf-8', out);
+    if (responseFormat === 'srt' || responseFormat === 'vtt') return send(res, 200, renderSubtitles(transcript, responseFormat), 'text/plain; charset=utf-8', out);
+    if (responseFormat === 'json' || faults.ignoreVerboseJson) return send(res, 200, JSON.stringify({ text: transcriptText(transcript) }), 'application/json', out);
+    const granularities = fields['timestamp_granularities[]'] ?? [];
+    const body = renderVerbose(transcript, {
+      language,
+      words: granularities.includes('word'),
+      segments: granularities.length === 0 || granularities.includes('segment'),
+      compressionRatio: faults.compressionRatio,
+    });
+    send(res, 200, JSON.stringify(body), 'application/json', out);
+  };
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    res.once('close', () => {
+      stats.inFlight--;
+      if (!res.writableFinished) {
+        stats.clientClosed++;
+        stats.byOutcome['client-closed'] = (stats.byOutcome['client-closed'] ?? 0) + 1;
+      }
+    });
+    handle(req, res).catch((error: unknown) => send(res, 500, errorBody(500, `fake server bug: ${(error as Error).message}`), 'application/json'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/v1`,
+    stats: () => structuredClone(stats),
+    setFaults: (next) => {
+      faults = { ...next };
+    },
+    resetStats: () => {
+      Object.assign(stats, { requests: 0, byOutcome: {}, log: [], maxInFlight: stats.inFlight, clientClosed: 0 });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        shutdown.abort();
+        server.close(() => resolve());
+        server.closeAllConnections(); // hanging requests included
+      }),
+  };
+}
