@@ -52,7 +52,7 @@ const cases: Case[] = [
   { name: 'zero-length audio', args: [path('zero-samples.wav')], exitCode: 7, code: 'EMPTY_AUDIO', message: /zero length/, recorded: true },
   { name: 'output directory missing', args: [path('silence.wav'), '-o', join(dir, 'missing-dir', 'x.txt')], exitCode: 8, code: 'OUTPUT_NOT_WRITABLE', message: /missing-dir.*does not exist/, recorded: true },
   { name: 'output is a directory', args: [path('silence.wav'), '-o', out], exitCode: 8, code: 'OUTPUT_NOT_WRITABLE', message: /is a directory/, recorded: true },
-  { name: 'unknown backend', args: [path('silence.wav'), '--backend', 'nosuch'], exitCode: 9, code: 'UNKNOWN_BACKEND', message: /unknown backend "nosuch" \(available: pocketsphinx\)/, recorded: false },
+  { name: 'unknown backend', args: [path('silence.wav'), '--backend', 'nosuch'], exitCode: 9, code: 'UNKNOWN_BACKEND', message: /unknown backend "nosuch" \(available: openai, pocketsphinx, whispercpp\)/, recorded: false },
   { name: 'negative segment length', args: [path('silence.wav'), '--segment-sec', '-5'], exitCode: 2, code: 'INVALID_ARGUMENT', message: /--segment-sec/, recorded: false },
   { name: 'non-numeric segment length', args: [path('silence.wav'), '--segment-sec', 'ten'], exitCode: 2, code: 'INVALID_ARGUMENT', message: /--segment-sec/, recorded: false },
   { name: 'zero concurrency', args: [path('silence.wav'), '--concurrency', '0'], exitCode: 2, code: 'INVALID_ARGUMENT', message: /--concurrency/, recorded: false },

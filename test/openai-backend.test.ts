@@ -3,7 +3,7 @@
  * with a real SegmentAudio of jfk.wav. The fake memoises transcripts by upload bytes, so only the
  * first request per distinct upload pays for pocketsphinx.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,17 @@ import { createOpenAICompatible, openaiFactory, openaiSettingsSchema } from '../
 import { Semaphore } from '../src/backends/openai/semaphore.js';
 import type { TranscriptionBackend } from '../src/backends/spec.js';
 import type { ParascribeError } from '../src/errors.js';
+import { withRetry } from '../src/queue/retry.js';
 import { FIXTURES } from './helpers/cli.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
 
 const SECRET = 'sk-test-DO-NOT-LEAK-0123456789abcdef';
 
-let workDir: string;
+let workDir: string | undefined;
 let audio: SegmentAudio;
+after(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
 
 async function jfkSegment(): Promise<SegmentAudio> {
   if (audio) return audio;
@@ -58,10 +62,7 @@ async function until(condition: () => boolean, ms = 3000): Promise<void> {
 test('openai backend against the fake server', async (t) => {
   await jfkSegment();
   const server: FakeOpenAIServer = await startFakeOpenAIServer({ seed: 3 });
-  t.after(async () => {
-    await server.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  t.after(() => server.close());
   const make = (settings: Record<string, unknown> = {}, id = 'remote-gpu') =>
     createOpenAICompatible({ baseURL: server.url, apiKey: SECRET, ...settings }, id, {});
   const lastRequest = () => server.stats().log.at(-1)!;
@@ -165,6 +166,24 @@ test('openai backend against the fake server', async (t) => {
     assert.equal(error.details?.status, 429);
     assert.equal(error.details?.retryAfterMs, 2000);
     server.setFaults({});
+  });
+
+  await t.test('with the shared retry policy, a 429 waits at least Retry-After and then succeeds', async () => {
+    server.setFaults({ rateLimitRate: 1, retryAfterSec: 0.3 });
+    const backend = make();
+    const delays: number[] = [];
+    const started = Date.now();
+    const result = await withRetry(() => transcribe(backend), {
+      policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      signal: new AbortController().signal,
+      onRetry: (_attempt, _error, delayMs) => {
+        delays.push(delayMs);
+        server.setFaults({});
+      },
+    });
+    assert.match(result.text, /country/);
+    assert.deepEqual(delays, [300]);
+    assert.ok(Date.now() - started >= 300);
   });
 
   await t.test('client errors are not retryable; 401/403 mean the backend is unavailable', async () => {
@@ -276,6 +295,11 @@ test('a missing API key for a remote endpoint is BACKEND_UNAVAILABLE, naming the
   // From the environment instead: no complaint (nothing is sent: check() would reach the network).
   const fromEnv = createOpenAICompatible({ baseURL: 'https://api.example.com/v1' }, 'groq', { OPENAI_API_KEY: 'k' });
   assert.equal(fromEnv.capabilities.costPerAudioMinuteUsd, 0.006);
+  // apiKeyEnv names the one variable to read: an OpenAI key is not sent to another provider.
+  const groq = createOpenAICompatible({ baseURL: 'https://api.example.com/v1', apiKeyEnv: 'GROQ_API_KEY' }, 'groq', { OPENAI_API_KEY: 'k' });
+  const error = await failure(groq.check!(new AbortController().signal));
+  assert.equal(error.code, 'BACKEND_UNAVAILABLE');
+  assert.match(error.message, /GROQ_API_KEY/);
 });
 
 test('settings: env is read at create() time, PARASCRIBE_ first; defaults; strict schema', () => {

@@ -1,7 +1,9 @@
 /** Maps backend ids to factories. One instance per process, built by createBackendRegistry(). */
 import { ParascribeError } from '../errors.js';
 import type { BackendFactory, TranscriptionBackend } from './spec.js';
+import { openaiFactory } from './openai/index.js';
 import { pocketsphinxFactory } from './pocketsphinx/index.js';
+import { whispercppFactory } from './whispercpp/index.js';
 
 export class BackendRegistry {
   readonly #factories = new Map<string, BackendFactory>();
@@ -40,5 +42,5 @@ export class BackendRegistry {
 }
 
 export function createBackendRegistry(): BackendRegistry {
-  return new BackendRegistry().register(pocketsphinxFactory);
+  return new BackendRegistry().register(pocketsphinxFactory).register(openaiFactory).register(whispercppFactory);
 }

@@ -42,6 +42,11 @@ export interface BackendCapabilities {
   languages: readonly string[] | '*';
   /** Cost in USD per audio minute (0 for local engines). */
   costPerAudioMinuteUsd: number;
+  /**
+   * How many segments it serves at once (a remote provider's k). The job's pool uses it when no
+   * concurrency is configured; local engines leave it out and get one per CPU core.
+   */
+  maxConcurrency?: number;
 }
 
 export interface TranscriptionBackend {

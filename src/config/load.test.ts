@@ -19,7 +19,7 @@ test('config: defaults apply with no file, env or flags', () => {
   assert.equal(config.format, 'txt');
   assert.equal(config.cache, true);
   assert.equal(config.dataDir, join(dir, '.local', 'share', 'parascribe'));
-  assert.ok(config.concurrency >= 1);
+  assert.equal(config.concurrency, undefined, 'resolved per job: the backend\'s limit, else CPU cores');
 });
 
 test('config: defaults < file < env < flags', () => {

@@ -19,7 +19,8 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
   PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
 };
-const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG']);
+// Read by the backends themselves when they are created (their own settings schemas).
+const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 
 export function configFilePath(env: NodeJS.ProcessEnv, explicit?: string): { path: string; required: boolean } {
   if (explicit) return { path: explicit, required: true };

@@ -2,7 +2,7 @@
  * The one configuration schema. Sources, lowest precedence first: defaults < config file
  * (JSON) < environment (PARASCRIBE_*) < command-line flags.
  */
-import { availableParallelism, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
@@ -61,8 +61,8 @@ export const configSchema = z
       .default(DEFAULT_QUALITY),
     /** Target segment length; cut points move to the nearest pause. */
     segmentSec: z.number().positive().max(86_400).default(360),
-    /** Segments transcribed at once (k). Default: CPU cores. */
-    concurrency: z.number().int().min(1).max(1024).default(availableParallelism()),
+    /** Segments transcribed at once (k). Default: the primary backend's own limit, else CPU cores. */
+    concurrency: z.number().int().min(1).max(1024).optional(),
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
     format: z.enum(OUTPUT_FORMAT_IDS as unknown as [string, ...string[]]).default('txt'),
     cache: z.boolean().default(true),

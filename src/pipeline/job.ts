@@ -3,6 +3,7 @@
  * The job row is created first and records the outcome, success or failure.
  */
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decodeToPcmFile } from '../audio/decode.js';
 import { probeAudio, wavDataBytes } from '../audio/probe.js';
@@ -216,7 +217,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     pressure: config.routing.pressure,
     quality: config.quality,
     language: config.language,
-    concurrency: config.concurrency,
+    concurrency: config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
     retryPolicy: { maxAttempts: config.maxAttempts, baseDelayMs: 500, maxDelayMs: 15_000 },
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,

@@ -60,6 +60,9 @@ export class TranscriptCache {
   }
 }
 
+/** One memo for every fake server in the process: tests that start several servers pay once per upload. */
+export const sharedTranscripts = new TranscriptCache();
+
 const round = (t: number) => Math.round(t * 100) / 100;
 
 /** Whisper's compression ratio: text bytes over zlib-compressed bytes (repetitive text scores high). */

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { languageName } from '../../src/outputs/languages.js';
-import { renderSubtitles, renderVerbose, transcriptText, TranscriptCache } from './fake-transcribe.js';
+import { renderSubtitles, renderVerbose, sharedTranscripts, transcriptText } from './fake-transcribe.js';
 
 export interface FakeFaults {
   /** Added to every answer. */
@@ -46,7 +46,7 @@ export interface FakeServerOptions {
   /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401, which echoes the key sent). */
   apiKey?: string;
   faults?: FakeFaults;
-  /** Memoise transcripts by file content (default true). */
+  /** Memoise transcripts by file content, shared by every fake server in the process (default true). */
   cache?: boolean;
   /** Uploads larger than this → 413 (OpenAI: 25 MB). */
   maxUploadBytes?: number;
@@ -122,7 +122,7 @@ function errorBody(status: number, message?: string, param: string | null = null
 export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Promise<FakeOpenAIServer> {
   let faults: FakeFaults = { ...options.faults };
   const random = seededRandom(options.seed ?? 1);
-  const transcripts = new TranscriptCache();
+  const transcripts = sharedTranscripts;
   const shutdown = new AbortController();
   const started = performance.now();
   const maxUpload = options.maxUploadBytes ?? 25 * 1024 * 1024;

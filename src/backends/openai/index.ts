@@ -58,12 +58,13 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
       wordTimestamps: this.#settings.responseFormat === 'verbose_json' && !this.#verboseRefused,
       languages: '*',
       costPerAudioMinuteUsd: this.#settings.costPerAudioMinuteUsd,
+      maxConcurrency: this.#settings.maxConcurrentRequests,
     };
   }
 
   #requireKey(): void {
     if (!this.#settings.apiKey && !isLoopback(this.#settings.baseURL)) {
-      throw new ParascribeError('BACKEND_UNAVAILABLE', missingKeyMessage(this.id, publicURL(this.#settings.baseURL)), {
+      throw new ParascribeError('BACKEND_UNAVAILABLE', missingKeyMessage(this.id, publicURL(this.#settings.baseURL), this.#settings.apiKeyEnv), {
         details: { backend: this.id },
       });
     }
@@ -125,6 +126,7 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
         if (e.code !== 'BACKEND_FAILED' || !isVerboseRefusal(Number(e.details?.status), said)) throw error;
         this.#refuseVerbose(warnings);
         reply = await post('json');
+        if (lacksText(reply.body)) throw this.#malformed(reply, 'no text');
         return this.#result(mapTextOnly(reply.body, durationSec, language), reply, warnings);
       }
       const mapped = mapVerbose(reply.body, durationSec, language);

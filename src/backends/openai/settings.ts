@@ -18,6 +18,11 @@ export const openaiSettingsSchema = z
     baseURL: z.url({ protocol: /^https?$/ }).optional(),
     /** Bearer token; optional for loopback servers. Never logged, never in the fingerprint. */
     apiKey: z.string().min(1).optional(),
+    /**
+     * Read the key from this environment variable instead (e.g. GROQ_API_KEY), so that the secret
+     * stays out of the config file and an OpenAI key is never sent to another provider.
+     */
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     model: z.string().min(1).default('whisper-1'),
     /** Default language (ISO-639-1) when the job sets none. */
     language: z.string().min(2).optional(),
@@ -54,7 +59,7 @@ function firstSet(env: Env, names: readonly string[]): string | undefined {
 
 export function resolveSettings(settings: OpenAISettings, env: Env): ResolvedOpenAISettings {
   const baseURL = (settings.baseURL ?? firstSet(env, BASE_URL_ENV) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const apiKey = settings.apiKey ?? firstSet(env, API_KEY_ENV);
+  const apiKey = settings.apiKey ?? firstSet(env, settings.apiKeyEnv ? [settings.apiKeyEnv] : API_KEY_ENV);
   const { apiKey: _ignored, ...rest } = settings;
   return { ...rest, baseURL, ...(apiKey ? { apiKey } : {}) };
 }
@@ -71,9 +76,9 @@ export function isLoopback(baseURL: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export function missingKeyMessage(instanceId: string, baseURL: string): string {
-  return (
-    `backend "${instanceId}": no API key for ${baseURL} ` +
-    `(set backends.${instanceId}.apiKey in the config file, or ${API_KEY_ENV[0]} or ${API_KEY_ENV[1]} in the environment)`
-  );
+export function missingKeyMessage(instanceId: string, baseURL: string, apiKeyEnv?: string): string {
+  const where = apiKeyEnv
+    ? `${apiKeyEnv} in the environment (named by backends.${instanceId}.apiKeyEnv, which replaces ${API_KEY_ENV[0]} and ${API_KEY_ENV[1]})`
+    : `${API_KEY_ENV[0]} or ${API_KEY_ENV[1]} in the environment`;
+  return `backend "${instanceId}": no API key for ${baseURL} (set backends.${instanceId}.apiKey in the config file, or ${where})`;
 }

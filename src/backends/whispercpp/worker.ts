@@ -64,7 +64,7 @@ async function load(init: InitMessage): Promise<Loaded | undefined> {
     const imported = (await import(BINDING_PACKAGE)) as Binding & { default?: Binding };
     binding = typeof imported.initWhisper === 'function' ? imported : imported.default!;
   } catch (error) {
-    return fail('binding', `${BINDING_PACKAGE} cannot be loaded: ${errorMessage(error)}`);
+    return fail('binding', `${BINDING_PACKAGE} cannot be loaded (install it: npm install ${BINDING_PACKAGE}): ${errorMessage(error)}`);
   }
   const warnings: string[] = [];
   const library = chooseLibrary(init, warnings);
@@ -128,8 +128,9 @@ function main(): void {
     console.error('whispercpp worker: start me with an IPC channel (child_process.fork)');
     process.exit(2);
   }
-  // The parent went away (crash, kill -9): nothing left to serve.
-  process.on('disconnect', () => process.exit(0));
+  // The parent went away (crash, kill -9): nothing left to serve. process.exit() would wait for a
+  // running inference (the addon's cleanup joins it), so the worker kills itself.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
   let loaded: Promise<Loaded | undefined> | undefined;
   process.on('message', (message: ToWorker) => {
     if (message.type === 'init') {
