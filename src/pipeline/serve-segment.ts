@@ -7,9 +7,9 @@ import type { SegmentAudio } from '../audio/segment-audio.js';
 import type { BackendSet } from '../backends/set.js';
 import type { BackendWarning, RecordingContext, TranscribeResult } from '../backends/spec.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
-import type { BreakerBoard } from '../queue/breaker.js';
+import type { BreakerBoard, CircuitBreaker } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
-import { withRetry, type RetryPolicy } from '../queue/retry.js';
+import { sleep, withRetry, type RetryPolicy } from '../queue/retry.js';
 import { nowSec, type JobStore } from '../store/jobs.js';
 import type { JobEvents } from './events.js';
 import { suspiciousReason, type QualityThresholds } from './quality.js';
@@ -49,6 +49,16 @@ export interface Served {
   costUsd: number;
 }
 
+/** Waits until the breaker admits a call, or the deadline passes (false). */
+async function waitForBreaker(breaker: CircuitBreaker, deadlineSec: number, signal: AbortSignal): Promise<boolean> {
+  while (!breaker.tryAcquire()) {
+    const waitSec = Math.min(Math.max(breaker.secondsUntilProbe(), 0.25), deadlineSec - nowSec());
+    if (waitSec <= 0) return false;
+    await sleep(waitSec * 1000, signal);
+  }
+  return true;
+}
+
 /** Errors that say something about the backend's health, not about this one request. */
 const countsAgainstBackend = (error: ParascribeError): boolean =>
   error.isRetryable || error.code === 'BACKEND_UNAVAILABLE' || error.code === 'TOOL_MISSING';
@@ -67,6 +77,8 @@ export async function serveSegment(
     await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
   };
   const timeoutSec = ctx.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
+  // A segment never waits forever on open breakers: at most this long in all.
+  const deadlineSec = nowSec() + Math.max(timeoutSec * ctx.retryPolicy.maxAttempts, 300);
   const chain = divertUnderPressure(ctx.chain, ctx.pressure, (id) => ctx.load.get(id));
   let lastError: ParascribeError | undefined;
   let fallbackResult: Served | undefined;
@@ -82,8 +94,11 @@ export async function serveSegment(
         async (attempt) => {
           const startedAtSec = nowSec();
           const delay = delayBeforeMs === undefined ? {} : { delayBeforeMs };
-          if (!breaker.tryAcquire()) {
-            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: startedAtSec, outcome: 'skipped', errorCode: 'BREAKER_OPEN', error: `circuit breaker of ${backendId} is open`, ...delay });
+          // The last backend of the chain has no one to hand over to: wait for its breaker to half-open
+          // (within the segment's deadline) instead of failing the segment.
+          const isLast = position === chain.length - 1;
+          if (!(isLast ? await waitForBreaker(breaker, deadlineSec, signal) : breaker.tryAcquire())) {
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'skipped', errorCode: 'BREAKER_OPEN', error: `circuit breaker of ${backendId} is open`, ...delay });
             throw new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`);
           }
           await ctx.store.markSegmentStarted(ctx.jobId, index, backendId);

@@ -57,6 +57,12 @@ export class CircuitBreaker {
     return false;
   }
 
+  /** Seconds until an open breaker half-opens (0 when it is not open). */
+  secondsUntilProbe(): number {
+    if (this.#state !== 'open') return 0;
+    return Math.max(0, this.options.openSec - (this.nowSec() - this.#openedAtSec));
+  }
+
   onSuccess(): void {
     this.#record(false);
     this.#consecutiveFailures = 0;
