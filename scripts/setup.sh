@@ -23,12 +23,15 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# Reinstall only when the lockfile changed since the last install (npm ci also runs the build).
-stamp=node_modules/.parascribe-lock-stamp
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  echo "setup: npm ci (compiles better-sqlite3; about two minutes on 2 cores)" >&2
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json "$stamp"
+# Reinstall only when package.json or the lockfile changed since the last install (the install also
+# runs the build). `npm install`, not `npm ci`: npm leaves other platforms' optional packages of
+# @fugood/whisper.node out of the lockfile (npm/cli#4828), and `npm ci` then refuses the lockfile.
+stamp=node_modules/.parascribe-install-stamp
+fingerprint=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
+  echo "setup: npm install (compiles better-sqlite3; about two minutes on 2 cores)" >&2
+  npm install --no-audit --no-fund --loglevel=error
+  cat package.json package-lock.json | sha256sum | cut -d' ' -f1 > "$stamp"
 else
   npm run --silent build
 fi
