@@ -38,7 +38,7 @@ const cli = requireCli();
 const audio = flags.file ? requireFile(flags.file, '--file') : ensureLongAudio('long-7200.wav', 7200).audio;
 const audioSec = probeDurationSec(audio);
 
-interface ProcInfo { name: string; rssKiB: number; hwmKiB: number }
+interface ProcInfo { name: string; rssKiB: number; hwmKiB: number; pssKiB: number }
 
 /** Name, VmRSS and VmHWM (the kernel's own peak RSS) of one process; undefined once it has exited. */
 function readProc(pid: number): ProcInfo | undefined {
@@ -49,7 +49,16 @@ function readProc(pid: number): ProcInfo | undefined {
     return undefined;
   }
   const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { name: commandName(pid) ?? /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?', rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return { name: commandName(pid) ?? /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?', rssKiB: field('VmRSS'), hwmKiB: field('VmHWM'), pssKiB: pssOf(pid) };
+}
+
+/** Proportional set size: shared pages (the model files every pocketsphinx maps) split between their users. */
+function pssOf(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** basename of argv[0]: /proc's Name field is cut to 15 characters ("pocketsphinx_co"). */
@@ -84,19 +93,21 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-const peaks = { nodeRssKiB: 0, nodeHwmKiB: 0, treeRssKiB: 0, treeProcesses: 0, samples: 0 };
+const peaks = { nodeRssKiB: 0, nodeHwmKiB: 0, treeRssKiB: 0, treePssKiB: 0, treeProcesses: 0, samples: 0 };
 const peakByName = new Map<string, number>(); // largest single-process RSS seen per command name
 
 function sample(rootPid: number): void {
   const root = readProc(rootPid);
   if (!root) return;
   let treeKiB = 0;
+  let treePssKiB = 0;
   let processes = 0;
   const queue = [rootPid];
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
     const info = pid === rootPid ? root : readProc(pid);
     if (!info) continue;
     treeKiB += info.rssKiB;
+    treePssKiB += info.pssKiB;
     processes++;
     if (pid !== rootPid) peakByName.set(info.name, Math.max(peakByName.get(info.name) ?? 0, info.rssKiB));
     queue.push(...childrenOf(pid));
@@ -105,6 +116,7 @@ function sample(rootPid: number): void {
   peaks.nodeRssKiB = Math.max(peaks.nodeRssKiB, root.rssKiB);
   peaks.nodeHwmKiB = Math.max(peaks.nodeHwmKiB, root.hwmKiB);
   peaks.treeRssKiB = Math.max(peaks.treeRssKiB, treeKiB);
+  peaks.treePssKiB = Math.max(peaks.treePssKiB, treePssKiB);
   peaks.treeProcesses = Math.max(peaks.treeProcesses, processes);
 }
 
@@ -137,6 +149,7 @@ const rows: Array<[string, string]> = [
   ['peak node RSS MiB (sampled)', MiB(peaks.nodeRssKiB)],
   ['peak node RSS MiB (kernel VmHWM)', MiB(peaks.nodeHwmKiB)],
   ['peak tree RSS MiB (sum over processes)', MiB(peaks.treeRssKiB)],
+  ['peak tree PSS MiB (shared pages split between processes)', MiB(peaks.treePssKiB)],
   ['most processes in tree at once', String(peaks.treeProcesses)],
   ...[...peakByName].sort().map(([name, kib]): [string, string] => [`peak single ${name} RSS MiB`, MiB(kib)]),
   ['samples', `${peaks.samples} (every ${intervalMs} ms)`],

@@ -1,5 +1,6 @@
 /** Maps backend ids to factories. One instance per process, built by createBackendRegistry(). */
 import { ParascribeError } from '../errors.js';
+import { parseBackendSettings } from './settings.js';
 import type { BackendFactory, TranscriptionBackend } from './spec.js';
 import { openaiFactory } from './openai/index.js';
 import { pocketsphinxFactory } from './pocketsphinx/index.js';
@@ -29,15 +30,7 @@ export class BackendRegistry {
       const configured = typeof type === 'string' ? ` (configured as type "${type}")` : '';
       throw new ParascribeError('UNKNOWN_BACKEND', `unknown backend "${id}"${configured} (available: ${this.ids().join(', ')})`);
     }
-    const parsed = factory.settingsSchema.safeParse(rest);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ParascribeError(
-        'INVALID_CONFIG',
-        `backend "${id}": ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`,
-      );
-    }
-    return factory.create(parsed.data, id);
+    return factory.create(parseBackendSettings(factory.settingsSchema, rest, id), id);
   }
 }
 

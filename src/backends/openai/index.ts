@@ -12,6 +12,7 @@ import { encodeSegment, type EncodedUpload } from './encode.js';
 import { computeSecOf, isColdStart, isVerboseRefusal, postTranscription, probe, publicURL, type ResponseFormat, type TranscriptionReply } from './http.js';
 import { lacksText, mapTextOnly, mapVerbose } from './response.js';
 import { Semaphore } from './semaphore.js';
+import { parseBackendSettings } from '../settings.js';
 import {
   isLoopback,
   missingKeyMessage,
@@ -185,10 +186,5 @@ export const openaiFactory: BackendFactory<typeof openaiSettingsSchema> = {
 
 /** Convenience for code and tests: validates raw settings first (INVALID_CONFIG on failure). */
 export function createOpenAICompatible(settings: OpenAISettingsInput = {}, instanceId?: string, env: Env = process.env): TranscriptionBackend {
-  const parsed = openaiSettingsSchema.safeParse(settings);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ParascribeError('INVALID_CONFIG', `backend "${instanceId ?? 'openai'}": ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`);
-  }
-  return createFromSettings(parsed.data, instanceId, env);
+  return createFromSettings(parseBackendSettings(openaiSettingsSchema, settings, instanceId ?? 'openai'), instanceId, env);
 }

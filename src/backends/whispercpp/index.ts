@@ -9,6 +9,7 @@ import { ParascribeError } from '../../errors.js';
 import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
 import { abortError, WorkerPool } from './pool.js';
 import type { SpeechInfo } from './protocol.js';
+import { parseBackendSettings } from '../settings.js';
 import {
   isEnglishOnlyModel,
   modelFileProblem,
@@ -164,10 +165,5 @@ export const whispercppFactory: BackendFactory<typeof whispercppSettingsSchema> 
 
 /** Convenience for code and tests: validates raw settings first (INVALID_CONFIG on failure). */
 export function createWhisperCpp(settings: WhisperCppSettingsInput = {}, instanceId?: string, env: Env = process.env): WhisperCppBackend {
-  const parsed = whispercppSettingsSchema.safeParse(settings);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ParascribeError('INVALID_CONFIG', `backend "${instanceId ?? 'whispercpp'}": ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`);
-  }
-  return createFromSettings(parsed.data, instanceId, env);
+  return createFromSettings(parseBackendSettings(whispercppSettingsSchema, settings, instanceId ?? 'whispercpp'), instanceId, env);
 }
