@@ -10,20 +10,20 @@ test('directory: one job per audio/video file, outputs next to them, srt format'
   const env = { PARASCRIBE_DATA_DIR: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
   const recordings = join(dir, 'recordings');
   mkdirSync(recordings);
-  copyFileSync(join(FIXTURES, 'jfk.wav'), join(recordings, 'jfk.wav'));
-  // A video container whose audio track is the same speech: video input works too.
-  ffmpeg(['-i', join(FIXTURES, 'jfk.wav'), '-f', 'lavfi', '-i', 'color=c=black:s=64x64:d=11', '-shortest', '-c:v', 'libx264', '-c:a', 'aac', join(recordings, 'jfk-video.mp4')]);
+  // 20 s of clear read speech, as a WAV and as the audio track of a video: video input works too.
+  ffmpeg(['-i', join(FIXTURES, 'gpl-preamble.mp3'), '-t', '20', '-ac', '1', '-ar', '16000', join(recordings, 'talk.wav')]);
+  ffmpeg(['-i', join(recordings, 'talk.wav'), '-f', 'lavfi', '-i', 'color=c=black:s=64x64:d=20', '-shortest', '-c:v', 'libx264', '-c:a', 'aac', '-b:a', '128k', join(recordings, 'talk-video.mp4')]);
   writeFileSync(join(recordings, 'notes.txt'), 'not audio');
 
   const run = await runCli(['transcribe', recordings, '-f', 'srt', '--json'], env);
   assert.equal(run.code, 0, run.stderr);
   const summaries = parseJsonLines(run.stdout);
   assert.deepEqual(summaries.map((s) => s.status), ['completed', 'completed']);
-  assert.deepEqual(readdirSync(recordings).sort(), ['jfk-video.mp4', 'jfk-video.srt', 'jfk.srt', 'jfk.wav', 'notes.txt']);
-  for (const name of ['jfk.srt', 'jfk-video.srt']) {
+  assert.deepEqual(readdirSync(recordings).sort(), ['notes.txt', 'talk-video.mp4', 'talk-video.srt', 'talk.srt', 'talk.wav']);
+  for (const name of ['talk.srt', 'talk-video.srt']) {
     const srt = readFileSync(join(recordings, name), 'utf8');
     assert.match(srt, /^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n.+/);
-    assert.match(srt, /country/);
+    assert.match(srt, /license/);
   }
   const jobs = JSON.parse((await runCli(['jobs', '--json'], env)).stdout) as unknown[];
   assert.equal(jobs.length, 2);
@@ -33,6 +33,6 @@ test('directory: one job per audio/video file, outputs next to them, srt format'
   mkdirSync(out);
   const second = await runCli(['transcribe', recordings, '-f', 'vtt', '-o', out, '-q'], env);
   assert.equal(second.code, 0, second.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['jfk-video.vtt', 'jfk.vtt']);
-  assert.match(readFileSync(join(out, 'jfk.vtt'), 'utf8'), /^WEBVTT\n\n/);
+  assert.deepEqual(readdirSync(out).sort(), ['talk-video.vtt', 'talk.vtt']);
+  assert.match(readFileSync(join(out, 'talk.vtt'), 'utf8'), /^WEBVTT\n\n/);
 });
