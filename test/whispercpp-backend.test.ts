@@ -126,7 +126,7 @@ test('settings: no model says how to get one; env fills it; a missing file or un
   const fromEnv = createWhisperCpp({}, 'local', { [MODEL_ENV]: MODEL });
   assert.equal(fromEnv.id, 'local');
   assert.equal(fromEnv.model, 'for-tests-ggml-tiny.en');
-  assert.deepEqual(fromEnv.capabilities, { wordTimestamps: false, languages: ['en'], costPerAudioMinuteUsd: 0 });
+  assert.deepEqual(fromEnv.capabilities, { wordTimestamps: false, languages: ['en'], costPerAudioMinuteUsd: 0, maxConcurrency: 1 });
   assert.deepEqual(Object.keys(fromEnv.fingerprint).sort(), ['language', 'model', 'translate', 'vad', 'wordTimestamps']);
   assert.ok((fromEnv.fingerprint.model as { sizeBytes: number }).sizeBytes > 0);
   assert.throws(() => createWhisperCpp({ modelPath: join(work, 'nope.bin') }), (e: ParascribeError) => e.code === 'BACKEND_UNAVAILABLE' && /does not exist.*download-ggml-model/.test(e.message));
