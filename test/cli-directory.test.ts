@@ -1,7 +1,7 @@
 /** A directory input: every audio/video file in it becomes one job; other files are left alone. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, ffmpeg, parseJsonLines, runCli, tempDir } from './helpers/cli.js';
 

@@ -96,9 +96,16 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
 
   program
     .command('backends')
-    .description('list the available backends')
+    .description('list the backend types and the instances configured in the config file')
     .action(() => {
-      stdout.write(`${createBackendRegistry().ids().join('\n')}\n`);
+      const registry = createBackendRegistry();
+      const config = loadConfig(configPath(program));
+      const lines = registry.ids().map((id) => `${id}\t(type)`);
+      for (const [id, settings] of Object.entries(config.backends)) {
+        const type = (settings as { type?: unknown } | null)?.type;
+        if (typeof type === 'string') lines.push(`${id}\t(instance of ${type})`);
+      }
+      stdout.write(`${lines.join('\n')}\n`);
     });
 
   try {
