@@ -1,4 +1,10 @@
-/** Schema migrations, in code so that they ship inside the package (no files to locate at run time). */
+/**
+ * Schema migrations, in code so that they ship inside the package (no files to locate at run time).
+ * Times are REAL epoch seconds, so SQLite's `completed_at - started_at` is seconds. A PostgreSQL
+ * driver will need `timestamptz` columns instead, so that the seed query's
+ * `EXTRACT(EPOCH FROM (completed_at - started_at))` runs verbatim: branch on the dialect here, and
+ * convert in JobStore.
+ */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 const migrations: Record<string, Migration> = {
