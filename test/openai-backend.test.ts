@@ -67,6 +67,23 @@ test('openai backend against the fake server', async (t) => {
     createOpenAICompatible({ baseURL: server.url, apiKey: SECRET, ...settings }, id, {});
   const lastRequest = () => server.stats().log.at(-1)!;
 
+  await t.test('prefetch: an upload encoded ahead is the one sent; an aborted prefetch is redone', async () => {
+    const backend = make();
+    const plain = await transcribe(backend);
+    const plainSize = lastRequest().file!.size;
+    const early = new AbortController();
+    backend.prefetch!(audio, early.signal);
+    backend.prefetch!(audio, early.signal); // a repeated hint is a no-op
+    const ahead = await transcribe(backend);
+    assert.equal(lastRequest().file!.size, plainSize);
+    assert.equal(ahead.text, plain.text);
+    const doomed = new AbortController();
+    backend.prefetch!(audio, doomed.signal);
+    doomed.abort();
+    const redone = await transcribe(backend);
+    assert.equal(redone.text, plain.text, 'the aborted prefetch did not poison the request');
+  });
+
   await t.test('verbose_json: utterances, words and signals are mapped', async () => {
     const backend = make({ prompt: 'Inaugural address.' });
     await backend.check!(new AbortController().signal);

@@ -5,6 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { BYTES_PER_SEC, SAMPLE_RATE } from './decode.js';
 
 export interface SegmentAudio {
+  /** Identifies this audio (source file and byte range), e.g. to match a prefetched upload. */
+  readonly id: string;
   readonly startSec: number;
   readonly endSec: number;
   readonly durationSec: number;
@@ -40,6 +42,7 @@ export function sliceSegment(pcmPath: string, startSec: number, endSec: number):
   const openPcm = (): Readable =>
     endByte > startByte ? createReadStream(pcmPath, { start: startByte, end: endByte - 1 }) : Readable.from([]);
   return {
+    id: `${pcmPath}#${startByte}-${endByte}`,
     startSec,
     endSec,
     durationSec: (endByte - startByte) / BYTES_PER_SEC,

@@ -66,6 +66,12 @@ export interface TranscriptionBackend {
    * The first segment does not wait for it, so the first words are not delayed.
    */
   prepareRecording?(sample: SegmentAudio, signal: AbortSignal): Promise<RecordingContext>;
+  /**
+   * Optional hint: this segment is likely to be requested soon. The backend may start its local
+   * preparation now (e.g. encoding the upload), while its other requests wait on the network, so that
+   * the work is off the segment's critical path. Must never throw; the signal ends the work.
+   */
+  prefetch?(audio: SegmentAudio, signal: AbortSignal): void;
   /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
   check?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;

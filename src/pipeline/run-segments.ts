@@ -84,6 +84,15 @@ async function prepareRecording(work: readonly SegmentWork[], options: RunSegmen
   }
 }
 
+/** Hints the primary backend about the next k segments the pool will dispatch (see spec.prefetch). */
+function prefetchAfter(work: readonly SegmentWork[], position: number, options: RunSegmentsOptions, signal: AbortSignal): void {
+  const backend = options.backends.get(options.chain[0]!);
+  if (!backend.prefetch) return;
+  for (const next of work.slice(position + 1, position + 1 + options.concurrency)) {
+    if (!next.reused) backend.prefetch(sliceSegment(options.pcmPath, next.segment.startSec, next.segment.endSec), signal);
+  }
+}
+
 /** Returns each segment's transcript (relative times) in plan order, and the preparation's compute seconds. */
 export async function runSegments(
   work: readonly SegmentWork[],
@@ -96,6 +105,7 @@ export async function runSegments(
     concurrency: options.concurrency,
     signal: options.signal,
     run: async (item, signal) => {
+      prefetchAfter(work, work.indexOf(item), options, signal);
       const transcript = await transcribeOnce(item, options, signal, recording);
       options.events?.onSegmentDone?.(item.segment.index, ++done, work.length);
       return transcript;

@@ -5,6 +5,7 @@
  * verbose_json, so later segments go straight to json.
  */
 import { ParascribeError } from '../../errors.js';
+import type { SegmentAudio } from '../../audio/segment-audio.js';
 import type { SegmentTranscript } from '../../transcript.js';
 import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
 import type { ErrorContext } from './classify.js';
@@ -36,6 +37,8 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
   readonly #semaphore: Semaphore;
   readonly #context: ErrorContext;
   #verboseRefused = false;
+  /** Uploads encoded ahead of their request (see prefetch), oldest first; bounded. */
+  readonly #prefetched = new Map<string, Promise<EncodedUpload>>();
 
   constructor(settings: ResolvedOpenAISettings, instanceId: string) {
     this.id = instanceId;
@@ -97,8 +100,28 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     const requested = request.language ?? this.#settings.language;
     // The endpoint takes ISO-639-1: 'en-US' → 'en'.
     const language = requested?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
-    const upload = await encodeSegment(request.audio, this.#settings.uploadFormat, request.signal);
+    const upload = await this.#takeUpload(request.audio, request.signal);
     return this.#semaphore.run(request.signal, () => this.#send(request, upload, language, warnings));
+  }
+
+  /** Encodes a segment before it is requested, so the encode overlaps other requests' network time. */
+  prefetch(audio: SegmentAudio, signal: AbortSignal): void {
+    if (this.#prefetched.has(audio.id) || signal.aborted) return;
+    // Bounded: a prefetched upload that is never requested (served elsewhere) is evicted, oldest first.
+    while (this.#prefetched.size >= this.#settings.maxConcurrentRequests * 2) {
+      this.#prefetched.delete(this.#prefetched.keys().next().value!);
+    }
+    const encoding = encodeSegment(audio, this.#settings.uploadFormat, signal);
+    encoding.catch(() => this.#prefetched.delete(audio.id));
+    this.#prefetched.set(audio.id, encoding);
+  }
+
+  async #takeUpload(audio: SegmentAudio, signal: AbortSignal): Promise<EncodedUpload> {
+    const prefetched = this.#prefetched.get(audio.id);
+    this.#prefetched.delete(audio.id);
+    // A failed or aborted prefetch is simply redone under this request's own signal.
+    const ready = prefetched ? await prefetched.catch(() => undefined) : undefined;
+    return ready ?? encodeSegment(audio, this.#settings.uploadFormat, signal);
   }
 
   async #send(request: TranscribeRequest, upload: EncodedUpload, language: string | undefined, warnings: BackendWarning[]): Promise<TranscribeResult> {
