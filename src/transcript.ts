@@ -39,3 +39,13 @@ export interface Transcript {
 export function joinWords(words: readonly Word[]): string {
   return words.map((w) => w.word).join(' ');
 }
+
+/** Applies `toTime` to every utterance and word time (e.g. segment-relative → absolute). */
+export function mapUtteranceTimes(utterances: readonly Utterance[], toTime: (sec: number) => number): Utterance[] {
+  return utterances.map((u) => ({
+    ...u,
+    startSec: toTime(u.startSec),
+    endSec: toTime(u.endSec),
+    words: u.words.map((w) => ({ ...w, startSec: toTime(w.startSec), endSec: toTime(w.endSec) })),
+  }));
+}

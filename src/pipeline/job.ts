@@ -25,6 +25,7 @@ import type { JobEvents } from './events.js';
 import { runSegments, type SegmentWork } from './run-segments.js';
 import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
+import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
 import { chooseChain } from './route.js';
 
 export interface JobRequest {
@@ -144,7 +145,6 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     events?.onStage?.('writing');
     const completedAtSec = nowSec();
     const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit);
-    // gpu_elapsed_sec is all backend compute of the job: segments plus the per-recording preparation.
     if (request.outputPath) {
       const rendered = OUTPUT_FORMATS[request.format].render({
         job: { id: jobId, source: request.input, backend: backend.id, model: backend.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
@@ -157,6 +157,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
       status: 'completed',
       completed_at: completedAtSec,
       duration_sec: transcript.durationSec,
+      // All backend compute of the job: its segments plus the per-recording preparation.
       gpu_elapsed_sec: telemetry.computeSec,
       chunk_count: plan.length,
       cache_hit: cacheHit ? 1 : 0,
@@ -218,7 +219,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     quality: config.quality,
     language: config.language,
     concurrency: config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
-    retryPolicy: { maxAttempts: config.maxAttempts, baseDelayMs: 500, maxDelayMs: 15_000 },
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,
     signal,

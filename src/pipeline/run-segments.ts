@@ -7,7 +7,7 @@ import type { RecordingContext, TranscribeResult } from '../backends/spec.js';
 import { toParascribeError } from '../errors.js';
 import type { Pause, PlannedSegment } from '../plan/planner.js';
 import { runPool } from '../queue/pool.js';
-import type { SegmentTranscript } from '../transcript.js';
+import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
 import { speechSecIn } from './quality.js';
 import { serveSegment, type ServeContext } from './serve-segment.js';
 
@@ -112,12 +112,7 @@ export async function runSegments(
     },
     onInOrder: (item, transcript) => {
       const { segment } = item;
-      const utterances = transcript.utterances.map((u) => ({
-        ...u,
-        startSec: u.startSec + segment.startSec,
-        endSec: u.endSec + segment.startSec,
-        words: u.words.map((w) => ({ ...w, startSec: w.startSec + segment.startSec, endSec: w.endSec + segment.startSec })),
-      }));
+      const utterances = mapUtteranceTimes(transcript.utterances, (t) => t + segment.startSec);
       options.events?.onPartial?.({ index: segment.index, startSec: segment.startSec, endSec: segment.endSec, utterances, text: transcript.text });
     },
   });

@@ -3,7 +3,7 @@
  * (absolute times). Segments cut at a pause touch; segments cut hard overlap, and there the words
  * both sides heard are matched one by one so that none is dropped or doubled.
  */
-import { joinWords, type SegmentTranscript, type Transcript, type Utterance, type Word } from '../transcript.js';
+import { joinWords, mapUtteranceTimes, type SegmentTranscript, type Transcript, type Utterance, type Word } from '../transcript.js';
 
 export interface StitchPart {
   startSec: number;
@@ -23,13 +23,7 @@ const centreSec = (w: { startSec: number; endSec: number }): number => (w.startS
 
 function shiftPart(part: StitchPart): Utterance[] {
   const offset = part.startSec;
-  const clamp = (t: number): number => Math.min(part.endSec, Math.max(part.startSec, t + offset));
-  return part.transcript.utterances.map((u) => ({
-    ...u,
-    startSec: clamp(u.startSec),
-    endSec: clamp(u.endSec),
-    words: u.words.map((w) => ({ ...w, startSec: clamp(w.startSec), endSec: clamp(w.endSec) })),
-  }));
+  return mapUtteranceTimes(part.transcript.utterances, (t) => Math.min(part.endSec, Math.max(part.startSec, t + offset)));
 }
 
 /** Decides which words each side keeps in an overlap zone; returns predicates. */
