@@ -73,6 +73,11 @@ test('kill -9 half-way, run again: only the unfinished segments are transcribed'
   const jobs = JSON.parse((await runCli(['jobs', '--json'], env)).stdout) as Array<{ status: string }>;
   assert.deepEqual(jobs.map((j) => j.status).sort(), ['completed', 'interrupted']);
   assert.deepEqual(readdirSync(join(env.PARASCRIBE_DATA_DIR, 'work')), [], 'scratch files of both runs are gone');
+
+  // The resumed job's transcript is complete, so it is cached like any other.
+  const third = await runCli([...args, '--concurrency', '2'], env);
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(parseJsonLines(third.stdout)[0]!.cacheHit, true);
 });
 
 test('SIGINT cancels: exit 130, running segments aborted, job cancelled, no output file', async () => {

@@ -193,7 +193,15 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   for (const segment of plan) {
     const found = reusable.get(segmentKey(segment.startSec, segment.endSec));
     if (found) {
-      await store.updateSegment(jobId, segment.index, { status: 'reused', reused_from_job: found.jobId, result_json: found.resultJson, completed_at: nowSec(), compute_sec: 0 });
+      // Only results of this primary backend are reusable (same cache key), so it served this one too.
+      await store.updateSegment(jobId, segment.index, {
+        status: 'reused',
+        backend: backend.id,
+        reused_from_job: found.jobId,
+        result_json: found.resultJson,
+        completed_at: nowSec(),
+        compute_sec: 0,
+      });
       work.push({ segment, reused: JSON.parse(found.resultJson) as SegmentTranscript });
     } else {
       work.push({ segment });
