@@ -22,6 +22,14 @@ export const ERROR_CODES = {
   SEGMENT_TIMEOUT: { exitCode: 15, retryable: true },
   TOOL_MISSING: { exitCode: 16, retryable: false },
   BREAKER_OPEN: { exitCode: 17, retryable: false },
+  // Service (HTTP API) errors; the CLI never sees most of them.
+  UNAUTHORIZED: { exitCode: 18, retryable: false },
+  RATE_LIMITED: { exitCode: 19, retryable: true },
+  PAYLOAD_TOO_LARGE: { exitCode: 20, retryable: false },
+  URL_REFUSED: { exitCode: 21, retryable: false },
+  URL_FETCH_FAILED: { exitCode: 22, retryable: true },
+  NOT_READY: { exitCode: 23, retryable: true },
+  REQUEST_TIMEOUT: { exitCode: 24, retryable: true },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

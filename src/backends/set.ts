@@ -23,6 +23,11 @@ export class BackendSet {
     return backend;
   }
 
+  /** Ids of the backends created so far. */
+  ids(): string[] {
+    return [...this.#instances.keys()];
+  }
+
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.#instances.values()].map((b) => b.close?.()));
     this.#instances.clear();

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
+import { serveCommand } from './serve.js';
 import { transcribeCommand } from './transcribe.js';
 
 /** Only flags the user actually typed override config and environment. */
@@ -92,6 +93,21 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       // `jobs` has --json too and commander gives it to the parent when both define it.
       const json = options.json || jobs.opts().json === true;
       exitCode = await jobShowCommand(loadConfig(configPath(program)), id, { json }, stdout);
+    });
+
+  program
+    .command('serve')
+    .description('run the HTTP API (jobs, SSE, OpenAI-compatible /v1/audio/transcriptions) until SIGINT/SIGTERM')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .addOption(new Option('--port <port>', 'port (default 8080; 0 = any free port)').argParser(number))
+    .option('--no-auth', 'no API keys (loopback binds only)')
+    .addOption(new Option('--max-jobs <n>', 'jobs transcribed at once').argParser(number))
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const given = typedFlags(command, ['host', 'port', 'auth', 'maxJobs']);
+      const serve = { host: given.host, port: given.port, auth: given.auth, maxConcurrentJobs: given.maxJobs };
+      const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
+      const config = loadConfig({ ...configPath(program), flags });
+      exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
     });
 
   program

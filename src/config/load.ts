@@ -19,8 +19,15 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
   PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
 };
+/** Service settings live under `serve`; merged into the file's `serve` object, not replacing it. */
+const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_API_KEYS: { key: 'apiKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
+  PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
+  PARASCRIBE_PORT: { key: 'port', parse: Number },
+};
 // Read by the backends themselves when they are created (their own settings schemas).
-const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
+const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 
 export function configFilePath(env: NodeJS.ProcessEnv, explicit?: string): { path: string; required: boolean } {
   if (explicit) return { path: explicit, required: true };
@@ -49,6 +56,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (!name.startsWith('PARASCRIBE_') || raw === undefined || raw === '' || NON_CONFIG_ENV.has(name)) continue;
     const spec = ENV_KEYS[name];
     if (spec) values[spec.key] = spec.parse(raw);
+    const serveSpec = SERVE_ENV_KEYS[name];
+    if (serveSpec) values.serve = { ...(values.serve as object), [serveSpec.key]: serveSpec.parse(raw) };
   }
   return values;
 }
@@ -64,7 +73,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = configFilePath(env, options.configPath);
   const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
-  const merged = { dataDir: defaultDataDir(env), ...readConfigFile(file.path, file.required), ...fromEnv(env), ...flags };
+  const fileValues = readConfigFile(file.path, file.required);
+  const envValues = fromEnv(env);
+  const merged: Record<string, unknown> = { dataDir: defaultDataDir(env), ...fileValues, ...envValues, ...flags };
+  const serveParts = [fileValues.serve, envValues.serve, flags.serve].filter((v) => v && typeof v === 'object');
+  if (serveParts.length > 0) merged.serve = Object.assign({}, ...serveParts);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -73,7 +86,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       const flag = `--${top.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
       throw new ParascribeError('INVALID_ARGUMENT', `invalid value for ${flag}: ${issue.message}`);
     }
-    const envName = Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
+    const envName =
+      top === 'serve'
+        ? Object.entries(SERVE_ENV_KEYS).find(([name, spec]) => spec.key === issue.path[1] && env[name])?.[0]
+        : Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
     const where = envName ?? `${issue.path.join('.') || 'config'} (in ${file.path})`;
     throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where}: ${issue.message}`);
   }

@@ -9,6 +9,7 @@ import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { PRIORITIES } from '../pipeline/route.js';
 import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
+import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
@@ -88,6 +89,7 @@ export const configSchema = z
       .default({ minPauseSec: 0.2, baseSilenceDb: -45, maxSilenceDb: -30, marginDb: 10 }),
     /** Settings per backend id, checked by that backend's own schema. */
     backends: z.record(z.string(), z.unknown()).default({}),
+    serve: serveSchema.default(DEFAULT_SERVE_CONFIG),
   })
   .strict();
 

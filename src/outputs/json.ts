@@ -1,6 +1,6 @@
 /** JSON formats: our own schema (`json`) and OpenAI's `verbose_json` shape. */
 import type { JobTelemetry } from '../telemetry/summary.js';
-import type { Utterance, Word } from '../transcript.js';
+import type { Transcript, Utterance, Word } from '../transcript.js';
 import type { OutputDocument } from './document.js';
 import { languageName } from './languages.js';
 import { roundToMs } from './time.js';
@@ -124,4 +124,21 @@ export function toVerboseJson(doc: OutputDocument): VerboseJson {
 
 export function renderVerboseJson(doc: OutputDocument): string {
   return `${JSON.stringify(toVerboseJson(doc), null, 2)}\n`;
+}
+
+/** Back from our `json` format to the transcript model (the service renders other formats from it). */
+export function fromJsonTranscript(json: JsonTranscript): { transcript: Transcript; job: OutputDocument['job']; telemetry: JobTelemetry | null } {
+  const word = (w: JsonWord): Word => ({ word: w.word, startSec: w.startSec, endSec: w.endSec, ...(w.confidence !== undefined ? { confidence: w.confidence } : {}) });
+  const utterances: Utterance[] = json.utterances.map((u) => ({
+    startSec: u.startSec,
+    endSec: u.endSec,
+    text: u.text,
+    words: u.words.map(word),
+    ...(u.signals ? { signals: u.signals } : {}),
+  }));
+  return {
+    transcript: { text: json.text, language: json.language, durationSec: json.durationSec, utterances, words: json.words.map(word) },
+    job: json.job,
+    telemetry: json.telemetry,
+  };
 }

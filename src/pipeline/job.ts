@@ -44,6 +44,11 @@ export interface JobRequest {
   events?: JobEvents;
   /** Probe, decode, detect pauses and plan, then stop (for benchmarks and `--plan-only`). */
   planOnly?: boolean;
+  /**
+   * An existing job row to run (the service creates it when the upload is accepted). Finished segments
+   * of that row are kept, so a job restarted after a crash redoes only what is missing.
+   */
+  jobId?: string;
 }
 
 export interface JobOutcome {
@@ -77,23 +82,28 @@ export function resolveChain(config: Config, backends: BackendSet): { chain: str
 export async function runJob(request: JobRequest): Promise<JobOutcome> {
   const { config, store, events } = request;
   const { chain, primary: backend } = resolveChain(config, request.backends);
-  const jobId = newJobId();
-  await store.createJob({
-    id: jobId,
-    source: request.input,
-    segmentSec: config.segmentSec,
-    backend: backend.id,
-    format: request.format,
-    language: config.language ?? null,
-    priority: config.priority,
-    options: { ...transcriptOptions(config), chain },
-  });
+  const jobId = request.jobId ?? newJobId();
+  const existing = request.jobId ? await store.getJob(request.jobId) : undefined;
+  if (request.jobId && !existing) throw new ParascribeError('JOB_NOT_FOUND', `no job ${request.jobId}`);
+  if (!existing) {
+    await store.createJob({
+      id: jobId,
+      source: request.input,
+      segmentSec: config.segmentSec,
+      backend: backend.id,
+      format: request.format,
+      language: config.language ?? null,
+      priority: config.priority,
+      options: { ...transcriptOptions(config), chain },
+    });
+  }
   events?.onJobCreated?.(jobId);
   const workDir = join(config.dataDir, 'work', jobId);
-  const startedAtSec = nowSec();
+  // A resumed job keeps its first start: its wall clock includes the outage, as its user saw it.
+  const startedAtSec = existing?.started_at ?? nowSec();
   try {
-    await store.updateJob(jobId, { status: 'running', started_at: startedAtSec, model: backend.model });
-    return await execute(jobId, workDir, startedAtSec, chain, request);
+    await store.updateJob(jobId, { status: 'running', started_at: startedAtSec, model: backend.model, pid: process.pid, error_code: null, error: null });
+    return await execute(jobId, workDir, startedAtSec, chain, request, existing !== undefined);
   } catch (thrown) {
     const error = toParascribeError(thrown);
     // The original error matters more than a failed bookkeeping write.
@@ -119,7 +129,7 @@ async function recordBreakerEvents(request: JobRequest, jobId: string, startedAt
   if (events.length > 0) await request.store.updateJob(jobId, { breaker_events_json: JSON.stringify(events) });
 }
 
-async function execute(jobId: string, workDir: string, startedAtSec: number, chain: string[], request: JobRequest): Promise<JobOutcome> {
+async function execute(jobId: string, workDir: string, startedAtSec: number, chain: string[], request: JobRequest, resumed: boolean): Promise<JobOutcome> {
   const { config, store, signal, events, cache } = request;
   const backends = chain.map((id) => request.backends.get(id));
   const backend = backends[0]!;
@@ -187,10 +197,16 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   const pauses = detector.finish();
   const plan = planSegments(decoded.durationSec, pauses, { targetSec: config.segmentSec, ...config.planning });
   await store.updateJob(jobId, { duration_sec: decoded.durationSec, chunk_count: plan.length });
-  await store.insertSegments(jobId, plan);
+  const ownResults = resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();
+  if (!resumed) await store.insertSegments(jobId, plan);
   const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map();
   const work: SegmentWork[] = [];
   for (const segment of plan) {
+    const own = ownResults.get(segment.index);
+    if (own) {
+      work.push({ segment, reused: JSON.parse(own) as SegmentTranscript });
+      continue;
+    }
     const found = reusable.get(segmentKey(segment.startSec, segment.endSec));
     if (found) {
       // Only results of this primary backend are reusable (same cache key), so it served this one too.

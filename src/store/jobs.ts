@@ -26,6 +26,8 @@ export interface NewJob {
   language: string | null;
   priority: string;
   options: Record<string, unknown>;
+  owner?: string | null;
+  sourceName?: string | null;
 }
 
 export class JobStore {
@@ -66,6 +68,8 @@ export class JobStore {
         priority: job.priority,
         cost_usd: null,
         breaker_events_json: null,
+        owner: job.owner ?? null,
+        source_name: job.sourceName ?? null,
       })
       .execute();
   }
@@ -94,6 +98,50 @@ export class JobStore {
 
   async listJobs(limit = 50): Promise<JobRow[]> {
     return this.db.selectFrom('transcription_jobs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+  }
+
+  /** One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered). */
+  async listOwnerJobs(owner: string, limit: number, before?: string): Promise<JobRow[]> {
+    let query = this.db.selectFrom('transcription_jobs').selectAll().where('owner', '=', owner);
+    if (before) query = query.where('id', '<', before);
+    return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async countJobsByStatus(): Promise<Array<{ status: string; count: number }>> {
+    const rows = await this.db.selectFrom('transcription_jobs').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
+    return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+  }
+
+  /** Service jobs that a service process must (re)start: queued, or running when it died. */
+  async listUnfinishedServiceJobs(): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('transcription_jobs')
+      .selectAll()
+      .where('owner', 'is not', null)
+      .where('status', 'in', ['queued', 'running'] satisfies JobStatus[])
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * A resumed job keeps its finished segments when the new plan has the same boundaries (the planner is
+   * deterministic); otherwise the old rows go and the plan is inserted afresh. Returns finished results by index.
+   */
+  async resumeSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<Map<number, string>> {
+    const rows = await this.listSegments(jobId);
+    const same = rows.length === plan.length && rows.every((r, i) => segmentKey(r.start_sec, r.end_sec) === segmentKey(plan[i]!.startSec, plan[i]!.endSec));
+    if (!same) {
+      await this.db.deleteFrom('transcription_segments').where('job_id', '=', jobId).execute();
+      await this.insertSegments(jobId, plan);
+      return new Map();
+    }
+    await this.db
+      .updateTable('transcription_segments')
+      .set({ status: 'pending', started_at: null, error_code: null, error: null })
+      .where('job_id', '=', jobId)
+      .where('status', 'not in', ['completed', 'reused'])
+      .execute();
+    return new Map(rows.filter((r) => (r.status === 'completed' || r.status === 'reused') && r.result_json).map((r) => [r.idx, r.result_json!]));
   }
 
   async insertSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<void> {
@@ -205,13 +253,17 @@ export class JobStore {
     return found;
   }
 
-  /** Jobs left 'running'/'queued' by a process on this host that no longer exists become 'interrupted'. */
+  /**
+   * Jobs left 'running'/'queued' by a process on this host that no longer exists become 'interrupted'.
+   * Service jobs (with an owner) are left alone: the service resumes them when it starts.
+   */
   async markInterruptedJobs(isAlive: (pid: number) => boolean = pidAlive): Promise<string[]> {
     const rows = await this.db
       .selectFrom('transcription_jobs')
       .select(['id', 'pid'])
       .where('status', 'in', ['running', 'queued'] satisfies JobStatus[])
       .where('host', '=', hostname())
+      .where('owner', 'is', null)
       .execute();
     const dead = rows.filter((r) => r.pid !== process.pid && !isAlive(r.pid)).map((r) => r.id);
     for (const id of dead) {

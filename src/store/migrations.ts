@@ -96,6 +96,19 @@ const migrations: Record<string, Migration> = {
       for (const column of ['priority', 'cost_usd', 'breaker_events_json']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();
     },
   },
+  '2026_11_21_004_service_owner': {
+    async up(db: Kysely<unknown>) {
+      // Jobs submitted through the HTTP service: which API key owns them (a hash, never the key) and the
+      // uploaded file's original name (display only; it never touches a path).
+      await db.schema.alterTable('transcription_jobs').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('source_name', 'text').execute();
+      await db.schema.createIndex('transcription_jobs_owner_created').on('transcription_jobs').columns(['owner', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('transcription_jobs_owner_created').execute();
+      for (const column of ['owner', 'source_name']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

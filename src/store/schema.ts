@@ -38,6 +38,10 @@ export interface TranscriptionJobsTable {
   cost_usd: number | null;
   /** Breaker state changes seen while the job ran (JSON array). */
   breaker_events_json: string | null;
+  /** Service jobs: hash of the API key that submitted the job; null for CLI jobs. */
+  owner: string | null;
+  /** Service jobs: the uploaded file's original name or the URL (display only). */
+  source_name: string | null;
 }
 
 export interface TranscriptionSegmentsTable {

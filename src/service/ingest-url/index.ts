@@ -183,3 +183,17 @@ export async function downloadUrlToFile(url: string, destPath: string, options: 
     options.signal?.removeEventListener('abort', onCallerAbort);
   }
 }
+
+/**
+ * Checks that a URL the server will call later (a webhook) passes the same policy as a download:
+ * http(s), no credentials, no internal name, no private or reserved address unless allowed.
+ */
+export async function assertPublicUrl(url: string, options: { allow?: string[]; signal?: AbortSignal; lookup?: UrlIngestOptions['lookup'] } = {}): Promise<void> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ParascribeError('INVALID_ARGUMENT', 'the URL is not valid');
+  }
+  await validateTarget(parsed, compileAllowList(options.allow), options.lookup ?? systemResolver, options.signal ?? new AbortController().signal);
+}

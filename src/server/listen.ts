@@ -1,0 +1,44 @@
+/** Binds the app to a socket with the service's timeouts; resolves once listening. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { ParascribeError } from '../errors.js';
+import type { AuthEnv } from './auth/index.js';
+
+export interface Listening {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function listen(app: Hono<AuthEnv>, options: { host: string; port: number; requestTimeoutSec: number }): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }) as Server;
+    // Whole request (a large upload included) and headers; idle keep-alive sockets close after 5 s.
+    server.requestTimeout = options.requestTimeoutSec * 1000;
+    server.headersTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new ParascribeError('INVALID_CONFIG', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`));
+    });
+    server.once('listening', () => {
+      const address = server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve({
+        server,
+        url: `http://${host}:${address.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // SSE streams and keep-alive sockets would hold close() open.
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,120 @@
+/** The OpenAPI 3.1 description served at /openapi.json (docs/api.md is the prose version). */
+
+const error = { $ref: '#/components/responses/Error' };
+const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^j[0-9a-z]{6,20}$' } };
+const jobOptions = {
+  backend: { type: 'string', description: 'A backend id or a route name from serve.models.' },
+  fallback: { type: 'array', items: { type: 'string' }, description: 'Multipart: comma-separated.' },
+  language: { type: 'string', example: 'en' },
+  segment_sec: { type: 'number', minimum: 10, maximum: 3600 },
+  priority: { type: 'string', enum: ['critical', 'normal', 'batch'] },
+  webhook_url: { type: 'string', format: 'uri', description: 'POSTed the job summary when it ends, signed with Parascribe-Signature.' },
+};
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'parascribe', version: '0.1.0', description: 'Segmented, parallel transcription of long audio. Every /v1 route needs `Authorization: Bearer <key>`.' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      responses: {
+        Error: {
+          description: 'An error: 400 bad input, 401 no/invalid key, 404 unknown job (or another key\'s), 409 not finished, 413 too large, 415 not audio, 422 unreadable audio, 429 rate limited (Retry-After), 5xx server side.',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
+      schemas: {
+        Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+        Job: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] },
+            created_at: { type: ['string', 'null'], format: 'date-time' },
+            started_at: { type: ['string', 'null'], format: 'date-time' },
+            completed_at: { type: ['string', 'null'], format: 'date-time' },
+            source_name: { type: ['string', 'null'] },
+            backend: { type: 'string' },
+            duration_sec: { type: ['number', 'null'] },
+            progress: { type: 'object', properties: { stage: { type: ['string', 'null'] }, segments_done: { type: 'integer' }, segments_total: { type: ['integer', 'null'] } } },
+            telemetry: {
+              type: ['object', 'null'],
+              properties: { wall_sec: { type: 'number' }, compute_sec: { type: 'number' }, parallelism: { type: 'number' }, cost_usd: { type: 'number' }, cost_per_audio_minute_usd: { type: 'number' } },
+            },
+            error: { type: ['object', 'null'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+            links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, transcript: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/jobs': {
+        post: {
+          summary: 'Submit a job: a multipart upload (field `file`) or JSON `{ "url": ... }`.',
+          requestBody: {
+            content: {
+              'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, ...jobOptions } } },
+              'application/json': { schema: { type: 'object', required: ['url'], properties: { url: { type: 'string', format: 'uri' }, ...jobOptions } } },
+            },
+          },
+          responses: { '202': { description: 'Accepted and stored.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, default: error },
+        },
+        get: {
+          summary: "The caller's jobs, newest first.",
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: '`next_before` of the previous page.' },
+          ],
+          responses: { '200': { description: '`{ data: Job[], has_more, next_before }`' }, default: error },
+        },
+      },
+      '/v1/jobs/{id}': {
+        get: { summary: 'Status, progress and telemetry.', parameters: [jobId], responses: { '200': { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, default: error } },
+        delete: { summary: 'Cancel: running segments are aborted.', parameters: [jobId], responses: { '200': { description: 'The job, now cancelled (or already finished).' }, default: error } },
+      },
+      '/v1/jobs/{id}/transcript': {
+        get: {
+          summary: 'The transcript of a completed job.',
+          parameters: [jobId, { name: 'format', in: 'query', schema: { type: 'string', enum: ['txt', 'json', 'verbose_json', 'srt', 'vtt', 'md'], default: 'txt' } }],
+          responses: { '200': { description: 'The transcript in the format asked for.' }, default: error },
+        },
+      },
+      '/v1/jobs/{id}/events': {
+        get: {
+          summary: 'Server-Sent Events: `segment` (id = index, in order, each once), `progress`, `done`, `error`. Resume with Last-Event-ID.',
+          parameters: [jobId, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+          responses: { '200': { description: 'text/event-stream' }, default: error },
+        },
+      },
+      '/v1/audio/transcriptions': {
+        post: {
+          summary: 'OpenAI-compatible transcription (the full segmented pipeline behind one call).',
+          requestBody: {
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    model: { type: 'string' },
+                    language: { type: 'string' },
+                    prompt: { type: 'string', description: 'Accepted; not used by the pipeline.' },
+                    response_format: { type: 'string', enum: ['json', 'text', 'srt', 'vtt', 'verbose_json'] },
+                    'timestamp_granularities[]': { type: 'array', items: { type: 'string', enum: ['word', 'segment'] } },
+                    stream: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'As OpenAI answers; with stream=true, SSE transcript.text.delta / transcript.text.done.' }, default: error },
+        },
+      },
+      '/healthz': { get: { security: [], summary: 'The process is up.', responses: { '200': { description: 'ok' } } } },
+      '/readyz': { get: { security: [], summary: 'Database reachable and not every breaker open.', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'text/plain; version=0.0.4' } } } },
+    },
+  };
+}

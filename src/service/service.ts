@@ -1,0 +1,221 @@
+/**
+ * The transcription service behind `parascribe serve`, independent of HTTP: accepts jobs (their
+ * upload already on disk), runs them through the scheduler, answers queries scoped to the caller
+ * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
+ */
+import { readFile } from 'node:fs/promises';
+import type { TranscriptCache } from '../cache/index.js';
+import type { BackendSet } from '../backends/set.js';
+import type { Config } from '../config/schema.js';
+import { ParascribeError } from '../errors.js';
+import type { OutputDocument } from '../outputs/document.js';
+import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
+import type { JobStage } from '../pipeline/events.js';
+import { resolveChain } from '../pipeline/job.js';
+import type { Priority } from '../pipeline/route.js';
+import type { BreakerBoard } from '../queue/breaker.js';
+import type { BackendLoad } from '../queue/load.js';
+import { newJobId, nowSec, type JobRow, type JobStore } from '../store/jobs.js';
+import { configForJob, type JobOptions } from './job-options.js';
+import { JobWatch } from './job-watch.js';
+import { ServiceMetrics } from './metrics.js';
+import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceJobContext } from './run-service-job.js';
+import { JobScheduler } from './scheduler.js';
+import { assertJobId, JobFiles } from './uploads.js';
+import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
+
+export interface ServiceDeps {
+  config: Config;
+  store: JobStore;
+  cache: TranscriptCache;
+  backends: BackendSet;
+  breakers: BreakerBoard;
+  load: BackendLoad;
+  hooks?: ServiceHooks;
+  log?: (line: string) => void;
+}
+
+export class TranscriptionService {
+  readonly watch = new JobWatch();
+  readonly files: JobFiles;
+  readonly metrics: ServiceMetrics;
+  readonly scheduler: JobScheduler;
+  readonly #stages = new Map<string, JobStage>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #ctx: ServiceJobContext;
+  #publicUrl = 'http://localhost';
+
+  constructor(private readonly deps: ServiceDeps) {
+    const log = deps.log ?? (() => {});
+    this.files = new JobFiles(deps.config.dataDir);
+    this.scheduler = new JobScheduler(deps.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
+      log(`job ${jobId}: ${(error as Error).message}`),
+    );
+    this.metrics = new ServiceMetrics({
+      store: deps.store,
+      breakers: deps.breakers,
+      load: deps.load,
+      backendIds: () => deps.backends.ids(),
+      queuedJobs: () => this.scheduler.queued,
+      runningJobs: () => this.scheduler.running,
+    });
+    this.#ctx = {
+      ...deps,
+      files: this.files,
+      watch: this.watch,
+      metrics: this.metrics,
+      stages: this.#stages,
+      hooks: deps.hooks ?? {},
+      publicUrl: () => this.#publicUrl,
+      log,
+      track: (work) => {
+        this.#background.add(work);
+        void work.finally(() => this.#background.delete(work));
+      },
+    };
+  }
+
+  get config(): Config {
+    return this.deps.config;
+  }
+
+  get store(): JobStore {
+    return this.deps.store;
+  }
+
+  get hooks(): ServiceHooks {
+    return this.#ctx.hooks;
+  }
+
+  /** Breaker state of every backend this process has used. */
+  readonly metricsSources = {
+    breakerStates: (): Record<string, string> => Object.fromEntries(this.deps.backends.ids().map((id) => [id, this.deps.breakers.get(id).state])),
+  };
+
+  setPublicUrl(url: string): void {
+    this.#publicUrl = url.replace(/\/$/, '');
+  }
+
+  /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
+  async start(): Promise<{ resumed: string[]; orphans: number }> {
+    const { orphans } = await this.files.sweep(this.deps.store);
+    const unfinished = await this.deps.store.listUnfinishedServiceJobs();
+    for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
+    return { resumed: unfinished.map((j) => j.id), orphans };
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler.stop(true);
+    // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
+    await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  }
+
+  /** A fresh job id and its (empty) directory, for an upload about to stream in. */
+  async reserveJob(): Promise<string> {
+    const jobId = newJobId();
+    await this.files.create(jobId);
+    return jobId;
+  }
+
+  /** Validates options before the body is read, so a bad request costs no upload. */
+  checkOptions(options: JobOptions): void {
+    resolveChain(configForJob(this.deps.config, options), this.deps.backends);
+  }
+
+  /**
+   * The upload is complete in `files.partial(jobId)`: check it is audio, record the job, queue it. Only
+   * after this resolves does the caller answer 202, so an accepted job survives a crash.
+   */
+  async accept(jobId: string, owner: string, sourceName: string | null, options: JobOptions, signal?: AbortSignal): Promise<JobRow> {
+    let config: Config;
+    let primary: string;
+    let chain: string[];
+    try {
+      config = configForJob(this.deps.config, options);
+      const resolved = resolveChain(config, this.deps.backends);
+      primary = resolved.primary.id;
+      chain = resolved.chain;
+    } catch (error) {
+      await this.files.remove(jobId);
+      throw error;
+    }
+    await this.files.accept(jobId, signal);
+    await this.deps.store.createJob({
+      id: jobId,
+      source: this.files.input(jobId),
+      sourceName,
+      owner,
+      segmentSec: config.segmentSec,
+      backend: primary,
+      format: 'json',
+      language: config.language ?? null,
+      priority: config.priority,
+      options: { request: options, chain },
+    });
+    this.scheduler.enqueue(jobId, config.priority);
+    return (await this.deps.store.getJob(jobId))!;
+  }
+
+  /** The caller's job; any other owner's job, or a malformed id, is JOB_NOT_FOUND. */
+  async get(owner: string, jobId: string): Promise<JobRow> {
+    assertJobId(jobId);
+    const row = await this.deps.store.getJob(jobId);
+    if (!row || row.owner !== owner) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
+    return row;
+  }
+
+  async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
+    return this.deps.store.listOwnerJobs(owner, limit, before);
+  }
+
+  async view(row: JobRow) {
+    const segments = await this.deps.store.listSegments(row.id);
+    return jobView(row, jobProgress(row, segments, this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null)), this.#publicUrl);
+  }
+
+  stage(jobId: string): JobStage | null {
+    return this.#stages.get(jobId) ?? null;
+  }
+
+  /** Cancels a queued or running job (running segments are aborted); a finished job is returned unchanged. */
+  async cancel(owner: string, jobId: string): Promise<JobRow> {
+    const row = await this.get(owner, jobId);
+    if (TERMINAL_STATUSES.has(row.status)) return row;
+    const outcome = this.scheduler.cancel(jobId);
+    if (outcome === 'aborted') {
+      // runJob marks the job cancelled once its segments have stopped.
+      while ((await this.watch.wait(jobId, 1_000)) !== 'aborted') {
+        const now = await this.deps.store.getJob(jobId);
+        if (!now || TERMINAL_STATUSES.has(now.status)) break;
+      }
+    } else {
+      await this.deps.store.updateJob(jobId, { status: 'cancelled', completed_at: nowSec(), error_code: 'ABORTED', error: 'cancelled by the client' });
+      await this.deps.store.cancelOpenSegments(jobId);
+      this.watch.notify(jobId);
+      await jobEnded(jobId, this.#ctx);
+    }
+    return (await this.deps.store.getJob(jobId))!;
+  }
+
+  /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */
+  async document(row: JobRow): Promise<OutputDocument> {
+    if (row.status !== 'completed') {
+      throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}; the transcript exists once it has completed`);
+    }
+    const json = JSON.parse(await readFile(this.files.transcript(row.id), 'utf8')) as JsonTranscript;
+    const { transcript, job, telemetry } = fromJsonTranscript(json);
+    return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
+  }
+
+  /** Waits until the job has a final status (or the signal aborts); re-reads the store after each wake. */
+  async waitForEnd(jobId: string, signal?: AbortSignal): Promise<JobRow> {
+    for (;;) {
+      const row = await this.deps.store.getJob(jobId);
+      if (!row) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
+      if (TERMINAL_STATUSES.has(row.status)) return row;
+      if ((await this.watch.wait(jobId, 5_000, signal)) === 'aborted') throw new ParascribeError('ABORTED', 'the client went away');
+    }
+  }
+}
+
+export { SHUTDOWN };

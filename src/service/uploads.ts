@@ -1,0 +1,93 @@
+/**
+ * Where a service job's files live: `<dataDir>/jobs/<id>/` holds the upload (`input`, kept until the
+ * job ends) and the finished transcript (`transcript.json`). An upload streams into `input.part`
+ * and is renamed only once complete and checked, so a crash mid-upload leaves no job and, after the
+ * startup sweep, no file.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeAudio } from '../audio/probe.js';
+import { ParascribeError, toParascribeError } from '../errors.js';
+import type { JobStore } from '../store/jobs.js';
+import { TERMINAL_STATUSES } from './views.js';
+
+export class JobFiles {
+  constructor(private readonly dataDir: string) {}
+
+  dir(jobId: string): string {
+    // Job ids are generated here, never taken from a request path unchecked (see isJobId).
+    return join(this.dataDir, 'jobs', jobId);
+  }
+
+  input(jobId: string): string {
+    return join(this.dir(jobId), 'input');
+  }
+
+  partial(jobId: string): string {
+    return join(this.dir(jobId), 'input.part');
+  }
+
+  transcript(jobId: string): string {
+    return join(this.dir(jobId), 'transcript.json');
+  }
+
+  async create(jobId: string): Promise<void> {
+    await mkdir(this.dir(jobId), { recursive: true });
+  }
+
+  /** Checks that the finished upload is audio or video (ffprobe, not the name), then makes it the job's input. */
+  async accept(jobId: string, signal?: AbortSignal): Promise<{ durationSec: number | null }> {
+    const partial = this.partial(jobId);
+    try {
+      const info = await probeAudio(partial, { signal });
+      await rename(partial, this.input(jobId));
+      return { durationSec: info.durationSec };
+    } catch (error) {
+      await this.remove(jobId);
+      const e = toParascribeError(error);
+      // probe messages name the temp path; the caller knows the file by its own name.
+      throw new ParascribeError(e.code, e.message.replaceAll(partial, 'upload'));
+    }
+  }
+
+  async remove(jobId: string): Promise<void> {
+    await rm(this.dir(jobId), { recursive: true, force: true });
+  }
+
+  async removeInput(jobId: string): Promise<void> {
+    await rm(this.input(jobId), { force: true });
+  }
+
+  /** At startup: uploads that never became a job are deleted; finished jobs lose their input. */
+  async sweep(store: JobStore): Promise<{ orphans: number; inputs: number }> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dataDir, 'jobs'));
+    } catch {
+      return { orphans: 0, inputs: 0 };
+    }
+    let orphans = 0;
+    let inputs = 0;
+    for (const name of names) {
+      const job = isJobId(name) ? await store.getJob(name) : undefined;
+      if (!job) {
+        await this.remove(name);
+        orphans++;
+      } else if (TERMINAL_STATUSES.has(job.status)) {
+        await rm(this.partial(name), { force: true });
+        await this.removeInput(name);
+        inputs++;
+      }
+    }
+    return { orphans, inputs };
+  }
+}
+
+/** Job ids as newJobId makes them: anything else in a URL is a 404, never a path. */
+export function isJobId(value: string): boolean {
+  return /^j[0-9a-z]{6,20}$/.test(value);
+}
+
+export function assertJobId(value: string): void {
+  if (!isJobId(value)) throw new ParascribeError('JOB_NOT_FOUND', `no job ${JSON.stringify(value.slice(0, 40))}`);
+}
