@@ -48,21 +48,27 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
   // The cap is on the file; the rest of a form is small, so a body far beyond the cap is refused unread.
   if (Number.isFinite(declared) && declared > options.maxFileBytes + 1024 * 1024) throw tooLarge(options.maxFileBytes);
   if (!body) throw new ParascribeError('INVALID_ARGUMENT', 'empty request body');
+  if (options.signal?.aborted) throw new ParascribeError('ABORTED', 'the client went away during the upload');
 
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers, limits: { files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: options.maxFileBytes } });
+    // +1: busboy signals 'limit' on reaching fileSize, so a file of exactly maxFileBytes would be refused.
+    parser = busboy({ headers, limits: { files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: options.maxFileBytes + 1 } });
   } catch (error) {
     throw new ParascribeError('INVALID_ARGUMENT', `malformed multipart body: ${(error as Error).message}`);
   }
   const result: MultipartResult = { fields: {}, lists: {}, file: null };
   let fileWrite: Promise<void> | null = null;
+  let fileClosed: Promise<void> | null = null;
   let failure: ParascribeError | null = null;
   const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
   const fail = (error: ParascribeError) => {
     failure ??= error;
-    source.destroy();
-    parser.destroy();
+    // Not synchronously: busboy emits 'limit' mid-write and then touches the file stream that destroy() nulls.
+    process.nextTick(() => {
+      source.destroy();
+      parser.destroy();
+    });
   };
 
   parser.on('field', (name, value, info) => {
@@ -82,7 +88,9 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
       options.onBytes?.(file.bytes);
     });
     stream.on('limit', () => fail(tooLarge(options.maxFileBytes)));
-    fileWrite = pipeline(stream, createWriteStream(options.destPath)).catch((error: Error) => {
+    const out = createWriteStream(options.destPath);
+    fileClosed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+    fileWrite = pipeline(stream, out).catch((error: Error) => {
       fail(failure ?? new ParascribeError('INTERNAL', `could not store the upload: ${error.message}`));
     });
   });
@@ -109,6 +117,10 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
     if (fileWrite) await fileWrite;
     if (failure) throw failure;
   } catch (error) {
+    // pipeline() settles before the file's write stream has even opened: wait for it to close, or it
+    // may create destPath after the rm.
+    parser.destroy();
+    if (fileClosed) await fileClosed;
     await rm(options.destPath, { force: true });
     throw error;
   } finally {
