@@ -99,14 +99,39 @@ function signal(u: Utterance, name: string, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
+/** OpenAI's segments are phrases of up to ~30 s; engines that give one utterance per minute are split to match. */
+const VERBOSE_MAX_SEC = 30;
+const VERBOSE_PAUSE_SEC = 0.6;
+
+/** Splits an utterance at pauses between words (and before it grows past 30 s); text is rebuilt from the words. */
+export function phrases(u: Utterance): Utterance[] {
+  if (u.words.length < 2 || (u.endSec - u.startSec <= VERBOSE_MAX_SEC && !u.words.some((w, i) => i > 0 && w.startSec - u.words[i - 1]!.endSec >= VERBOSE_PAUSE_SEC))) return [u];
+  const groups: Word[][] = [[u.words[0]!]];
+  for (let i = 1; i < u.words.length; i++) {
+    const word = u.words[i]!;
+    const group = groups.at(-1)!;
+    const pause = word.startSec - group.at(-1)!.endSec >= VERBOSE_PAUSE_SEC;
+    if (pause || word.endSec - group[0]!.startSec > VERBOSE_MAX_SEC) groups.push([word]);
+    else group.push(word);
+  }
+  return groups.map((words) => ({
+    startSec: words[0]!.startSec,
+    endSec: words.at(-1)!.endSec,
+    text: words.map((w) => w.word).join(' '),
+    words,
+    ...(u.signals ? { signals: u.signals } : {}),
+  }));
+}
+
 export function toVerboseJson(doc: OutputDocument): VerboseJson {
   const { transcript } = doc;
+  const segments = transcript.utterances.flatMap(phrases);
   return {
     task: 'transcribe',
     language: languageName(transcript.language),
     duration: roundToMs(transcript.durationSec),
     text: transcript.text,
-    segments: transcript.utterances.map((u, id) => ({
+    segments: segments.map((u, id) => ({
       id,
       seek: 0,
       start: roundToMs(u.startSec),

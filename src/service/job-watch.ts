@@ -22,7 +22,9 @@ export class JobWatch {
       const finish = (result: 'changed' | 'timeout' | 'aborted') => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.#waiters.get(jobId)?.delete(wake);
+        const set = this.#waiters.get(jobId);
+        set?.delete(wake);
+        if (set?.size === 0) this.#waiters.delete(jobId);
         resolve(result);
       };
       const wake = () => finish('changed');

@@ -53,7 +53,7 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
   let parser: busboy.Busboy;
   try {
     // +1: busboy signals 'limit' on reaching fileSize, so a file of exactly maxFileBytes would be refused.
-    parser = busboy({ headers, limits: { files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: options.maxFileBytes + 1 } });
+    parser = busboy({ headers, limits: { files: 10, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, fileSize: options.maxFileBytes + 1 } });
   } catch (error) {
     throw new ParascribeError('INVALID_ARGUMENT', `malformed multipart body: ${(error as Error).message}`);
   }

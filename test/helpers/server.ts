@@ -1,0 +1,97 @@
+/**
+ * Starts the built `parascribe serve` as a child process on a free port with an isolated data dir,
+ * as an operator would run it; `kill9()` is a real SIGKILL, `restart()` starts it again on the same
+ * data dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, ROOT, tempDir } from './cli.js';
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the exit code / signal once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+export interface ServerOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  args?: string[];
+  /** Max wait for "listening on". */
+  startTimeoutMs?: number;
+}
+
+export const TEST_KEYS = ['test-key-alice-0000000001', 'test-key-bob-00000000000002', 'test-key-carol-000000000003', 'test-key-dave-0000000000004', 'test-key-erin-0000000000005'];
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? tempDir('serve');
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...(options.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, PARASCRIBE_DATA_DIR: dataDir, PARASCRIBE_API_KEYS: TEST_KEYS.join(','), PARASCRIBE_CONFIG: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), options.startTimeoutMs ?? 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const match = /listening on (\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    child,
+    stderr: () => stderr,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function authHeaders(key: string = TEST_KEYS[0]!): Record<string, string> {
+  return { Authorization: `Bearer ${key}` };
+}
+
+/** Polls GET /v1/jobs/:id until its status is final; returns the job JSON. */
+export async function waitForJob(url: string, id: string, key: string = TEST_KEYS[0]!, timeoutMs = 120_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${url}/v1/jobs/${id}`, { headers: authHeaders(key) });
+    const job = (await response.json()) as Record<string, any>;
+    if (['completed', 'failed', 'cancelled', 'interrupted'].includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Submits a file as a multipart upload; returns the response status and JSON. */
+export async function submitFile(url: string, path: string, fields: Record<string, string> = {}, key: string = TEST_KEYS[0]!, filename = 'audio.wav') {
+  const { readFile } = await import('node:fs/promises');
+  const form = new FormData();
+  form.set('file', new Blob([await readFile(path)]), filename);
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  const response = await fetch(`${url}/v1/jobs`, { method: 'POST', body: form, headers: authHeaders(key) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
