@@ -44,6 +44,8 @@ export function errorResponse(c: Context, thrown: unknown, log?: (line: string) 
   const status = statusForCode(error.code);
   if (status >= 500) log?.(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
   const retryAfterSec = error.details?.retryAfterSec;
+  // The body of a refused upload may be unread: the socket must not be reused for the next request.
+  if (c.req.method === 'POST') c.header('Connection', 'close');
   if (typeof retryAfterSec === 'number') c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
   return c.json(errorBody(error), status);
 }
