@@ -1,13 +1,16 @@
 /**
- * Turns a segment's 16 kHz mono PCM into the bytes to upload. WAV is the PCM behind a header (no
- * subprocess); FLAC and Opus pipe the PCM through ffmpeg's stdin and collect its stdout in memory
- * (a 60 s segment is ~1 MB of FLAC), so there is no temp file to clean up. The signal kills ffmpeg.
+ * Turns a segment's 16 kHz mono PCM into the bytes to upload, in memory (a 60 s segment is ~1 MB of
+ * FLAC), so there is no temp file to clean up. WAV is the PCM behind a header. FLAC is encoded
+ * in-process (src/audio/flac, no subprocess: an ffmpeg spawn per segment cost more than the encoding
+ * itself), the signal checked between chunks. Opus pipes the PCM through ffmpeg's stdin and collects
+ * its stdout; the signal kills ffmpeg.
  */
 import { pipeline } from 'node:stream/promises';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
 import { wavHeader } from '../../audio/segment-audio.js';
+import { encodeFlac } from '../../audio/flac/encoder.js';
 import { spawnBound } from '../../audio/process.js';
-import { ParascribeError } from '../../errors.js';
+import { isParascribeError, ParascribeError } from '../../errors.js';
 import type { UploadFormat } from './settings.js';
 
 export interface EncodedUpload {
@@ -20,8 +23,8 @@ export interface EncodedUpload {
 /** Opus bit rate: speech at 16 kHz mono; see docs/backends-openai.md for the measurement. */
 export const OPUS_BITRATE = '24k';
 
-const FORMATS: Record<Exclude<UploadFormat, 'wav'>, { args: string[]; filename: string; contentType: string }> = {
-  flac: { args: ['-c:a', 'flac', '-compression_level', '5', '-f', 'flac'], filename: 'segment.flac', contentType: 'audio/flac' },
+/** What ffmpeg is asked for (Opus only: FLAC and WAV need no subprocess). */
+const FFMPEG_FORMATS: Record<Exclude<UploadFormat, 'wav' | 'flac'>, { args: string[]; filename: string; contentType: string }> = {
   opus: {
     args: ['-c:a', 'libopus', '-b:a', OPUS_BITRATE, '-application', 'voip', '-f', 'ogg'],
     filename: 'segment.ogg',
@@ -42,7 +45,20 @@ export async function encodeSegment(audio: SegmentAudio, format: UploadFormat, s
     const pcm = await readAll(audio.openPcm());
     return { bytes: Buffer.concat([wavHeader(pcm.length, audio.sampleRate), pcm]), filename: 'segment.wav', contentType: 'audio/wav', encodeMs: performance.now() - started };
   }
-  const spec = FORMATS[format];
+  if (format === 'flac') {
+    let bytes: Buffer;
+    try {
+      bytes = await encodeFlac(audio.openPcm(), { sampleRate: audio.sampleRate, channels: 1 }, signal);
+    } catch (error) {
+      if (isParascribeError(error)) throw error; // ABORTED
+      throw new ParascribeError('BACKEND_FAILED', `could not encode the segment as flac: ${(error as Error).message}`, {
+        isRetryable: false,
+        cause: error,
+      });
+    }
+    return { bytes, filename: 'segment.flac', contentType: 'audio/flac', encodeMs: performance.now() - started };
+  }
+  const spec = FFMPEG_FORMATS[format];
   const args = ['-hide_banner', '-v', 'error', '-f', 's16le', '-ar', String(audio.sampleRate), '-ac', '1', '-i', 'pipe:0', ...spec.args, 'pipe:1'];
   const timeoutMs = 30_000 + audio.durationSec * 1_000;
   const { child, done } = spawnBound('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], signal, timeoutMs });
