@@ -54,7 +54,7 @@ describe('parascribe serve: security and limits', { timeout: 300_000 }, () => {
   const jobDirs = () => (existsSync(join(server.dataDir, 'jobs')) ? readdirSync(join(server.dataDir, 'jobs')) : []);
 
   it('no key or a wrong key → 401 with a JSON error; health checks need none', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer not-a-valid-key-at-all' }, { Authorization: 'Basic abc' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer not-a-valid-key-at-all' }, { Authorization: 'Basic abc' }] as Array<Record<string, string>>) {
       const response = await fetch(`${server.url}/v1/jobs`, { headers });
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');

@@ -26,13 +26,17 @@ export interface ServiceHooks {
   onUploadBytes?(bytes: number): void;
 }
 
-export interface ServiceJobContext {
+/** What every job of a process shares: config, store and cache, and the backends with their breakers and load. */
+export interface PipelineDeps {
   config: Config;
   store: JobStore;
   cache: TranscriptCache;
   backends: BackendSet;
   breakers: BreakerBoard;
   load: BackendLoad;
+}
+
+export interface ServiceJobContext extends PipelineDeps {
   files: JobFiles;
   watch: JobWatch;
   metrics: ServiceMetrics;

@@ -4,8 +4,6 @@
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
 import { readFile } from 'node:fs/promises';
-import type { TranscriptCache } from '../cache/index.js';
-import type { BackendSet } from '../backends/set.js';
 import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import type { OutputDocument } from '../outputs/document.js';
@@ -13,24 +11,16 @@ import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
 import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
 import type { Priority } from '../pipeline/route.js';
-import type { BreakerBoard } from '../queue/breaker.js';
-import type { BackendLoad } from '../queue/load.js';
 import { newJobId, nowSec, type JobRow, type JobStore } from '../store/jobs.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ServiceMetrics } from './metrics.js';
-import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceJobContext } from './run-service-job.js';
+import { jobEnded, runServiceJob, SHUTDOWN, type PipelineDeps, type ServiceHooks, type ServiceJobContext } from './run-service-job.js';
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
 
-export interface ServiceDeps {
-  config: Config;
-  store: JobStore;
-  cache: TranscriptCache;
-  backends: BackendSet;
-  breakers: BreakerBoard;
-  load: BackendLoad;
+export interface ServiceDeps extends PipelineDeps {
   hooks?: ServiceHooks;
   log?: (line: string) => void;
 }
