@@ -89,6 +89,10 @@ export async function serveSegment(
     const breaker = ctx.breakers.get(backendId);
     let delayBeforeMs: number | undefined;
     let result: TranscribeResult;
+    // The segment counts against this backend's backlog for its whole turn (retries and backoff
+    // included), from the routing decision on with no await in between: segments dispatched together
+    // must see each other, or all of them find the backlog under the limit.
+    const release = ctx.load.acquire(backendId);
     try {
       result = await withRetry(
         async (attempt) => {
@@ -102,7 +106,6 @@ export async function serveSegment(
             throw new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`);
           }
           await ctx.store.markSegmentStarted(ctx.jobId, index, backendId);
-          const release = ctx.load.acquire(backendId);
           const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
           try {
             const served = await backend.transcribe({
@@ -124,8 +127,6 @@ export async function serveSegment(
             else breaker.release();
             await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'error', errorCode: error.code, error: error.message, ...delay });
             throw error;
-          } finally {
-            release();
           }
         },
         {
@@ -142,6 +143,8 @@ export async function serveSegment(
       if (error.code === 'ABORTED' || signal.aborted) throw new ParascribeError('ABORTED', 'aborted');
       lastError = error;
       continue;
+    } finally {
+      release();
     }
 
     const segmentCostUsd = (backend.capabilities.costPerAudioMinuteUsd * audio.durationSec) / 60;
