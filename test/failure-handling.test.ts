@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
+import { scheduledCount, spreadSchedule, startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
 import { FIXTURES, ffmpeg, parseJsonLines, runCli, tempDir } from './helpers/cli.js';
 
 interface Attempt {
@@ -17,6 +17,7 @@ interface Attempt {
   endedAtSec: number;
   outcome: string;
   errorCode?: string;
+  error?: string;
 }
 interface Show {
   backend: string;
@@ -53,7 +54,7 @@ async function show(env: Record<string, string>, jobId: unknown): Promise<Show> 
   return JSON.parse((await runCli(['jobs', 'show', String(jobId), '--json'], env)).stdout) as Show;
 }
 
-test('10 jobs of ≥ 5 min with 20 % 5xx and 5 % hanging requests: all complete, transcripts equal a fault-free run', async () => {
+test('10 jobs of ≥ 5 min with exactly 20 % 5xx and 5 % hanging requests: all complete, transcripts equal a fault-free run', async () => {
   const { root, env } = setup('flaky', { backend: 'remote-gpu', segmentTimeoutSec: 4, maxAttempts: 10, breaker: { openSec: 1 } });
   const long = join(root, 'long.mp3');
   const gpl = join(FIXTURES, 'gpl-preamble.mp3');
@@ -68,13 +69,17 @@ test('10 jobs of ≥ 5 min with 20 % 5xx and 5 % hanging requests: all complete,
   mkdirSync(jobsDir);
   for (let i = 0; i < 10; i++) copyFileSync(long, join(jobsDir, `talk-${i}.mp3`));
   server.resetStats();
-  server.setFaults({ failRate: 0.2, hangRate: 0.05 });
+  // Exact shares, not rates: in every 20 transcription requests, 4 are answered 5xx and 1 hangs.
+  const schedule = spreadSchedule(20, { fail: 4, hang: 1 });
+  server.setFaults({ schedule });
   const run = await runCli(['transcribe', jobsDir, '--segment-sec', '60', '--no-cache', '--json', '-q', '--concurrency', '4'], env);
   server.setFaults({});
   assert.equal(run.code, 0, run.stderr);
   const summaries = parseJsonLines(run.stdout);
   assert.equal(summaries.length, 10);
   let retried = 0;
+  let segments = 0;
+  const failed: Attempt[] = [];
   for (const summary of summaries) {
     assert.equal(summary.status, 'completed');
     assert.ok(Number(summary.durationSec) >= 300);
@@ -82,12 +87,36 @@ test('10 jobs of ≥ 5 min with 20 % 5xx and 5 % hanging requests: all complete,
     const detail = await show(env, summary.jobId);
     for (const segment of detail.segments) {
       assert.equal(segment.attempts, segment.attemptLog.length, 'every attempt is logged');
+      segments++;
       if (segment.attempts > 1) retried++;
+      assert.equal(segment.attemptLog.at(-1)!.outcome, 'ok');
+      const earlier = segment.attemptLog.slice(0, -1);
+      assert.ok(earlier.every((a) => a.outcome === 'error'), `segment ${segment.index}: only failed attempts before the last`);
+      failed.push(...earlier);
     }
   }
+  // The realised shares, from the fake's own log: every transcription request it saw, numbered 1..n
+  // in arrival order, and exactly the schedule's faults among them.
   const stats = server.stats();
-  console.log(`# ${stats.requests} requests: ${JSON.stringify(stats.byOutcome)}; ${retried} of 70 segments needed a retry`);
-  assert.ok((stats.byOutcome.fail ?? 0) + (stats.byOutcome.hang ?? 0) > 5, JSON.stringify(stats.byOutcome));
+  const seen = stats.log.filter((e) => e.scheduled !== undefined);
+  const total = seen.length;
+  assert.deepEqual(seen.map((e) => e.scheduled).sort((a, b) => a! - b!), Array.from({ length: total }, (_, i) => i + 1), 'no request missed the log');
+  const count = (outcome: string) => seen.filter((e) => e.outcome === outcome).length;
+  const fails = count('fail');
+  const hangs = count('hang');
+  console.log(`# ${total} transcription requests: ${fails} 5xx (${((100 * fails) / total).toFixed(1)} %), ${hangs} hanging (${((100 * hangs) / total).toFixed(1)} %), ${count('ok')} ok; ${retried} of ${segments} segments needed a retry`);
+  assert.ok(total >= 70, `${total} requests`);
+  assert.equal(fails, scheduledCount(schedule, total, 'fail'), 'exactly 20 % answered 5xx (over the requests seen)');
+  assert.equal(hangs, scheduledCount(schedule, total, 'hang'), 'exactly 5 % hung (over the requests seen)');
+  assert.equal(count('ok'), total - fails - hangs);
+  assert.ok(Math.abs(fails - 0.2 * total) < 4 && Math.abs(hangs - 0.05 * total) < 1, `${fails} fails, ${hangs} hangs in ${total}`);
+  // Every fault is visible as a failed attempt on its segment: each 5xx as the HTTP error, each hang as
+  // a timeout (an answer slower than the 4 s timeout on a loaded machine would add a timeout, never a 5xx).
+  const http5xx = failed.filter((a) => /HTTP 5\d\d/.test(a.error ?? '')).length;
+  const timeouts = failed.filter((a) => a.errorCode === 'SEGMENT_TIMEOUT').length;
+  assert.equal(http5xx, fails, 'each 5xx is a failed attempt');
+  assert.ok(timeouts >= hangs, `${timeouts} timed-out attempts for ${hangs} hangs`);
+  assert.equal(failed.length, http5xx + timeouts, 'no other failures');
   assert.ok(retried > 5);
 });
 

@@ -3,7 +3,8 @@
  * not product code. It speaks the dialect of `POST /v1/audio/transcriptions` (multipart upload;
  * `json`, `text`, `verbose_json`, `srt`, `vtt`; OpenAI's error JSON) and transcribes FOR REAL: ffmpeg
  * decodes the upload and pocketsphinx transcribes it (see fake-transcribe.ts). Faults can be injected
- * and changed at runtime; the random ones come from a seeded PRNG, so a run is reproducible.
+ * and changed at runtime: either by rates, drawn from a seeded PRNG (reproducible, but the realised
+ * shares vary with the run's length), or by a schedule, which gives exact shares (see `schedule`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,13 @@ export interface FakeFaults {
   hangRate?: number;
   /** Share of requests answered 200 with broken JSON. */
   malformedRate?: number;
+  /**
+   * Deterministic faults, in place of the four rates above (which are then ignored): transcription
+   * request n (1-based, counted from the `setFaults` that set the schedule) gets
+   * `schedule[(n - 1) % schedule.length]`. Over any whole number of cycles the shares are exact;
+   * `spreadSchedule(20, { fail: 4, hang: 1 })` is 20 % 5xx and 5 % hanging. Each log entry carries its n.
+   */
+  schedule?: readonly ScheduledFault[];
   /** verbose_json → 400 'response_format verbose_json is not supported'. */
   refuseVerboseJson?: boolean;
   /** verbose_json → a plain json `{text}` 200 (a server that ignores the format). */
@@ -36,6 +44,29 @@ export interface FakeFaults {
   down?: boolean;
   /** Every transcription request → this status with an OpenAI error body (e.g. 400, 401, 413, 415). */
   forceStatus?: number;
+}
+
+/** What a scheduled request gets: `ok` is a normal answer; the others as their rate options describe. */
+export type ScheduledFault = 'ok' | 'fail' | 'hang' | 'rate-limited' | 'malformed';
+
+/**
+ * A cycle of `length` requests holding exactly `counts` of each fault, spread evenly (fault k of the
+ * F in the cycle sits at position floor((k + 1/2) * length / F), 0-based) so faults are never adjacent
+ * unless they must be; the kinds follow in the order given. The rest are `ok`.
+ */
+export function spreadSchedule(length: number, counts: Partial<Record<Exclude<ScheduledFault, 'ok'>, number>>): ScheduledFault[] {
+  const kinds = Object.entries(counts).flatMap(([kind, n]) => Array<ScheduledFault>(n ?? 0).fill(kind as ScheduledFault));
+  if (!Number.isInteger(length) || length < 1 || kinds.length > length) throw new Error(`spreadSchedule: ${kinds.length} faults do not fit in ${length}`);
+  const schedule = Array<ScheduledFault>(length).fill('ok');
+  kinds.forEach((kind, k) => (schedule[Math.floor(((k + 0.5) * length) / kinds.length)] = kind));
+  return schedule;
+}
+
+/** How many of the first `requests` requests the schedule gives `fault`. */
+export function scheduledCount(schedule: readonly ScheduledFault[], requests: number, fault: ScheduledFault): number {
+  let count = 0;
+  for (let n = 1; n <= requests; n++) if (schedule[(n - 1) % schedule.length] === fault) count++;
+  return count;
 }
 
 export interface FakeServerOptions {
@@ -59,6 +90,8 @@ export interface FakeLogEntry {
   responseFormat?: string;
   /** The non-file form fields received (repeated fields keep every value). */
   fields?: Record<string, string[]>;
+  /** Under a schedule: this transcription request's n (1-based), which chose its fault. */
+  scheduled?: number;
   file?: { name: string; type: string; size: number };
 }
 
@@ -128,6 +161,8 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
   const maxUpload = options.maxUploadBytes ?? 25 * 1024 * 1024;
   const stats: FakeStats = { requests: 0, byOutcome: {}, log: [], inFlight: 0, maxInFlight: 0, clientClosed: 0 };
   let firstTranscription = true;
+  /** Transcription requests since the schedule was set. */
+  let scheduledRequests = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = (outcome: string, status: number, extra: Partial<FakeLogEntry> = {}) => {
@@ -152,6 +187,11 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     const [rollHang, rollFail, rollLimit, rollMalformed, rollStatus] = [random(), random(), random(), random(), random()];
     const coldStart = firstTranscription;
     firstTranscription = false;
+    // Numbered on arrival, before any await, so n follows the order the requests came in.
+    const scheduledN = faults.schedule?.length ? ++scheduledRequests : undefined;
+    const scheduled = scheduledN === undefined ? undefined : faults.schedule![(scheduledN - 1) % faults.schedule!.length]!;
+    const injected = (fault: Exclude<ScheduledFault, 'ok'>, roll: number, rate: number | undefined) =>
+      scheduled === undefined ? roll < (rate ?? 0) : scheduled === fault;
     if (Number(req.headers['content-length'] ?? 0) > maxUpload) {
       req.resume();
       return answerError('too-large', 413, errorBody(413), { connection: 'close' });
@@ -172,7 +212,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     }
     const fileInfo = file ? { name: file.name, type: file.type, size: file.size } : undefined;
     const responseFormat = fields.response_format?.[0] ?? 'json';
-    const logged = { responseFormat, fields, ...(fileInfo ? { file: fileInfo } : {}) };
+    const logged = { responseFormat, fields, ...(fileInfo ? { file: fileInfo } : {}), ...(scheduledN === undefined ? {} : { scheduled: scheduledN }) };
     const receivedAt = performance.now();
     const wait = (faults.latencyMs ?? 0) + (coldStart ? (faults.coldStartMs ?? 0) : 0);
     if (wait > 0) await delay(wait, undefined, { signal: shutdown.signal }).catch(() => undefined);
@@ -184,15 +224,15 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
       return answerError('unauthorized', 401, errorBody(401, `Incorrect API key provided: ${sent}.`), headers, logged);
     }
     if (faults.forceStatus) return answerError('forced', faults.forceStatus, errorBody(faults.forceStatus), headers, logged);
-    if (rollHang < (faults.hangRate ?? 0)) {
+    if (injected('hang', rollHang, faults.hangRate)) {
       record('hang', 0, logged);
       return; // never answered; the close handler counts the client giving up
     }
-    if (rollFail < (faults.failRate ?? 0)) {
+    if (injected('fail', rollFail, faults.failRate)) {
       const status = [500, 502, 503][Math.floor(rollStatus * 3)]!;
       return answerError('fail', status, errorBody(status), headers, logged);
     }
-    if (rollLimit < (faults.rateLimitRate ?? 0)) {
+    if (injected('rate-limited', rollLimit, faults.rateLimitRate)) {
       const retryAfter = String(faults.retryAfterSec ?? 1);
       return answerError('rate-limited', 429, errorBody(429), { ...headers, 'retry-after': retryAfter }, logged);
     }
@@ -213,7 +253,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
       return answerError('bad-audio', 400, errorBody(400, (error as Error).message, 'file', 'invalid_value'), headers, logged);
     }
     const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)) };
-    if (rollMalformed < (faults.malformedRate ?? 0)) {
+    if (injected('malformed', rollMalformed, faults.malformedRate)) {
       record('malformed', 200, logged);
       return send(res, 200, '{"text": "truncated', 'application/json', out);
     }
@@ -256,6 +296,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     stats: () => structuredClone(stats),
     setFaults: (next) => {
       faults = { ...next };
+      scheduledRequests = 0;
     },
     resetStats: () => {
       Object.assign(stats, { requests: 0, byOutcome: {}, log: [], maxInFlight: stats.inFlight, clientClosed: 0 });
