@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Transcript, Utterance } from '../transcript.js';
 import { isOutputFormat, OUTPUT_FORMAT_IDS, OUTPUT_FORMATS, type OutputDocument } from './formats.js';
+import { phrases } from './json.js';
 import { formatDuration, formatMarker, formatTimestamp, roundToMs } from './time.js';
 import { utterance, wordsOver } from '../../test/helpers/transcripts.js';
 
@@ -198,4 +199,32 @@ test('registry: every id has a renderer and a distinct extension', () => {
   const extensions = OUTPUT_FORMAT_IDS.map((id) => OUTPUT_FORMATS[id].extension);
   assert.equal(new Set(extensions).size, extensions.length);
   assert.ok(isOutputFormat('srt') && !isOutputFormat('docx'));
+});
+
+test('verbose_json phrases: an utterance splits at pauses ≥ 0.6 s and never exceeds 30 s; short ones stay whole', () => {
+  const cases: Array<{ name: string; words: ReturnType<typeof wordsOver>; expected: Array<[number, number, string]> }> = [
+    { name: 'short, no pause', words: wordsOver(0, 3, ['a', 'b', 'c']), expected: [[0, 2.9, 'a b c']] },
+    {
+      name: 'a pause splits',
+      words: [...wordsOver(0, 1, ['a', 'b']), ...wordsOver(2, 3, ['c', 'd'])],
+      expected: [
+        [0, 0.95, 'a b'],
+        [2, 2.95, 'c d'],
+      ],
+    },
+    {
+      name: '70 s without pauses: chunks of at most 30 s',
+      words: wordsOver(0, 70, Array.from({ length: 70 }, (_, i) => `w${i}`)),
+      expected: [
+        [0, 29.9, Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ')],
+        [30, 59.9, Array.from({ length: 30 }, (_, i) => `w${i + 30}`).join(' ')],
+        [60, 69.9, Array.from({ length: 10 }, (_, i) => `w${i + 60}`).join(' ')],
+      ],
+    },
+  ];
+  for (const { name, words, expected } of cases) {
+    const u = utterance(words[0]!.startSec, words.at(-1)!.endSec, words.map((w) => w.word).join(' '), words);
+    const got = phrases(u).map((p) => [Number(p.startSec.toFixed(3)), Number(p.endSec.toFixed(3)), p.text]);
+    assert.deepEqual(got, expected, name);
+  }
 });
