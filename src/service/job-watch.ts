@@ -6,7 +6,11 @@
 export class JobWatch {
   readonly #waiters = new Map<string, Set<() => void>>();
 
+  /** `onChange` hears every notification (e.g. to drop a cached view). */
+  constructor(private readonly onChange: (jobId: string) => void = () => {}) {}
+
   notify(jobId: string): void {
+    this.onChange(jobId);
     const waiters = this.#waiters.get(jobId);
     if (!waiters) return;
     this.#waiters.delete(jobId);

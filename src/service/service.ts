@@ -14,6 +14,7 @@ import type { Priority } from '../pipeline/route.js';
 import { newJobId, nowSec, type JobRow, type JobStore } from '../store/jobs.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
+import { ViewCache } from './view-cache.js';
 import { ServiceMetrics } from './metrics.js';
 import { jobEnded, runServiceJob, SHUTDOWN, type PipelineDeps, type ServiceHooks, type ServiceJobContext } from './run-service-job.js';
 import { JobScheduler } from './scheduler.js';
@@ -25,8 +26,11 @@ export interface ServiceDeps extends PipelineDeps {
   log?: (line: string) => void;
 }
 
+export type JobView = ReturnType<typeof jobView>;
+
 export class TranscriptionService {
-  readonly watch = new JobWatch();
+  readonly #views = new ViewCache<JobView>();
+  readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
   readonly files: JobFiles;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
@@ -154,13 +158,22 @@ export class TranscriptionService {
     return row;
   }
 
+  /** The caller's job as the API shows it; polled often, so served from a short-lived cache. */
+  async viewOf(owner: string, jobId: string): Promise<JobView> {
+    const cached = this.#views.get(jobId);
+    if (cached && cached.owner === owner) return cached.view;
+    const view = await this.view(await this.get(owner, jobId));
+    this.#views.set(jobId, owner, view);
+    return view;
+  }
+
   async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
     return this.deps.store.listOwnerJobs(owner, limit, before);
   }
 
-  async view(row: JobRow) {
-    const segments = await this.deps.store.listSegments(row.id);
-    return jobView(row, jobProgress(row, segments, this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null)), this.#publicUrl);
+  async view(row: JobRow): Promise<JobView> {
+    const finished = await this.deps.store.countFinishedSegments(row.id);
+    return jobView(row, jobProgress(row, finished, this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null)), this.#publicUrl);
   }
 
   stage(jobId: string): JobStage | null {

@@ -25,8 +25,9 @@ export interface JobProgress {
   segments_total: number | null;
 }
 
-export function jobProgress(row: JobRow, segments: readonly Pick<SegmentRow, 'status'>[], stage: string | null): JobProgress {
-  const done = segments.filter((s) => s.status === 'completed' || s.status === 'reused').length;
+/** `finished`: the segment rows, or just how many are completed or reused. */
+export function jobProgress(row: JobRow, finished: readonly Pick<SegmentRow, 'status'>[] | number, stage: string | null): JobProgress {
+  const done = typeof finished === 'number' ? finished : finished.filter((s) => s.status === 'completed' || s.status === 'reused').length;
   return { stage: TERMINAL_STATUSES.has(row.status) ? null : stage, segments_done: done, segments_total: row.chunk_count };
 }
 

@@ -107,6 +107,17 @@ export class JobStore {
     return query.orderBy('id', 'desc').limit(limit).execute();
   }
 
+  /** Finished (completed or reused) segments of a job: progress without reading their results. */
+  async countFinishedSegments(jobId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('transcription_segments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['completed', 'reused'])
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async countJobsByStatus(): Promise<Array<{ status: string; count: number }>> {
     const rows = await this.db.selectFrom('transcription_jobs').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
     return rows.map((r) => ({ status: r.status, count: Number(r.count) }));

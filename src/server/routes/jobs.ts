@@ -60,7 +60,7 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     return c.json({ object: 'list', data, has_more: rows.length > limit, next_before: rows.length > limit ? page.at(-1)!.id : null });
   });
 
-  app.get('/:id', async (c) => c.json(await service.view(await service.get(c.get('owner'), c.req.param('id')))));
+  app.get('/:id', async (c) => c.json(await service.viewOf(c.get('owner'), c.req.param('id'))));
 
   app.delete('/:id', async (c) => c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id')))));
 
