@@ -81,14 +81,6 @@ export class BitWriter {
     this.pos = pos + 4;
   }
 
-  writeZeros(n: number): void {
-    while (n > 24) {
-      this.writeBits(0, 24);
-      n -= 24;
-    }
-    this.writeBits(0, n);
-  }
-
   /** Pads with zero bits to the next byte boundary and stores the pending bytes. */
   alignToByte(): void {
     if (this.used % 8 !== 0) this.writeBits(0, 8 - (this.used % 8));
