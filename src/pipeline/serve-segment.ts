@@ -106,7 +106,12 @@ export async function serveSegment(
             throw new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`);
           }
           await ctx.store.markSegmentStarted(ctx.jobId, index, backendId);
-          const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(timeoutSec * 1000))]);
+          // A timer we hold, not AbortSignal.timeout: inside AbortSignal.any a timeout signal can be
+          // garbage-collected before it fires (Node 20, nodejs/node#57736), and the attempt then waits
+          // for the backend's own limit instead. The reason is still a TimeoutError, as backends expect.
+          const timeout = new AbortController();
+          const timer = setTimeout(() => timeout.abort(new DOMException('segment attempt timed out', 'TimeoutError')), Math.ceil(timeoutSec * 1000));
+          const attemptSignal = AbortSignal.any([signal, timeout.signal]);
           try {
             const served = await backend.transcribe({
               audio,
@@ -127,6 +132,8 @@ export async function serveSegment(
             else breaker.release();
             await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'error', errorCode: error.code, error: error.message, ...delay });
             throw error;
+          } finally {
+            clearTimeout(timer);
           }
         },
         {
