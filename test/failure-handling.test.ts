@@ -60,10 +60,15 @@ test('10 jobs of ≥ 5 min with exactly 20 % 5xx and 5 % hanging requests: all c
   const gpl = join(FIXTURES, 'gpl-preamble.mp3');
   ffmpeg(['-i', `concat:${gpl}|${gpl}`, '-c', 'copy', long]); // 414 s
   server.setFaults({});
-  const clean = await runCli(['transcribe', long, '--segment-sec', '60', '--no-cache', '-o', join(root, 'clean.txt'), '--json', '-q'], env);
+  // The reference run transcribes for real (the fake memoises, so the flaky run's answers are instant):
+  // it gets the default per-attempt timeout, not the 4 s meant for hangs, and is truly fault-free.
+  const cleanEnv = { ...env, PARASCRIBE_SEGMENT_TIMEOUT_SEC: '600' };
+  const clean = await runCli(['transcribe', long, '--segment-sec', '60', '--no-cache', '-o', join(root, 'clean.txt'), '--json', '-q'], cleanEnv);
   assert.equal(clean.code, 0, clean.stderr);
   const expected = readFileSync(join(root, 'clean.txt'), 'utf8');
   assert.ok(expected.length > 3000);
+  const reference = await show(env, parseJsonLines(clean.stdout)[0]!.jobId);
+  assert.ok(reference.segments.every((s) => s.attempts === 1), 'the reference run needed no retry');
 
   const jobsDir = join(root, 'jobs');
   mkdirSync(jobsDir);
