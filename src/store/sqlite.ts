@@ -21,7 +21,12 @@ export async function openSqlite(path: string): Promise<Kysely<Database>> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely takes no lock for SQLite and runs DDL outside a transaction, so two processes opening a new
+  // database (serve + a CLI, two tests) could both migrate. One IMMEDIATE transaction around the
+  // migration serialises them: the second waits (busy_timeout), then finds nothing to do.
+  sqlite.exec('BEGIN IMMEDIATE');
   const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  sqlite.exec(error ? 'ROLLBACK' : 'COMMIT');
   if (error) {
     await db.destroy();
     throw new ParascribeError('INTERNAL', `database migration failed: ${(error as Error).message}`);

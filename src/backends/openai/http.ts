@@ -84,13 +84,17 @@ export async function postTranscription(call: TranscriptionCall): Promise<Transc
 
 /** GET {baseURL}/models as a reachability probe: resolves with the status, throws on network failure. */
 export async function probe(url: string, apiKey: string | undefined, signal: AbortSignal, timeoutSec: number, context: ErrorContext): Promise<number> {
-  const timeout = AbortSignal.timeout(Math.ceil(timeoutSec * 1000));
+  // A timer we hold: inside AbortSignal.any, an AbortSignal.timeout can be collected before it fires (nodejs/node#57736).
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error('probe timeout')), Math.ceil(timeoutSec * 1000));
   try {
-    const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.any([signal, timeout]) });
+    const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.any([signal, timeout.signal]) });
     await response.body?.cancel().catch(() => undefined);
     return response.status;
   } catch (error) {
-    throw transportError(error, signal, timeout.aborted, timeoutSec, context);
+    throw transportError(error, signal, timeout.signal.aborted, timeoutSec, context);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
