@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { FIXTURES, ffmpeg, tempDir } from './helpers/cli.js';
-import { authHeaders, startServer, submitFile, waitForJob, type RunningServer } from './helpers/server.js';
+import { authHeaders, jobFilesAfterEnd, startServer, submitFile, waitForJob, type RunningServer } from './helpers/server.js';
 
 const FIELDS = { segment_sec: '15', language: 'en' };
 // Real work every time: no transcript cache, no reuse across jobs (a job's own finished segments still count).
@@ -103,7 +103,7 @@ describe('parascribe serve survives kill -9', { timeout: 600_000 }, () => {
           assert.equal(row.result_json, finished.result_json);
           assert.ok(row.completed_at! < crashedAtSec);
         }
-        assert.deepEqual(readdirSync(join(dataDir, 'jobs', body.id)), ['transcript.json'], 'the upload is removed once the job is done');
+        assert.deepEqual(await jobFilesAfterEnd(dataDir, body.id), ['transcript.json'], 'the upload is removed once the job is done');
       } finally {
         await server.stop();
       }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FIXTURES, ffmpeg, runCli, tempDir } from './helpers/cli.js';
-import { authHeaders, startServer, submitFile, TEST_KEYS, waitForJob, type RunningServer } from './helpers/server.js';
+import { authHeaders, jobFilesAfterEnd, startServer, submitFile, TEST_KEYS, waitForJob, type RunningServer } from './helpers/server.js';
 
 async function postJson(url: string, body: unknown, key: string = TEST_KEYS[0]!) {
   const response = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { ...authHeaders(key), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -105,7 +105,7 @@ describe('parascribe serve: security and limits', { timeout: 300_000 }, () => {
     const job = await waitForJob(server.url, body.id);
     assert.equal(job.source_name, 'escaped.wav');
     assert.ok(!existsSync(join(dir, 'escaped.wav')));
-    assert.deepEqual(readdirSync(join(server.dataDir, 'jobs', body.id)), ['transcript.json']);
+    assert.deepEqual(await jobFilesAfterEnd(server.dataDir, body.id), ['transcript.json']);
   });
 
   it('URL jobs to loopback, private and metadata addresses are refused, also through a redirect', async () => {

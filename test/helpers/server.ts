@@ -95,3 +95,16 @@ export async function submitFile(url: string, path: string, fields: Record<strin
   const response = await fetch(`${url}/v1/jobs`, { method: 'POST', body: form, headers: authHeaders(key) });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
+
+/** A job's files once its end-of-job step has run (the upload goes just after the row says completed). */
+export async function jobFilesAfterEnd(dataDir: string, id: string, timeoutMs = 10_000): Promise<string[]> {
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const deadline = Date.now() + timeoutMs;
+  let files = readdirSync(join(dataDir, 'jobs', id));
+  while (files.includes('input') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    files = readdirSync(join(dataDir, 'jobs', id));
+  }
+  return files;
+}
