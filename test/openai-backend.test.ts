@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeToPcmFile } from '../src/audio/decode.js';
 import { probeAudio } from '../src/audio/probe.js';
 import { sliceSegment, type SegmentAudio } from '../src/audio/segment-audio.js';
-import { parseRetryAfterMs } from '../src/backends/openai/classify.js';
+import { parseRetryAfterMs } from '../src/queue/retry.js';
 import { encodeSegment } from '../src/backends/openai/encode.js';
 import { createOpenAICompatible, openaiFactory, openaiSettingsSchema } from '../src/backends/openai/index.js';
 import { Semaphore } from '../src/backends/openai/semaphore.js';

@@ -52,3 +52,14 @@ export async function withRetry<T>(
     }
   }
 }
+
+/** Retry-After as seconds or an HTTP-date; `retry-after-ms` (OpenAI's) wins when present. */
+export function parseRetryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Math.round(Number(ms)));
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

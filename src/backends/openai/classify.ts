@@ -5,6 +5,7 @@
  * the API key (it is redacted even when the server echoes it).
  */
 import { ParascribeError, type ErrorCode } from '../../errors.js';
+import { parseRetryAfterMs } from '../../queue/retry.js';
 
 export interface ErrorContext {
   instanceId: string;
@@ -24,17 +25,6 @@ export function redact(text: string, apiKey: string | undefined): string {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_MESSAGE ? `${flat.slice(0, MAX_MESSAGE - 1)}…` : flat;
-}
-
-/** Retry-After as seconds or an HTTP-date; `retry-after-ms` (OpenAI's) wins when present. */
-export function parseRetryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Math.round(Number(ms)));
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The server's own words: OpenAI's `{error:{message,type,code}}`, `{error:"..."}`, `{detail}` or text. */

@@ -10,8 +10,7 @@
  * `ABORTED`, whose `details.attempts` holds the log so far.
  */
 import { ParascribeError } from '../../errors.js';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, sleep as abortableSleep, type RetryPolicy } from '../../queue/retry.js';
-import { parseRetryAfterMs } from '../../backends/openai/classify.js';
+import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfterMs, sleep as abortableSleep, type RetryPolicy } from '../../queue/retry.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 
 export type WebhookEvent = 'job.completed' | 'job.failed' | 'job.cancelled';
