@@ -1,9 +1,9 @@
-/** What every command needs: the validated config and the store in the data dir. */
+/** What every command needs: the validated config, the store (SQLite in the data dir, or PostgreSQL) and the cache. */
 import { join } from 'node:path';
 import { TranscriptCache } from '../cache/index.js';
 import type { Config } from '../config/schema.js';
-import { JobStore } from '../store/jobs.js';
-import { openSqlite } from '../store/sqlite.js';
+import type { JobStore } from '../store/jobs.js';
+import { openStore } from '../store/registry.js';
 
 export interface CliContext {
   config: Config;
@@ -12,6 +12,6 @@ export interface CliContext {
 }
 
 export async function openContext(config: Config): Promise<CliContext> {
-  const db = await openSqlite(join(config.dataDir, 'parascribe.sqlite'));
-  return { config, store: new JobStore(db), cache: new TranscriptCache(join(config.dataDir, 'cache')) };
+  const store = await openStore(config);
+  return { config, store, cache: new TranscriptCache(join(config.dataDir, 'cache')) };
 }

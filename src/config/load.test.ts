@@ -64,3 +64,14 @@ test('config: invalid values name their source', () => {
   writeFileSync(bad, JSON.stringify({ segmentSecs: 3 }));
   assert.throws(() => loadConfig({ env: baseEnv, configPath: bad }), (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /segmentSecs|Unrecognized/i.test(error.message));
 });
+
+test('config: PARASCRIBE_DATABASE_URL selects the store; absent, SQLite stays the default; a bad URL names the variable, never its password', () => {
+  assert.equal(loadConfig({ env: baseEnv }).databaseUrl, undefined);
+  const url = 'postgres://postgres@127.0.0.1:5432/parascribe';
+  assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_DATABASE_URL: url } }).databaseUrl, url);
+  assert.throws(
+    () => loadConfig({ env: { ...baseEnv, PARASCRIBE_DATABASE_URL: 'mysql://root:s3cret-pw@db/parascribe' } }),
+    (error: { code: string; message: string }) =>
+      error.code === 'INVALID_CONFIG' && /PARASCRIBE_DATABASE_URL/.test(error.message) && !error.message.includes('s3cret-pw'),
+  );
+});

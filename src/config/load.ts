@@ -8,6 +8,7 @@ import { configSchema, defaultDataDir, type Config } from './schema.js';
 /** Environment variables and how to read them. Anything else PARASCRIBE_* is reported as unknown. */
 const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_DATA_DIR: { key: 'dataDir', parse: (raw) => raw },
+  PARASCRIBE_DATABASE_URL: { key: 'databaseUrl', parse: (raw) => raw },
   PARASCRIBE_BACKEND: { key: 'backend', parse: (raw) => raw },
   PARASCRIBE_FALLBACK: { key: 'fallback', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_PRIORITY: { key: 'priority', parse: (raw) => raw },
@@ -27,7 +28,7 @@ const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unkn
   PARASCRIBE_PORT: { key: 'port', parse: Number },
 };
 // Read by the backends themselves when they are created (their own settings schemas).
-const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
+const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_TEST_POSTGRES_URL', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 
 export function configFilePath(env: NodeJS.ProcessEnv, explicit?: string): { path: string; required: boolean } {
   if (explicit) return { path: explicit, required: true };

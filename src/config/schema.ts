@@ -19,6 +19,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export const configSchema = z
   .object({
     dataDir: z.string().min(1),
+    /**
+     * The job store: absent, the embedded SQLite file in dataDir; a postgres:// URL, a PostgreSQL
+     * database shared by every process that points at it (src/store/registry.ts).
+     */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/i, 'a postgres:// or postgresql:// URL')
+      .optional(),
     /** Primary backend; absent: the first matching routing rule, else pocketsphinx. */
     backend: z.string().min(1).optional(),
     /** Backends to try, in order, when the primary fails, has an open breaker or returns a suspicious result. */

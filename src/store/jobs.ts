@@ -1,11 +1,13 @@
 /**
- * The job store: every state change of a job and its segments goes through here. Backed by Kysely,
- * so the SQLite driver today and a PostgreSQL one later share this code.
+ * The job store: every state change of a job and its segments goes through here. Backed by Kysely, so
+ * the SQLite and PostgreSQL drivers (`registry.ts`) share this code. Times are epoch seconds for every
+ * caller; on PostgreSQL they are written as Dates into `timestamptz` columns (`times.ts`).
  */
 import { hostname } from 'node:os';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { PlannedSegment } from '../plan/planner.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 
 export type JobRow = Selectable<TranscriptionJobsTable>;
 export type SegmentRow = Selectable<TranscriptionSegmentsTable>;
@@ -30,8 +32,25 @@ export interface NewJob {
   sourceName?: string | null;
 }
 
+export interface JobStoreOptions {
+  /** How the database keeps times: REAL epoch seconds (SQLite, the default) or `timestamptz` (PostgreSQL). */
+  times?: TimeStorage;
+}
+
 export class JobStore {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly times: TimeStorage;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    options: JobStoreOptions = {},
+  ) {
+    this.times = options.times ?? 'epoch';
+  }
+
+  /** A time (epoch seconds) as this database takes it. */
+  #time(sec: number): number | Date {
+    return encodeTime(this.times, sec);
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
@@ -47,7 +66,7 @@ export class JobStore {
         duration_sec: null,
         gpu_elapsed_sec: null,
         prepare_compute_sec: null,
-        created_at: nowSec(),
+        created_at: this.#time(nowSec()),
         started_at: null,
         completed_at: null,
         chunk_count: null,
@@ -75,7 +94,8 @@ export class JobStore {
   }
 
   async updateJob(id: string, patch: Partial<Omit<JobRow, 'id'>>): Promise<void> {
-    await this.db.updateTable('transcription_jobs').set(patch).where('id', '=', id).execute();
+    const values = encodeTimeColumns(this.times, patch, JOB_TIME_COLUMNS) as Updateable<TranscriptionJobsTable>;
+    await this.db.updateTable('transcription_jobs').set(values).where('id', '=', id).execute();
   }
 
   async getJob(id: string): Promise<JobRow | undefined> {
@@ -157,7 +177,7 @@ export class JobStore {
 
   async insertSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<void> {
     if (plan.length === 0) return;
-    const queuedAt = nowSec();
+    const queuedAt = this.#time(nowSec());
     await this.db.transaction().execute(async (trx) => {
       // Batches keep each INSERT well under SQLite's bound-parameter limit.
       for (let i = 0; i < plan.length; i += 50) {
@@ -195,7 +215,8 @@ export class JobStore {
   }
 
   async updateSegment(jobId: string, idx: number, patch: Partial<Omit<SegmentRow, 'job_id' | 'idx'>>): Promise<void> {
-    await this.db.updateTable('transcription_segments').set(patch).where('job_id', '=', jobId).where('idx', '=', idx).execute();
+    const values = encodeTimeColumns(this.times, patch, SEGMENT_TIME_COLUMNS) as Updateable<TranscriptionSegmentsTable>;
+    await this.db.updateTable('transcription_segments').set(values).where('job_id', '=', jobId).where('idx', '=', idx).execute();
   }
 
   async markSegmentStarted(jobId: string, idx: number, backend: string): Promise<void> {
@@ -205,7 +226,7 @@ export class JobStore {
         status: 'running',
         backend,
         // A segment's life starts at its first dispatch; retries stay inside it.
-        started_at: eb.fn.coalesce('started_at', eb.val(nowSec())),
+        started_at: eb.fn.coalesce('started_at', eb.val(this.#time(nowSec()))),
         attempts: eb('attempts', '+', 1),
       }))
       .where('job_id', '=', jobId)
@@ -226,7 +247,7 @@ export class JobStore {
       .updateTable('transcription_segments')
       .set({
         status: 'completed',
-        completed_at: nowSec(),
+        completed_at: this.#time(nowSec()),
         compute_sec: result.computeSec,
         cold_start: result.coldStart ? 1 : 0,
         result_json: result.resultJson,

@@ -1,13 +1,40 @@
 /**
- * Schema migrations, in code so that they ship inside the package (no files to locate at run time).
- * Times are REAL epoch seconds, so SQLite's `completed_at - started_at` is seconds. A PostgreSQL
- * driver will need `timestamptz` columns instead, so that the seed query's
- * `EXTRACT(EPOCH FROM (completed_at - started_at))` runs verbatim: branch on the dialect here, and
- * convert in JobStore.
+ * Schema migrations, in code so that they ship inside the package (no files to locate at run time). One
+ * list for every driver; it branches on the dialect only where the column types differ:
+ *
+ * | kind   | SQLite    | PostgreSQL         |
+ * |--------|-----------|--------------------|
+ * | time   | `real`    | `timestamptz`      |
+ * | float  | `real`    | `double precision` |
+ * | bigint | `integer` | `bigint`           |
+ *
+ * SQLite keeps REAL epoch seconds, so `completed_at - started_at` is seconds; PostgreSQL keeps
+ * `timestamptz`, so the seed study's `EXTRACT(EPOCH FROM (completed_at - started_at))` runs verbatim.
+ * JobStore converts at its boundary (`times.ts`), so callers see epoch seconds on both. Booleans stay
+ * integers (0/1) on both, so the row types do not change. The SQLite column types are exactly those of
+ * the first releases: databases created before PostgreSQL support need nothing new.
+ *
+ * Concurrent first opens: the SQLite driver wraps the migration in one `BEGIN IMMEDIATE` transaction
+ * (`sqlite.ts`); on PostgreSQL, Kysely's migrator takes a session-level `pg_advisory_lock` around the
+ * migration transaction (`PostgresAdapter.acquireMigrationLock`) and tolerates the race on creating its
+ * own bookkeeping tables.
  */
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { type ColumnDataType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+export type StoreDialect = 'sqlite' | 'postgres';
+
+interface ColumnTypes {
+  time: ColumnDataType;
+  float: ColumnDataType;
+  bigint: ColumnDataType;
+}
+
+const COLUMN_TYPES: Record<StoreDialect, ColumnTypes> = {
+  sqlite: { time: 'real', float: 'real', bigint: 'integer' },
+  postgres: { time: 'timestamptz', float: 'double precision', bigint: 'bigint' },
+};
+
+const migrations = (t: ColumnTypes): Record<string, Migration> => ({
   '2026_11_21_001_jobs_and_segments': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -15,13 +42,13 @@ const migrations: Record<string, Migration> = {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('duration_sec', 'real')
-        .addColumn('gpu_elapsed_sec', 'real')
-        .addColumn('created_at', 'real', (c) => c.notNull())
-        .addColumn('started_at', 'real')
-        .addColumn('completed_at', 'real')
+        .addColumn('duration_sec', t.float)
+        .addColumn('gpu_elapsed_sec', t.float)
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addColumn('started_at', t.time)
+        .addColumn('completed_at', t.time)
         .addColumn('chunk_count', 'integer')
-        .addColumn('segment_sec', 'real', (c) => c.notNull())
+        .addColumn('segment_sec', t.float, (c) => c.notNull())
         .addColumn('backend', 'text', (c) => c.notNull())
         .addColumn('model', 'text')
         .addColumn('language', 'text')
@@ -43,15 +70,15 @@ const migrations: Record<string, Migration> = {
         .createTable('transcription_segments')
         .addColumn('job_id', 'text', (c) => c.notNull().references('transcription_jobs.id').onDelete('cascade'))
         .addColumn('idx', 'integer', (c) => c.notNull())
-        .addColumn('start_sec', 'real', (c) => c.notNull())
-        .addColumn('end_sec', 'real', (c) => c.notNull())
+        .addColumn('start_sec', t.float, (c) => c.notNull())
+        .addColumn('end_sec', t.float, (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('backend', 'text')
-        .addColumn('queued_at', 'real')
-        .addColumn('started_at', 'real')
-        .addColumn('completed_at', 'real')
-        .addColumn('compute_sec', 'real')
+        .addColumn('queued_at', t.time)
+        .addColumn('started_at', t.time)
+        .addColumn('completed_at', t.time)
+        .addColumn('compute_sec', t.float)
         .addColumn('cold_start', 'integer')
         .addColumn('error_code', 'text')
         .addColumn('error', 'text')
@@ -64,8 +91,8 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('file_hashes')
         .addColumn('path', 'text', (c) => c.primaryKey())
-        .addColumn('size_bytes', 'integer', (c) => c.notNull())
-        .addColumn('mtime_ms', 'real', (c) => c.notNull())
+        .addColumn('size_bytes', t.bigint, (c) => c.notNull())
+        .addColumn('mtime_ms', t.float, (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .execute();
     },
@@ -77,7 +104,7 @@ const migrations: Record<string, Migration> = {
   },
   '2026_11_21_002_prepare_compute_sec': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('transcription_jobs').addColumn('prepare_compute_sec', 'real').execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('prepare_compute_sec', t.float).execute();
     },
     async down(db: Kysely<unknown>) {
       await db.schema.alterTable('transcription_jobs').dropColumn('prepare_compute_sec').execute();
@@ -86,9 +113,9 @@ const migrations: Record<string, Migration> = {
   '2026_11_21_003_failure_handling_and_cost': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('transcription_segments').addColumn('attempts_json', 'text').execute();
-      await db.schema.alterTable('transcription_segments').addColumn('cost_usd', 'real').execute();
+      await db.schema.alterTable('transcription_segments').addColumn('cost_usd', t.float).execute();
       await db.schema.alterTable('transcription_jobs').addColumn('priority', 'text', (c) => c.notNull().defaultTo('normal')).execute();
-      await db.schema.alterTable('transcription_jobs').addColumn('cost_usd', 'real').execute();
+      await db.schema.alterTable('transcription_jobs').addColumn('cost_usd', t.float).execute();
       await db.schema.alterTable('transcription_jobs').addColumn('breaker_events_json', 'text').execute();
     },
     async down(db: Kysely<unknown>) {
@@ -109,8 +136,8 @@ const migrations: Record<string, Migration> = {
       for (const column of ['owner', 'source_name']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();
     },
   },
-};
+});
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(COLUMN_TYPES[dialect]) };
+}

@@ -1,8 +1,13 @@
 /**
- * Table types for Kysely. Times are epoch seconds (REAL) in SQLite so that `completed_at - started_at`
- * is seconds, as the seed study's query expects.
+ * Table types for Kysely. Times read are always epoch seconds (numbers). SQLite stores them as REAL, so
+ * `completed_at - started_at` is seconds there; PostgreSQL stores `timestamptz`, so the seed study's
+ * `EXTRACT(EPOCH FROM (completed_at - started_at))` runs there, and JobStore writes them as Dates
+ * (`times.ts`). Hence a time column reads as a number and accepts a number or a Date.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+
+type Time = ColumnType<number, number | Date, number | Date>;
+type NullableTime = ColumnType<number | null, number | Date | null, number | Date | null>;
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type SegmentStatus = 'pending' | 'running' | 'completed' | 'failed' | 'reused' | 'cancelled';
@@ -16,9 +21,9 @@ export interface TranscriptionJobsTable {
   gpu_elapsed_sec: number | null;
   /** Backend compute spent preparing for the recording (included in gpu_elapsed_sec). */
   prepare_compute_sec: number | null;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
+  created_at: Time;
+  started_at: NullableTime;
+  completed_at: NullableTime;
   chunk_count: number | null;
   segment_sec: number;
   backend: string;
@@ -52,9 +57,9 @@ export interface TranscriptionSegmentsTable {
   status: SegmentStatus;
   attempts: Generated<number>;
   backend: string | null;
-  queued_at: number | null;
-  started_at: number | null;
-  completed_at: number | null;
+  queued_at: NullableTime;
+  started_at: NullableTime;
+  completed_at: NullableTime;
   compute_sec: number | null;
   cold_start: number | null;
   error_code: string | null;

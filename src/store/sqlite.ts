@@ -1,4 +1,4 @@
-/** The embedded store: SQLite through Kysely (the same query code later speaks PostgreSQL). */
+/** The embedded store: SQLite through Kysely (the default driver; `postgres.ts` is the other one, `registry.ts` picks). */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -25,7 +25,7 @@ export async function openSqlite(path: string): Promise<Kysely<Database>> {
   // database (serve + a CLI, two tests) could both migrate. One IMMEDIATE transaction around the
   // migration serialises them: the second waits (busy_timeout), then finds nothing to do.
   sqlite.exec('BEGIN IMMEDIATE');
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateToLatest();
   sqlite.exec(error ? 'ROLLBACK' : 'COMMIT');
   if (error) {
     await db.destroy();
