@@ -22,16 +22,20 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     'segment-sec': { type: 'string' },
     file: { type: 'string' },
+    'generator-nice': { type: 'string' },
     record: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: node --import tsx bench/serve-load.ts [--runs 5] [--rate 200] [--segment-sec 60] [--file X] [--record]');
+  console.log('usage: node --import tsx bench/serve-load.ts [--runs 5] [--rate 200] [--segment-sec 60] [--file X] [--generator-nice N] [--record]');
   process.exit(0);
 }
 const runs = Math.round(positiveNumber(values.runs, '--runs', 5));
 const rate = positiveNumber(values.rate, '--rate', 200);
+// The load generator stands in for clients on other machines; on this 2-core box its own CPU competes
+// with the job. `--generator-nice 19` runs it at the lowest priority, so mostly the server's cost shows.
+const generatorNice = values['generator-nice'] === undefined ? 0 : Math.round(Number(values['generator-nice']));
 const segmentSec = positiveNumber(values['segment-sec'], '--segment-sec', 60);
 const fixtures = process.env.FIXTURES_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'fixtures');
 const audio = requireFile(values.file ?? path.join(fixtures, 'gpl-preamble.mp3'), 'audio file');
@@ -156,7 +160,9 @@ async function startServer(): Promise<Server> {
 }
 
 async function startLoadGenerator(): Promise<{ child: ChildProcess; begin(target: object): void; finish(): Promise<LoadStats> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_GENERATOR], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const node = [process.execPath, '--input-type=module', '-e', LOAD_GENERATOR];
+  const command = generatorNice !== 0 ? ['nice', '-n', String(generatorNice), ...node] : node;
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages: Array<(m: any) => void> = [];
   child.on('message', (m) => messages.shift()?.(m));
   const next = () => new Promise<any>((resolve, reject) => {
@@ -289,7 +295,7 @@ try {
     '',
     `- per pair (run i: B_i / A_i − 1): ${pairs.map((p) => `${fmt(p, 1)} %`).join(', ')}; median ${fmt(median(pairs), 1)} %`,
     `- audio: ${path.basename(audio)} (${fmt(durationSec, 1)} s) uploaded to one \`parascribe serve\` (PARASCRIBE_CACHE=0, default backend and k), segment_sec ${segmentSec}; one warm-up job, then ${runs} × A, B alternating; job wall = the job's own \`telemetry.wall_sec\``,
-    `- B: a separate node process sends GET /v1/jobs/:id open-loop at ${rate} req/s (catching-up timer, node:http keep-alive) from just after the job is accepted until it is seen completed; it shares the cores with the server and pocketsphinx. Achieved req/s = sent / load duration (median over B runs); p50 median over runs, p99/max worst run; latency is from send to the end of the response; most requests in flight at once: ${Math.max(...loads.map((l) => l.maxInFlight))}; the generator's own CPU: median ${fmt(median(loads.map((l) => l.cpuSec)))} s per B run${Object.keys(errorKinds).length ? `; errors by kind: ${JSON.stringify(errorKinds)}` : ''}`,
+    `- B: a separate node process sends GET /v1/jobs/:id open-loop at ${rate} req/s (catching-up timer, node:http keep-alive) from just after the job is accepted until it is seen completed; it shares the cores with the server and pocketsphinx${generatorNice !== 0 ? ` at nice ${generatorNice} (standing in for remote clients)` : " at the same priority"}. Achieved req/s = sent / load duration (median over B runs); p50 median over runs, p99/max worst run; latency is from send to the end of the response; most requests in flight at once: ${Math.max(...loads.map((l) => l.maxInFlight))}; the generator's own CPU: median ${fmt(median(loads.map((l) => l.cpuSec)))} s per B run${Object.keys(errorKinds).length ? `; errors by kind: ${JSON.stringify(errorKinds)}` : ''}`,
     '- segment time = `telemetry.compute_sec` (sum of segment wall times, k ≈ 2 of them at once); server node CPU = utime + stime of the serve process itself over the run (/proc, without its ffmpeg/pocketsphinx children): the direct cost of answering the GETs',
     `- both modes also poll the job once per ${POLL_MS} ms to see it finish`,
     `- command: \`node --import tsx bench/serve-load.ts ${process.argv.slice(2).join(' ')}\``.replace(/ `$/, '`'),
