@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startServer, type RunningServer } from '../test/helpers/server.js';
 import { REPO_ROOT, WORK_DIR, die, fmt, machineDescription, markdownTable, median, positiveNumber, probeDurationSec, recordResults, requireCli, requireFile, requireTools } from './lib.js';
 
 const { values } = parseArgs({
@@ -39,7 +40,7 @@ const generatorNice = values['generator-nice'] === undefined ? 0 : Math.round(Nu
 const segmentSec = positiveNumber(values['segment-sec'], '--segment-sec', 60);
 const fixtures = process.env.FIXTURES_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'fixtures');
 const audio = requireFile(values.file ?? path.join(fixtures, 'gpl-preamble.mp3'), 'audio file');
-const cli = requireCli();
+requireCli(); // serve runs the built CLI (bin/parascribe.js → dist/)
 requireTools('ffmpeg', 'ffprobe', 'pocketsphinx_continuous');
 
 const KEY = 'bench-serve-load-key-0000000001';
@@ -116,49 +117,6 @@ interface LoadStats {
   maxInFlight: number;
 }
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PARASCRIBE_DATA_DIR: dataDir, PARASCRIBE_API_KEYS: KEY, PARASCRIBE_CONFIG: configPath, PARASCRIBE_CACHE: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 30 s: ${stderr}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const match = /listening on (\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${child.exitCode ?? child.signalCode}) before listening: ${stderr}`));
-    });
-  });
-  return {
-    url,
-    child,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function startLoadGenerator(): Promise<{ child: ChildProcess; begin(target: object): void; finish(): Promise<LoadStats> }> {
   const node = [process.execPath, '--input-type=module', '-e', LOAD_GENERATOR];
   const command = generatorNice !== 0 ? ['nice', '-n', String(generatorNice), ...node] : node;
@@ -221,7 +179,7 @@ interface RunResult {
   load?: LoadStats;
 }
 
-async function runOnce(server: Server, mode: 'A' | 'B'): Promise<RunResult> {
+async function runOnce(server: RunningServer, mode: 'A' | 'B'): Promise<RunResult> {
   const load = mode === 'B' ? await startLoadGenerator() : undefined;
   try {
     const cpu0 = serverCpuSec(server.child.pid!);
@@ -240,7 +198,8 @@ async function runOnce(server: Server, mode: 'A' | 'B'): Promise<RunResult> {
   }
 }
 
-const server = await startServer();
+// The same launcher the tests use: `serve --port 0`, waiting for its "listening on" line.
+const server = await startServer({ dataDir, env: { PARASCRIBE_API_KEYS: KEY, PARASCRIBE_CONFIG: configPath, PARASCRIBE_CACHE: '0' }, startTimeoutMs: 30_000 });
 let failure: string | undefined;
 try {
   const durationSec = probeDurationSec(audio);
