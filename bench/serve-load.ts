@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer, type RunningServer } from '../test/helpers/server.js';
+import { startServer, submitFile, waitForJob, type RunningServer } from '../test/helpers/server.js';
 import { REPO_ROOT, WORK_DIR, die, fmt, machineDescription, markdownTable, median, positiveNumber, probeDurationSec, recordResults, requireCli, requireFile, requireTools } from './lib.js';
 
 const { values } = parseArgs({
@@ -147,28 +147,11 @@ function serverCpuSec(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
-const auth = { Authorization: `Bearer ${KEY}` };
-const audioBytes = readFileSync(audio);
 
 async function submit(url: string): Promise<string> {
-  const form = new FormData();
-  form.set('file', new Blob([audioBytes]), path.basename(audio));
-  form.set('segment_sec', String(segmentSec));
-  const response = await fetch(`${url}/v1/jobs`, { method: 'POST', body: form, headers: auth });
-  const body = (await response.json()) as Record<string, any>;
-  if (response.status !== 202) throw new Error(`POST /v1/jobs → ${response.status}: ${JSON.stringify(body)}`);
+  const { status, body } = await submitFile(url, audio, { segment_sec: String(segmentSec) }, KEY, path.basename(audio));
+  if (status !== 202) throw new Error(`POST /v1/jobs → ${status}: ${JSON.stringify(body)}`);
   return String(body.id);
-}
-
-async function waitForJob(url: string, id: string): Promise<Record<string, any>> {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    const response = await fetch(`${url}/v1/jobs/${id}`, { headers: auth });
-    const job = (await response.json()) as Record<string, any>;
-    if (['completed', 'failed', 'cancelled', 'interrupted'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after 15 min`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
 
 interface RunResult {
@@ -186,7 +169,7 @@ async function runOnce(server: RunningServer, mode: 'A' | 'B'): Promise<RunResul
     const id = await submit(server.url);
     const { hostname, port } = new URL(server.url);
     load?.begin({ host: hostname, port: Number(port), path: `/v1/jobs/${id}`, key: KEY, rate });
-    const job = await waitForJob(server.url, id);
+    const job = await waitForJob(server.url, id, KEY, 15 * 60_000, POLL_MS);
     const stats = await load?.finish();
     const cpu = serverCpuSec(server.child.pid!) - cpu0;
     if (job.status !== 'completed') throw new Error(`job ${id} ended ${job.status}: ${JSON.stringify(job.error)}`);

@@ -8,17 +8,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scheduledCount, spreadSchedule, startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
+import type { AttemptRecord } from '../src/pipeline/serve-segment.js';
 import { FIXTURES, ffmpeg, parseJsonLines, runCli, tempDir } from './helpers/cli.js';
 
-interface Attempt {
-  backend: string;
-  attempt: number;
-  startedAtSec: number;
-  endedAtSec: number;
-  outcome: string;
-  errorCode?: string;
-  error?: string;
-}
+/** The attempt log as `jobs show --json` prints it. */
+type Attempt = AttemptRecord;
 interface Show {
   backend: string;
   cost_usd: number;

@@ -9,15 +9,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
+import type { AttemptRecord } from '../src/pipeline/serve-segment.js';
 import { FIXTURES, ffmpeg, parseJsonLines, runCli, tempDir } from './helpers/cli.js';
 
-interface Attempt {
-  backend: string;
-  attempt: number;
-  startedAtSec: number;
-  endedAtSec: number;
-  outcome: string;
-}
+/** The attempt log as `jobs show --json` prints it. */
+type Attempt = AttemptRecord;
 interface Show {
   backend: string;
   status: string;

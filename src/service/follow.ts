@@ -45,7 +45,7 @@ export async function* followJob(service: TranscriptionService, jobId: string, o
       yield { type: 'end', job };
       return;
     }
-    const progress = jobProgress(job, segments, service.stage(jobId) ?? (job.status === 'queued' ? 'queued' : null));
+    const progress = jobProgress(job, segments, service.stage(job));
     const key = JSON.stringify([job.status, progress]);
     if (key !== lastProgress) {
       lastProgress = key;

@@ -49,7 +49,8 @@ export interface ServiceJobContext extends PipelineDeps {
   track: (work: Promise<unknown>) => void;
 }
 
-export const SHUTDOWN = 'service stopping';
+/** The abort reason of a service shutdown: a job aborted with it goes back to the queue, not to 'cancelled'. */
+export const SHUTDOWN = new Error('service stopping');
 
 export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: ServiceJobContext): Promise<void> {
   const row = await ctx.store.getJob(jobId);
@@ -84,7 +85,7 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
-    if (signal.aborted && signal.reason instanceof Error && signal.reason.message === SHUTDOWN) {
+    if (signal.reason === SHUTDOWN) {
       await ctx.store.updateJob(jobId, { status: 'queued', completed_at: null, error_code: null, error: null });
       ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start`);
       return;

@@ -59,11 +59,11 @@ export class JobScheduler {
     return 'aborted';
   }
 
-  /** Stops starting jobs; aborts the running ones when `abortRunning`, and waits for them to settle. */
-  async stop(abortRunning: boolean): Promise<void> {
+  /** Stops starting jobs; aborts the running ones (with `reason`) when `abortRunning`, and waits for them to settle. */
+  async stop(abortRunning: boolean, reason: unknown = new Error('scheduler stopping')): Promise<void> {
     this.#stopped = true;
     this.#waiting.length = 0;
-    if (abortRunning) for (const { controller } of this.#running.values()) controller.abort(new Error('service stopping'));
+    if (abortRunning) for (const { controller } of this.#running.values()) controller.abort(reason);
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 

@@ -99,7 +99,7 @@ export class TranscriptionService {
   }
 
   async stop(): Promise<void> {
-    await this.scheduler.stop(true);
+    await this.scheduler.stop(true, SHUTDOWN);
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
@@ -173,11 +173,12 @@ export class TranscriptionService {
 
   async view(row: JobRow): Promise<JobView> {
     const finished = await this.deps.store.countFinishedSegments(row.id);
-    return jobView(row, jobProgress(row, finished, this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null)), this.#publicUrl);
+    return jobView(row, jobProgress(row, finished, this.stage(row)), this.#publicUrl);
   }
 
-  stage(jobId: string): JobStage | null {
-    return this.#stages.get(jobId) ?? null;
+  /** What the job is doing now: the pipeline's stage while it runs, 'queued' while it waits. */
+  stage(row: Pick<JobRow, 'id' | 'status'>): JobStage | 'queued' | null {
+    return this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null);
   }
 
   /** Cancels a queued or running job (running segments are aborted); a finished job is returned unchanged. */
@@ -186,11 +187,8 @@ export class TranscriptionService {
     if (TERMINAL_STATUSES.has(row.status)) return row;
     const outcome = this.scheduler.cancel(jobId);
     if (outcome === 'aborted') {
-      // runJob marks the job cancelled once its segments have stopped.
-      while ((await this.watch.wait(jobId, 1_000)) !== 'aborted') {
-        const now = await this.deps.store.getJob(jobId);
-        if (!now || TERMINAL_STATUSES.has(now.status)) break;
-      }
+      // runJob marks the job cancelled once its segments have stopped; answer with what is there after 30 s at most.
+      await this.waitForEnd(jobId, AbortSignal.timeout(30_000)).catch(() => undefined);
     } else {
       await this.deps.store.updateJob(jobId, { status: 'cancelled', completed_at: nowSec(), error_code: 'ABORTED', error: 'cancelled by the client' });
       await this.deps.store.cancelOpenSegments(jobId);
@@ -221,4 +219,3 @@ export class TranscriptionService {
   }
 }
 
-export { SHUTDOWN };

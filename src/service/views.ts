@@ -1,5 +1,4 @@
 /** The API's JSON shapes of a job and of a partial (segment) result: snake_case, units in the names. */
-import { toParascribeError } from '../errors.js';
 import type { PartialSegment } from '../pipeline/events.js';
 import type { JobRow, SegmentRow } from '../store/jobs.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
@@ -76,18 +75,14 @@ export function jobView(row: JobRow, progress: JobProgress, baseUrl: string) {
 /** A finished segment as an SSE `segment` event: absolute times, text as the backend gave it. */
 export function partialFromRow(row: SegmentRow): PartialSegment | null {
   if (!row.result_json) return null;
-  try {
-    const result = JSON.parse(row.result_json) as SegmentTranscript;
-    return {
-      index: row.idx,
-      startSec: row.start_sec,
-      endSec: row.end_sec,
-      text: result.text,
-      utterances: mapUtteranceTimes(result.utterances, (t) => t + row.start_sec),
-    };
-  } catch (error) {
-    throw toParascribeError(error);
-  }
+  const result = JSON.parse(row.result_json) as SegmentTranscript;
+  return {
+    index: row.idx,
+    startSec: row.start_sec,
+    endSec: row.end_sec,
+    text: result.text,
+    utterances: mapUtteranceTimes(result.utterances, (t) => t + row.start_sec),
+  };
 }
 
 export function segmentEventData(partial: PartialSegment) {

@@ -75,14 +75,14 @@ export function authHeaders(key: string = TEST_KEYS[0]!): Record<string, string>
 }
 
 /** Polls GET /v1/jobs/:id until its status is final; returns the job JSON. */
-export async function waitForJob(url: string, id: string, key: string = TEST_KEYS[0]!, timeoutMs = 120_000): Promise<Record<string, any>> {
+export async function waitForJob(url: string, id: string, key: string = TEST_KEYS[0]!, timeoutMs = 120_000, pollMs = 250): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(`${url}/v1/jobs/${id}`, { headers: authHeaders(key) });
     const job = (await response.json()) as Record<string, any>;
     if (['completed', 'failed', 'cancelled', 'interrupted'].includes(job.status)) return job;
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
