@@ -29,7 +29,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-api-cost-'));
 const config = configSchema.parse({ dataDir, serve: { apiKeys: [KEY], rateLimit: { requestsPerSec: 1e9, burst: 1e9 } } });
 const context = await openContext(config);
 const service = new TranscriptionService({ config, store: context.store, cache: context.cache, backends: new BackendSet(createBackendRegistry(), {}), breakers: new BreakerBoard(), load: new BackendLoad() });
-const app = createApp(service);
+const { app } = createApp(service);
 
 const id = newJobId();
 await context.store.createJob({ id, source: 'bench', segmentSec: 60, backend: 'pocketsphinx', format: 'json', language: null, priority: 'normal', options: {}, owner: ownerOfKey(KEY) });

@@ -4,9 +4,10 @@
  */
 import { Hono } from 'hono';
 import type { TranscriptionService } from '../service/service.js';
-import { bearerAuth, type AuthEnv } from './auth/index.js';
+import { bearerAuth, KeyOwners, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
-import { rateLimit } from './rate-limit/index.js';
+import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
+import { rateLimit, TokenBuckets } from './rate-limit/index.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -16,8 +17,16 @@ export interface AppOptions {
   log?: (line: string) => void;
 }
 
-export function createApp(service: TranscriptionService, options: AppOptions = {}): Hono<AuthEnv> {
+export interface HttpApp {
+  app: Hono<AuthEnv>;
+  /** Answers plain status polls before the app sees them (poll-fast-path/); shares the app's keys and buckets. */
+  fastPath: FastPath;
+}
+
+export function createApp(service: TranscriptionService, options: AppOptions = {}): HttpApp {
   const { serve } = service.config;
+  const owners = new KeyOwners({ enabled: serve.auth, apiKeys: serve.apiKeys });
+  const buckets = new TokenBuckets(serve.rateLimit);
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(c, error, options.log));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
@@ -27,12 +36,12 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
     service.metrics.httpRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
   app.route('/', healthRoutes(service));
-  const auth = bearerAuth({ enabled: serve.auth, apiKeys: serve.apiKeys });
-  app.use('/v1/*', auth, rateLimit(serve.rateLimit));
+  const auth = bearerAuth({ enabled: serve.auth, apiKeys: serve.apiKeys }, owners);
+  app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
   app.use('/metrics', auth);
   app.route('/', metricsRoute(service));
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));
-  return app;
+  return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

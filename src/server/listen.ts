@@ -1,10 +1,9 @@
 /** Binds the app to a socket with the service's timeouts; resolves once listening. */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { ParascribeError } from '../errors.js';
-import type { AuthEnv } from './auth/index.js';
+import type { HttpApp } from './app.js';
 
 export interface Listening {
   server: Server;
@@ -16,9 +15,13 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export async function listen(app: Hono<AuthEnv>, options: { host: string; port: number; requestTimeoutSec: number }): Promise<Listening> {
+export async function listen({ app, fastPath }: HttpApp, options: { host: string; port: number; requestTimeoutSec: number }): Promise<Listening> {
+  const appListener = getRequestListener(app.fetch, { hostname: options.host });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }) as Server;
+    const server = createServer((req, res) => {
+      if (!fastPath(req, res)) void appListener(req, res);
+    });
+    server.listen(options.port, options.host);
     // Whole request (a large upload included) and headers; idle keep-alive sockets close after 5 s.
     server.requestTimeout = options.requestTimeoutSec * 1000;
     server.headersTimeout = 30_000;

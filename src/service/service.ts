@@ -29,7 +29,7 @@ export interface ServiceDeps extends PipelineDeps {
 export type JobView = ReturnType<typeof jobView>;
 
 export class TranscriptionService {
-  readonly #views = new ViewCache<JobView>();
+  readonly #views = new ViewCache<{ view: JobView; json: string }>();
   readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
   readonly files: JobFiles;
   readonly metrics: ServiceMetrics;
@@ -159,12 +159,24 @@ export class TranscriptionService {
   }
 
   /** The caller's job as the API shows it; polled often, so served from a short-lived cache. */
-  async viewOf(owner: string, jobId: string): Promise<JobView> {
+  /** The job's view as JSON text, from the cache when fresh (what `GET /v1/jobs/:id` sends). */
+  async viewJsonOf(owner: string, jobId: string): Promise<string> {
+    return (await this.#cachedView(owner, jobId)).json;
+  }
+
+  /** The cached JSON only: no store read, undefined when absent, stale or another owner's. */
+  freshViewJson(owner: string, jobId: string): string | undefined {
+    const cached = this.#views.get(jobId);
+    return cached && cached.owner === owner ? cached.view.json : undefined;
+  }
+
+  async #cachedView(owner: string, jobId: string): Promise<{ view: JobView; json: string }> {
     const cached = this.#views.get(jobId);
     if (cached && cached.owner === owner) return cached.view;
     const view = await this.view(await this.get(owner, jobId));
-    this.#views.set(jobId, owner, view);
-    return view;
+    const entry = { view, json: JSON.stringify(view) };
+    this.#views.set(jobId, owner, entry);
+    return entry;
   }
 
   async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {

@@ -23,8 +23,28 @@ export interface AuthOptions {
   publicPaths?: readonly string[];
 }
 
-export function bearerAuth(options: AuthOptions): MiddlewareHandler<AuthEnv> {
-  const owners = new Map(options.apiKeys.map((key) => [createHash('sha256').update(key).digest('hex'), ownerOfKey(key)]));
+/** Who an `Authorization` header belongs to; shared by the middleware and the polling fast path. */
+export class KeyOwners {
+  readonly #byDigest: Map<string, string>;
+  /** `Bearer <key>` exactly as clients send it → owner: skips the regex and hash on every poll. */
+  readonly #byCanonicalHeader: Map<string, string>;
+
+  constructor(readonly options: Pick<AuthOptions, 'enabled' | 'apiKeys'>) {
+    this.#byDigest = new Map(options.apiKeys.map((key) => [createHash('sha256').update(key).digest('hex'), ownerOfKey(key)]));
+    this.#byCanonicalHeader = new Map(options.apiKeys.map((key) => [`Bearer ${key}`, ownerOfKey(key)]));
+  }
+
+  /** The owner for this header, or undefined when it names no configured key (auth off: anonymous). */
+  ownerOf(header: string | undefined): string | undefined {
+    if (!this.options.enabled) return ANONYMOUS_OWNER;
+    const canonical = header === undefined ? undefined : this.#byCanonicalHeader.get(header);
+    if (canonical) return canonical;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    return match ? this.#byDigest.get(createHash('sha256').update(match[1]!).digest('hex')) : undefined;
+  }
+}
+
+export function bearerAuth(options: AuthOptions, owners = new KeyOwners(options)): MiddlewareHandler<AuthEnv> {
   const publicPaths = new Set(options.publicPaths ?? []);
   return async (c, next) => {
     if (!options.enabled) {
@@ -32,12 +52,11 @@ export function bearerAuth(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       return next();
     }
     if (publicPaths.has(c.req.path)) return next();
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const owner = match ? owners.get(createHash('sha256').update(match[1]!).digest('hex')) : undefined;
+    const header = c.req.header('authorization');
+    const owner = owners.ownerOf(header);
     if (!owner) {
       c.header('WWW-Authenticate', 'Bearer realm="parascribe"');
-      throw new ParascribeError('UNAUTHORIZED', match ? 'invalid API key' : 'missing API key: send Authorization: Bearer <key>');
+      throw new ParascribeError('UNAUTHORIZED', /^Bearer\s+\S/i.test(header ?? '') ? 'invalid API key' : 'missing API key: send Authorization: Bearer <key>');
     }
     c.set('owner', owner);
     return next();

@@ -41,8 +41,7 @@ export class TokenBuckets {
   }
 }
 
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AuthEnv> {
-  const buckets = new TokenBuckets(options);
+export function rateLimit(options: RateLimitOptions, buckets = new TokenBuckets(options)): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const owner = c.get('owner');
     if (owner) {

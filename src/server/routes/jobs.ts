@@ -60,7 +60,10 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     return c.json({ object: 'list', data, has_more: rows.length > limit, next_before: rows.length > limit ? page.at(-1)!.id : null });
   });
 
-  app.get('/:id', async (c) => c.json(await service.viewOf(c.get('owner'), c.req.param('id'))));
+  app.get('/:id', async (c) => {
+    c.header('Content-Type', 'application/json');
+    return c.body(await service.viewJsonOf(c.get('owner'), c.req.param('id')));
+  });
 
   app.delete('/:id', async (c) => c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id')))));
 
