@@ -83,3 +83,8 @@ export function toParascribeError(value: unknown): ParascribeError {
   const message = value instanceof Error ? value.message : String(value);
   return new ParascribeError('INTERNAL', message, { cause: value });
 }
+
+/** Whether a code read back from elsewhere (a store row, another process) is one of ours. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}

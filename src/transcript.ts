@@ -49,3 +49,8 @@ export function mapUtteranceTimes(utterances: readonly Utterance[], toTime: (sec
     words: u.words.map((w) => ({ ...w, startSec: toTime(w.startSec), endSec: toTime(w.endSec) })),
   }));
 }
+
+/** Only the transcript fields of a backend result (drops compute time, warnings and the like). */
+export function toSegmentTranscript(result: SegmentTranscript): SegmentTranscript {
+  return { text: result.text, utterances: result.utterances, ...(result.language ? { language: result.language } : {}) };
+}

@@ -37,8 +37,18 @@ export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE): Buffer {
 
 export function sliceSegment(pcmPath: string, startSec: number, endSec: number): SegmentAudio {
   // Byte offsets on whole samples.
-  const startByte = Math.floor(startSec * SAMPLE_RATE) * 2;
-  const endByte = Math.floor(endSec * SAMPLE_RATE) * 2;
+  return pcmRange(pcmPath, Math.floor(startSec * SAMPLE_RATE) * 2, Math.floor(endSec * SAMPLE_RATE) * 2, startSec, endSec);
+}
+
+/**
+ * A segment whose PCM lies in `path` from `offsetBytes` on (after a WAV header, say), e.g. one a
+ * queue worker downloaded; `startSec`/`endSec` are its place in the recording.
+ */
+export function segmentFromFile(path: string, offsetBytes: number, dataBytes: number, startSec: number, endSec: number): SegmentAudio {
+  return pcmRange(path, offsetBytes, offsetBytes + dataBytes, startSec, endSec);
+}
+
+function pcmRange(pcmPath: string, startByte: number, endByte: number, startSec: number, endSec: number): SegmentAudio {
   const openPcm = (): Readable =>
     endByte > startByte ? createReadStream(pcmPath, { start: startByte, end: endByte - 1 }) : Readable.from([]);
   return {

@@ -9,6 +9,7 @@ import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { serveCommand } from './serve.js';
+import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
 
 /** Only flags the user actually typed override config and environment. */
@@ -108,6 +109,25 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
       const config = loadConfig({ ...configPath(program), flags });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+    });
+
+  program
+    .command('worker')
+    .description('serve segment tasks from Redis for a distributed deployment (needs PARASCRIBE_REDIS_URL, PARASCRIBE_DATABASE_URL, PARASCRIBE_WORKER_SECRET)')
+    .addOption(new Option('--concurrency <n>', 'segments served at once (default 1)').argParser(number))
+    .option('--backends <ids>', 'comma-separated backend ids to serve (default: the configured chain)')
+    .option('--min-warm', 'load models at start and keep them loaded (no cold start on the first segment)')
+    .addOption(new Option('--grace <sec>', 'on SIGTERM, seconds in-flight segments may finish before they are handed back (default 30)').argParser(number))
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const given = typedFlags(command, ['concurrency', 'backends', 'minWarm', 'grace']);
+      const worker = {
+        concurrency: given.concurrency,
+        backends: typeof given.backends === 'string' ? given.backends.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+        minWarm: given.minWarm,
+        graceSec: given.grace,
+      };
+      const set = Object.fromEntries(Object.entries(worker).filter(([, v]) => v !== undefined));
+      exitCode = await workerCommand(withWorkerFlags(loadConfig(configPath(program)), set), { stdout, stderr, signal: controller.signal });
     });
 
   program

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import { resolveChain } from '../pipeline/job.js';
 import { BreakerBoard } from '../queue/breaker.js';
+import { BullmqDispatcher, distributedSettings } from '../queue/bullmq/index.js';
 import { BackendLoad } from '../queue/load.js';
 import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
@@ -38,7 +39,12 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   const backends = new BackendSet(createBackendRegistry(), config.backends);
   resolveChain(config, backends);
   const breakers = new BreakerBoard(config.breaker, (t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
+  const distributed = distributedSettings(config);
   const context = await openContext(config);
+  let listeningUrl = '';
+  const dispatcher = distributed
+    ? new BullmqDispatcher({ config: distributed, store: context.store, publicUrl: () => distributed.publicUrl ?? listeningUrl, log })
+    : undefined;
   const service = new TranscriptionService({
     config,
     store: context.store,
@@ -48,11 +54,14 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     load: new BackendLoad(),
     hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT),
     log,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     listening = await listen(createApp(service, { log }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
+    listeningUrl = listening.url;
+    if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
     const { resumed, orphans } = await service.start();
     if (resumed.length > 0) log(`resuming ${resumed.length} unfinished job(s): ${resumed.join(' ')}`);
     if (orphans > 0) log(`removed ${orphans} upload(s) that never became a job`);
@@ -65,6 +74,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   } finally {
     await listening?.close();
     await service.stop();
+    await dispatcher?.close();
     await context.store.close();
     await backends.closeAll();
   }

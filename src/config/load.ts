@@ -20,13 +20,19 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
   PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
 };
-/** Service settings live under `serve`; merged into the file's `serve` object, not replacing it. */
+/** Section settings (`serve`, `distributed`): merged into the file's section object, not replacing it. */
 const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_API_KEYS: { key: 'apiKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
   PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
   PARASCRIBE_PORT: { key: 'port', parse: Number },
 };
+const DISTRIBUTED_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_REDIS_URL: { key: 'redisUrl', parse: (raw) => raw },
+  PARASCRIBE_WORKER_SECRET: { key: 'secret', parse: (raw) => raw },
+  PARASCRIBE_PUBLIC_URL: { key: 'publicUrl', parse: (raw) => raw },
+};
+const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS } as const;
 // Read by the backends themselves when they are created (their own settings schemas).
 const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_TEST_POSTGRES_URL', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 
@@ -57,8 +63,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (!name.startsWith('PARASCRIBE_') || raw === undefined || raw === '' || NON_CONFIG_ENV.has(name)) continue;
     const spec = ENV_KEYS[name];
     if (spec) values[spec.key] = spec.parse(raw);
-    const serveSpec = SERVE_ENV_KEYS[name];
-    if (serveSpec) values.serve = { ...(values.serve as object), [serveSpec.key]: serveSpec.parse(raw) };
+    for (const [section, keys] of Object.entries(SECTION_ENV_KEYS)) {
+      const sectionSpec = keys[name];
+      if (sectionSpec) values[section] = { ...(values[section] as object), [sectionSpec.key]: sectionSpec.parse(raw) };
+    }
   }
   return values;
 }
@@ -77,8 +85,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const fileValues = readConfigFile(file.path, file.required);
   const envValues = fromEnv(env);
   const merged: Record<string, unknown> = { dataDir: defaultDataDir(env), ...fileValues, ...envValues, ...flags };
-  const serveParts = [fileValues.serve, envValues.serve, flags.serve].filter((v) => v && typeof v === 'object');
-  if (serveParts.length > 0) merged.serve = Object.assign({}, ...serveParts);
+  for (const section of Object.keys(SECTION_ENV_KEYS)) {
+    const parts = [fileValues[section], envValues[section], flags[section]].filter((v) => v && typeof v === 'object');
+    if (parts.length > 0) merged[section] = Object.assign({}, ...parts);
+  }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -87,10 +97,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       const flag = `--${top.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
       throw new ParascribeError('INVALID_ARGUMENT', `invalid value for ${flag}: ${issue.message}`);
     }
-    const envName =
-      top === 'serve'
-        ? Object.entries(SERVE_ENV_KEYS).find(([name, spec]) => spec.key === issue.path[1] && env[name])?.[0]
-        : Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
+    const sectionKeys = top === undefined ? undefined : (SECTION_ENV_KEYS as Record<string, typeof ENV_KEYS>)[top];
+    const envName = sectionKeys
+      ? Object.entries(sectionKeys).find(([name, spec]) => spec.key === issue.path[1] && env[name])?.[0]
+      : Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
     const where = envName ?? `${issue.path.join('.') || 'config'} (in ${file.path})`;
     throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where}: ${issue.message}`);
   }

@@ -9,6 +9,7 @@ import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { PRIORITIES } from '../pipeline/route.js';
 import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
+import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -98,6 +99,7 @@ export const configSchema = z
     /** Settings per backend id, checked by that backend's own schema. */
     backends: z.record(z.string(), z.unknown()).default({}),
     serve: serveSchema.default(DEFAULT_SERVE_CONFIG),
+    distributed: distributedSchema.default(DEFAULT_DISTRIBUTED_CONFIG),
   })
   .strict();
 

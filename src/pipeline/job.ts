@@ -26,6 +26,7 @@ import { runSegments, type SegmentWork } from './run-segments.js';
 import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { chooseChain } from './route.js';
 
 export interface JobRequest {
@@ -42,6 +43,8 @@ export interface JobRequest {
   cache: TranscriptCache;
   signal: AbortSignal;
   events?: JobEvents;
+  /** Where segments are served (queue driver); absent: this process's backends. */
+  dispatcher?: SegmentDispatcher;
   /** Probe, decode, detect pauses and plan, then stop (for benchmarks and `--plan-only`). */
   planOnly?: boolean;
   /**
@@ -142,7 +145,9 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
   }
   // Fail fast when no backend of the chain can work at all; a broken fallback alone is tolerated.
-  const checks = await Promise.allSettled(backends.map((b) => b.check?.(signal)));
+  // With a remote queue the workers run the backends, and check them when they start.
+  const remote = request.dispatcher !== undefined && request.dispatcher.kind !== 'local';
+  const checks = remote ? [] : await Promise.allSettled(backends.map((b) => b.check?.(signal)));
   const firstFailure = checks.find((c) => c.status === 'rejected');
   if (checks.every((c) => c.status === 'rejected') && firstFailure) throw firstFailure.reason;
 
@@ -242,7 +247,10 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     pressure: config.routing.pressure,
     quality: config.quality,
     language: config.language,
-    concurrency: config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
+    // Remote: as many segments on the queue as allowed; the workers' number and concurrency set the pace.
+    concurrency: remote ? config.distributed.maxSegmentsInFlight : config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
+    priority: config.priority,
+    dispatcher: request.dispatcher,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,

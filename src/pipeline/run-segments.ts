@@ -3,13 +3,15 @@
  * the backend chain (serve-segment.ts) and its result stored once; results come back in plan order.
  */
 import { sliceSegment } from '../audio/segment-audio.js';
-import type { RecordingContext, TranscribeResult } from '../backends/spec.js';
-import { toParascribeError } from '../errors.js';
+import type { RecordingContext } from '../backends/spec.js';
 import type { Pause, PlannedSegment } from '../plan/planner.js';
+import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
 import { runPool } from '../queue/pool.js';
 import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
+import type { Priority } from './route.js';
 import { speechSecIn } from './quality.js';
-import { serveSegment, type ServeContext } from './serve-segment.js';
+import { localDispatcher } from './serve-and-store.js';
+import type { ServeContext } from './serve-segment.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -21,16 +23,16 @@ export interface RunSegmentsOptions extends ServeContext {
   pcmPath: string;
   pauses: readonly Pause[];
   concurrency: number;
+  priority: Priority;
   signal: AbortSignal;
-}
-
-export function toSegmentTranscript(result: TranscribeResult | SegmentTranscript): SegmentTranscript {
-  return { text: result.text, utterances: result.utterances, ...(result.language ? { language: result.language } : {}) };
+  /** Where segments are served; absent: this process's backends (the embedded default). */
+  dispatcher?: SegmentDispatcher | undefined;
 }
 
 async function transcribeOnce(
   work: SegmentWork,
   options: RunSegmentsOptions,
+  dispatcher: SegmentDispatcher,
   signal: AbortSignal,
   recording: Promise<RecordingContext | undefined>,
 ): Promise<SegmentTranscript> {
@@ -38,29 +40,18 @@ async function transcribeOnce(
   if (reused) return reused;
   // The first segment starts at once; later ones wait for the backend's look at the recording.
   const context = segment.index === 0 ? undefined : await recording;
-  const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
-  const speechSec = speechSecIn(options.pauses, segment.startSec, segment.endSec);
-  try {
-    const served = await serveSegment(segment.index, audio, speechSec, options, signal, context);
-    const transcript = toSegmentTranscript(served.result);
-    await options.store.completeSegment(options.jobId, segment.index, {
-      resultJson: JSON.stringify(transcript),
-      computeSec: served.result.computeSec,
-      coldStart: served.result.coldStart,
-      warningsJson: JSON.stringify(served.warnings),
-      backend: served.backend,
-      costUsd: served.costUsd,
-    });
-    return transcript;
-  } catch (thrown) {
-    const error = toParascribeError(thrown);
-    await options.store.updateSegment(options.jobId, segment.index, {
-      status: error.code === 'ABORTED' ? 'cancelled' : 'failed',
-      error_code: error.code,
-      error: error.message,
-    });
-    throw error;
-  }
+  const task: SegmentTask = {
+    jobId: options.jobId,
+    index: segment.index,
+    startSec: segment.startSec,
+    endSec: segment.endSec,
+    speechSec: speechSecIn(options.pauses, segment.startSec, segment.endSec),
+    chain: options.chain,
+    priority: options.priority,
+    ...(options.language ? { language: options.language } : {}),
+    ...(context ? { recording: context } : {}),
+  };
+  return dispatcher.dispatch(task, sliceSegment(options.pcmPath, segment.startSec, segment.endSec), signal);
 }
 
 /**
@@ -99,14 +90,17 @@ export async function runSegments(
   options: RunSegmentsOptions,
 ): Promise<{ transcripts: SegmentTranscript[]; prepareComputeSec: number }> {
   let done = 0;
+  const dispatcher = options.dispatcher ?? localDispatcher(options);
+  const local = dispatcher.kind === 'local';
   const preparation = prepareRecording(work, options);
   const recording = preparation.then((p) => p.context);
   const transcripts = await runPool(work, {
     concurrency: options.concurrency,
     signal: options.signal,
     run: async (item, signal) => {
-      prefetchAfter(work, work.indexOf(item), options, signal);
-      const transcript = await transcribeOnce(item, options, signal, recording);
+      // Prefetch prepares uploads in this process: no use when another process serves the segment.
+      if (local) prefetchAfter(work, work.indexOf(item), options, signal);
+      const transcript = await transcribeOnce(item, options, dispatcher, signal, recording);
       options.events?.onSegmentDone?.(item.segment.index, ++done, work.length);
       return transcript;
     },

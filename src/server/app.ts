@@ -11,6 +11,8 @@ import { rateLimit, TokenBuckets } from './rate-limit/index.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
+import { segmentAudioRoutes } from './routes/segments.js';
+import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
 
 export interface AppOptions {
@@ -43,5 +45,8 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));
+  // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
+  const { secret } = service.config.distributed;
+  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));
   return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

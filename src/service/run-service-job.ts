@@ -3,6 +3,7 @@
  * webhook, removing the upload. A job stopped by a service shutdown goes back to `queued` so that
  * the next start resumes it (its finished segments are kept).
  */
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import type { TranscriptCache } from '../cache/index.js';
 import type { BackendSet } from '../backends/set.js';
 import type { Config } from '../config/schema.js';
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   backends: BackendSet;
   breakers: BreakerBoard;
   load: BackendLoad;
+  /** Distributed mode: segments go to this queue driver instead of this process's backends. */
+  dispatcher?: SegmentDispatcher;
 }
 
 export interface ServiceJobContext extends PipelineDeps {
@@ -82,6 +85,7 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       cache: ctx.cache,
       signal,
       events,
+      ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);

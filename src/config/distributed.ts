@@ -1,0 +1,60 @@
+/**
+ * Distributed mode: segment tasks on Redis (BullMQ), job state in PostgreSQL, `parascribe worker` on
+ * any number of machines. Off unless `redisUrl` is set; part of the one config schema.
+ */
+import { z } from 'zod';
+
+export const distributedSchema = z
+  .object({
+    /** redis:// URL (also PARASCRIBE_REDIS_URL). Absent: segments run in the serving process. */
+    redisUrl: z.string().regex(/^rediss?:\/\/\S+$/i, 'a redis:// or rediss:// URL').optional(),
+    /** Key prefix of every queue, so several deployments can share one Redis. */
+    queuePrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('parascribe'),
+    /** HMAC secret for the signed segment-audio URLs (also PARASCRIBE_WORKER_SECRET); server and workers share it. */
+    secret: z.string().min(16, 'the worker secret must be at least 16 characters').optional(),
+    /** The API server's address as workers reach it (default: the address it listens on). */
+    publicUrl: z.string().url().optional(),
+    /** Lifetime of a signed segment-audio URL. */
+    urlTtlSec: z.number().positive().default(900),
+    /**
+     * A dispatched segment with no result after this long is handed out again (up to
+     * maxDispatchAttempts times), then fails with the reason. Default: 120 s + 4 × its audio length.
+     */
+    segmentDeadlineSec: z.number().positive().optional(),
+    maxDispatchAttempts: z.number().int().min(1).max(20).default(3),
+    /** A worker that stops renewing a segment's lock this long is presumed gone; its segment is re-delivered. */
+    lockSec: z.number().positive().default(30),
+    /** How often workers look for segments whose worker is gone (BullMQ's stalled check). */
+    stalledCheckSec: z.number().positive().default(10),
+    /** Re-deliveries of one segment after worker losses before it counts as failed. */
+    maxStalledCount: z.number().int().min(0).default(3),
+    /** Segments of one job on the queue at once. */
+    maxSegmentsInFlight: z.number().int().min(1).default(256),
+    /** `parascribe worker` defaults (flags override). */
+    worker: z
+      .object({
+        concurrency: z.number().int().min(1).max(256).default(1),
+        /** Backends this worker serves; absent: every backend in config plus pocketsphinx. */
+        backends: z.array(z.string().min(1)).optional(),
+        /** Load models at start and keep them loaded (the warm pool). */
+        minWarm: z.boolean().default(false),
+        /** SIGTERM: how long in-flight segments may run before they are handed back to the queue. */
+        graceSec: z.number().nonnegative().default(30),
+      })
+      .strict()
+      .default({ concurrency: 1, minWarm: false, graceSec: 30 }),
+    /** Inputs of `parascribe_desired_workers`. */
+    autoscale: z
+      .object({
+        /** Backlog should be done within this many seconds. */
+        latencyTargetSec: z.number().positive().default(60),
+        minWorkers: z.number().int().min(0).default(0),
+        maxWorkers: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .default({ latencyTargetSec: 60, minWorkers: 0, maxWorkers: 100 }),
+  })
+  .strict();
+
+export type DistributedConfig = z.infer<typeof distributedSchema>;
+export const DEFAULT_DISTRIBUTED_CONFIG: DistributedConfig = distributedSchema.parse({});

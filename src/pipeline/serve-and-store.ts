@@ -1,0 +1,44 @@
+/**
+ * One segment served through its backend chain and its result stored once: the step every queue
+ * driver ends in, whether in the job's own process (queue/dispatch.ts localDispatcher) or in a
+ * `parascribe worker` on another machine (queue/bullmq/worker.ts).
+ */
+import type { SegmentAudio } from '../audio/segment-audio.js';
+import { toParascribeError } from '../errors.js';
+import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
+import { toSegmentTranscript, type SegmentTranscript } from '../transcript.js';
+import { serveSegment, type ServeContext } from './serve-segment.js';
+
+/** A process's serving machinery: its backends, breakers, load, policies and the job store. */
+export type ServingDeps = Omit<ServeContext, 'jobId' | 'chain' | 'language'>;
+
+export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps: ServingDeps, signal: AbortSignal): Promise<SegmentTranscript> {
+  const ctx: ServeContext = { ...deps, jobId: task.jobId, chain: task.chain, language: task.language };
+  try {
+    const served = await serveSegment(task.index, audio, task.speechSec, ctx, signal, task.recording);
+    const transcript = toSegmentTranscript(served.result);
+    await deps.store.completeSegment(task.jobId, task.index, {
+      resultJson: JSON.stringify(transcript),
+      computeSec: served.result.computeSec,
+      coldStart: served.result.coldStart,
+      warningsJson: JSON.stringify(served.warnings),
+      backend: served.backend,
+      costUsd: served.costUsd,
+    });
+    return transcript;
+  } catch (thrown) {
+    const error = toParascribeError(thrown);
+    // An aborted segment is the job's business (cancelled, or handed back to the queue by a stopping
+    // worker): the job marks its open segments itself.
+    if (error.code !== 'ABORTED') {
+      await deps.store.updateSegment(task.jobId, task.index, { status: 'failed', error_code: error.code, error: error.message });
+    }
+    // The original: a queue worker tells a failed store write (retry later) from a failed segment (final).
+    throw thrown;
+  }
+}
+
+/** The embedded queue driver: segments are served by this process's own backends. */
+export function localDispatcher(deps: ServingDeps): SegmentDispatcher {
+  return { kind: 'local', dispatch: (task, audio, signal) => serveAndStore(task, audio, deps, signal) };
+}

@@ -1,0 +1,186 @@
+/**
+ * The BullMQ queue driver, API-server side: each segment becomes a task on Redis (one queue per
+ * primary backend, BullMQ priority from the job's), a `parascribe worker` serves it and stores the
+ * result in the shared job store, and this side resolves when the store holds it.
+ *
+ * Why it cannot hang: completion is heard on BullMQ's event stream, and also checked in the store
+ * every `pollMs` (an event missed across a Redis restart is not a lost result); a task Redis no longer
+ * holds (Redis lost its data) is dispatched again at once; a task with no result by its deadline is
+ * dispatched again, up to `maxDispatchAttempts`, then the segment fails with the reason. A worker
+ * that dies mid-segment is BullMQ's stalled-job case: its lock expires and another worker gets it.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SegmentAudio } from '../../audio/segment-audio.js';
+import type { DistributedConfig } from '../../config/distributed.js';
+import { isErrorCode, ParascribeError } from '../../errors.js';
+import type { Priority } from '../../pipeline/route.js';
+import type { JobStore } from '../../store/jobs.js';
+import type { SegmentTranscript } from '../../transcript.js';
+import type { SegmentDispatcher, SegmentTask } from '../dispatch.js';
+import { cancelChannel, redisConnection, segmentQueueName, segmentTaskId } from './connection.js';
+import { signSegmentUrl } from './segment-url.js';
+
+/** What travels on the queue. */
+export interface SegmentTaskData {
+  task: SegmentTask;
+  audioUrl: string;
+  audioBytes: number;
+  dispatch: number;
+  enqueuedAtMs: number;
+}
+
+/** BullMQ priority: 1 is served first. */
+const BULL_PRIORITY: Record<Priority, number> = { critical: 1, normal: 5, batch: 10 };
+
+type Outcome = { kind: 'completed' } | { kind: 'failed'; reason: string } | { kind: 'lost' } | { kind: 'deadline'; state: string };
+
+export interface BullmqDispatcherOptions {
+  config: DistributedConfig & { redisUrl: string; secret: string };
+  store: JobStore;
+  /** Base URL workers use to fetch segment audio from this server. */
+  publicUrl: () => string;
+  /** Store check interval while waiting (the event stream is the fast path). */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export class BullmqDispatcher implements SegmentDispatcher {
+  readonly kind = 'bullmq';
+  readonly #options: BullmqDispatcherOptions;
+  readonly #connection: Redis;
+  readonly #queues = new Map<string, { queue: Queue<SegmentTaskData>; events: QueueEvents }>();
+  /** Waiters by BullMQ task id, resolved by the queue events. */
+  readonly #waiters = new Map<string, (outcome: Outcome) => void>();
+
+  constructor(options: BullmqDispatcherOptions) {
+    this.#options = options;
+    this.#connection = redisConnection(options.config.redisUrl, 'parascribe-server');
+    this.#connection.on('error', () => {}); // reconnects on its own; waits are bounded by deadlines
+  }
+
+  /** The queues this server has used so far (metrics, the admin UI). */
+  queues(): Array<Queue<SegmentTaskData>> {
+    return [...this.#queues.values()].map((q) => q.queue);
+  }
+
+  /** The queue (and its event listener) of a backend, created on first use. */
+  queueFor(backendId: string): Queue<SegmentTaskData> {
+    let entry = this.#queues.get(backendId);
+    if (!entry) {
+      const name = segmentQueueName(backendId);
+      const prefix = this.#options.config.queuePrefix;
+      const queue = new Queue<SegmentTaskData>(name, { connection: this.#connection, prefix });
+      const events = new QueueEvents(name, { connection: redisConnection(this.#options.config.redisUrl, 'parascribe-server-events'), prefix });
+      queue.on('error', () => {});
+      events.on('error', () => {});
+      events.on('completed', ({ jobId }) => this.#waiters.get(jobId)?.({ kind: 'completed' }));
+      events.on('failed', ({ jobId, failedReason }) => this.#waiters.get(jobId)?.({ kind: 'failed', reason: failedReason }));
+      entry = { queue, events };
+      this.#queues.set(backendId, entry);
+    }
+    return entry.queue;
+  }
+
+  async dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal): Promise<SegmentTranscript> {
+    const { config } = this.#options;
+    const queue = this.queueFor(task.chain[0]!);
+    const deadlineSec = config.segmentDeadlineSec ?? 120 + audio.durationSec * 4;
+    const reasons: string[] = [];
+    for (let dispatch = 1; dispatch <= config.maxDispatchAttempts; dispatch++) {
+      const id = segmentTaskId(task.jobId, task.index, dispatch);
+      const outcome = await this.#runOnce(queue, id, task, audio, dispatch, deadlineSec, signal);
+      if (outcome.kind === 'completed') {
+        const transcript = await this.#storedResult(task);
+        if (transcript) return transcript;
+        reasons.push(`dispatch ${dispatch}: reported done but no result is stored`);
+        continue;
+      }
+      // A worker that gave a final answer stored it on the segment row: that error is the segment's.
+      const row = (await this.#options.store.listSegments(task.jobId)).find((s) => s.idx === task.index);
+      if (row?.status === 'completed' || row?.status === 'reused') return JSON.parse(row.result_json!) as SegmentTranscript;
+      if (outcome.kind === 'failed' && row?.status === 'failed' && row.error_code && isErrorCode(row.error_code)) {
+        throw new ParascribeError(row.error_code, row.error ?? outcome.reason);
+      }
+      reasons.push(
+        outcome.kind === 'failed'
+          ? `dispatch ${dispatch}: ${outcome.reason}`
+          : outcome.kind === 'lost'
+            ? `dispatch ${dispatch}: the task vanished from Redis`
+            : `dispatch ${dispatch}: no result within ${Math.round(deadlineSec)} s (task ${outcome.state})`,
+      );
+      this.#options.log?.(`segment ${task.jobId}#${task.index}: ${reasons.at(-1)}; ${dispatch < config.maxDispatchAttempts ? 'dispatching again' : 'giving up'}`);
+    }
+    throw new ParascribeError('SEGMENT_TIMEOUT', `segment ${task.index} was not served: ${reasons.join('; ')}`);
+  }
+
+  async #storedResult(task: SegmentTask): Promise<SegmentTranscript | undefined> {
+    const row = (await this.#options.store.listSegments(task.jobId)).find((s) => s.idx === task.index);
+    return row && (row.status === 'completed' || row.status === 'reused') && row.result_json ? (JSON.parse(row.result_json) as SegmentTranscript) : undefined;
+  }
+
+  /** One dispatch: enqueue, then wait for an outcome (event, store check, loss check, deadline or abort). */
+  async #runOnce(queue: Queue<SegmentTaskData>, id: string, task: SegmentTask, audio: SegmentAudio, dispatch: number, deadlineSec: number, signal: AbortSignal): Promise<Outcome> {
+    const { config, pollMs = 1_000 } = this.#options;
+    const ttlSec = Math.max(config.urlTtlSec, deadlineSec);
+    const audioUrl = signSegmentUrl(this.#options.publicUrl(), config.secret, task, ttlSec);
+    let settle!: (outcome: Outcome) => void;
+    const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+    this.#waiters.set(id, settle);
+    const onAbort = () => settle({ kind: 'failed', reason: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    const deadline = setTimeout(async () => settle({ kind: 'deadline', state: await queue.getJobState(id).catch(() => 'unknown') }), deadlineSec * 1000);
+    let polls = 0;
+    const poll = setInterval(async () => {
+      try {
+        if (await this.#storedResult(task)) return settle({ kind: 'completed' });
+        // Every 5th check: does Redis still hold the task? (Gone: Redis restarted without its data.)
+        if (++polls % 5 === 0 && (await queue.getJobState(id)) === 'unknown') settle({ kind: 'lost' });
+      } catch {
+        // Store or Redis briefly unreachable: the next check tries again; the deadline bounds it all.
+      }
+    }, pollMs);
+    try {
+      if (!signal.aborted) {
+        const data: SegmentTaskData = { task, audioUrl, audioBytes: Math.round(audio.durationSec * 32_000) + 44, dispatch, enqueuedAtMs: Date.now() };
+        await Promise.race([
+          queue.add('segment', data, {
+            jobId: id,
+            priority: BULL_PRIORITY[task.priority],
+            // Transient worker-side failures (audio download, a store write while the database is away)
+            // are retried by BullMQ with the shared policy's shape: exponential backoff from 1 s.
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 1_000 },
+            removeOnComplete: { age: 3_600 },
+            removeOnFail: { age: 24 * 3_600 },
+          }),
+          outcome,
+        ]);
+      }
+      const result = signal.aborted ? ({ kind: 'failed', reason: 'aborted' } as const) : await outcome;
+      if (signal.aborted) {
+        await this.#withdraw(queue, id);
+        throw new ParascribeError('ABORTED', 'aborted');
+      }
+      if (result.kind !== 'completed') await this.#withdraw(queue, id);
+      return result;
+    } finally {
+      clearTimeout(deadline);
+      clearInterval(poll);
+      signal.removeEventListener('abort', onAbort);
+      this.#waiters.delete(id);
+    }
+  }
+
+  /** Takes a task back: removed if still waiting; if a worker holds it, that worker is told to abort it. */
+  async #withdraw(queue: Queue<SegmentTaskData>, id: string): Promise<void> {
+    const bounded = <T>(work: Promise<T>) => Promise.race([work, new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+    await bounded(queue.remove(id).catch(() => 0));
+    await bounded(this.#connection.publish(cancelChannel(this.#options.config.queuePrefix), id).catch(() => 0));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()].flatMap(({ queue, events }) => [queue.close(), events.close()]));
+    this.#connection.disconnect();
+  }
+}
