@@ -10,6 +10,7 @@ import { ParascribeError } from '../errors.js';
 import { resolveChain } from '../pipeline/job.js';
 import { BreakerBoard } from '../queue/breaker.js';
 import { BullmqDispatcher, distributedSettings } from '../queue/bullmq/index.js';
+import { backendOfQueue, configuredQueueBackends, QueueInspector } from '../queue/bullmq/queue-stats.js';
 import { BackendLoad } from '../queue/load.js';
 import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
@@ -45,6 +46,18 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   const dispatcher = distributed
     ? new BullmqDispatcher({ config: distributed, store: context.store, publicUrl: () => distributed.publicUrl ?? listeningUrl, log })
     : undefined;
+  // Distributed mode: the queues as /metrics (autoscaling signal) and /admin/queues see them.
+  const inspector =
+    distributed && dispatcher
+      ? new QueueInspector({
+          redisUrl: distributed.redisUrl,
+          queuePrefix: distributed.queuePrefix,
+          store: context.store,
+          backendIds: () => [...configuredQueueBackends(config), ...dispatcher.queues().map((q) => backendOfQueue(q.name))],
+          policy: distributed.autoscale,
+          workerConcurrency: distributed.worker.concurrency,
+        })
+      : undefined;
   const service = new TranscriptionService({
     config,
     store: context.store,
@@ -55,10 +68,11 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT),
     log,
     ...(dispatcher ? { dispatcher } : {}),
+    ...(inspector ? { queueStats: inspector } : {}),
   });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
-    listening = await listen(createApp(service, { log }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
+    listening = await listen(createApp(service, { log, ...(inspector ? { queueBoard: inspector } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
     if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
@@ -75,6 +89,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     await listening?.close();
     await service.stop();
     await dispatcher?.close();
+    await inspector?.close();
     await context.store.close();
     await backends.closeAll();
   }

@@ -11,12 +11,15 @@ import { rateLimit, TokenBuckets } from './rate-limit/index.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
+import { QUEUE_BOARD_PATH, queueBoardRoutes, type QueueBoardSource } from './routes/queue-board.js';
 import { segmentAudioRoutes } from './routes/segments.js';
 import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
 
 export interface AppOptions {
   log?: (line: string) => void;
+  /** Distributed mode: bull-board over these queues at /admin/queues, behind the API's bearer auth. */
+  queueBoard?: QueueBoardSource;
 }
 
 export interface HttpApp {
@@ -42,6 +45,11 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
   app.use('/metrics', auth);
   app.route('/', metricsRoute(service));
+  if (options.queueBoard) {
+    app.use(QUEUE_BOARD_PATH, auth);
+    app.use(`${QUEUE_BOARD_PATH}/*`, auth);
+    app.route(QUEUE_BOARD_PATH, queueBoardRoutes(options.queueBoard));
+  }
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));

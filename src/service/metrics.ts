@@ -5,8 +5,10 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerBoard } from '../queue/breaker.js';
+import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { BackendLoad } from '../queue/load.js';
 import type { JobRow, JobStore, SegmentRow } from '../store/jobs.js';
+import { registerQueueMetrics } from './queue-metrics.js';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -17,6 +19,8 @@ export interface MetricsSources {
   backendIds: () => string[];
   queuedJobs: () => number;
   runningJobs: () => number;
+  /** Distributed mode: the segment queues, workers and autoscaling signal (queue-metrics.ts). */
+  queues?: QueueStatsSource;
 }
 
 export class ServiceMetrics {
@@ -82,6 +86,7 @@ export class ServiceMetrics {
     this.#audioSec = new Counter({ name: 'parascribe_audio_seconds_total', help: 'Seconds of audio in completed jobs.', registers });
     this.#costUsd = new Counter({ name: 'parascribe_cost_usd_total', help: 'Backend cost of computed segments in USD.', labelNames: ['backend'], registers });
     this.#webhooks = new Counter({ name: 'parascribe_webhook_deliveries_total', help: 'Webhook deliveries by outcome.', labelNames: ['outcome'], registers });
+    if (sources.queues) registerQueueMetrics(this.registry, sources.queues);
     this.#http = new Histogram({
       name: 'parascribe_http_request_duration_seconds',
       help: 'HTTP request handling time by route and status.',

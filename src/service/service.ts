@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
+import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { OutputDocument } from '../outputs/document.js';
 import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
 import type { JobStage } from '../pipeline/events.js';
@@ -22,6 +23,8 @@ import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
 
 export interface ServiceDeps extends PipelineDeps {
+  /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
+  queueStats?: QueueStatsSource;
   hooks?: ServiceHooks;
   log?: (line: string) => void;
 }
@@ -52,6 +55,7 @@ export class TranscriptionService {
       backendIds: () => deps.backends.ids(),
       queuedJobs: () => this.scheduler.queued,
       runningJobs: () => this.scheduler.running,
+      ...(deps.queueStats ? { queues: deps.queueStats } : {}),
     });
     this.#ctx = {
       ...deps,

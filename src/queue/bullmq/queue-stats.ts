@@ -67,9 +67,12 @@ export interface QueueInspectorOptions {
 
 /** Resolves to undefined when the work fails or takes longer than `ms`. */
 export async function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   try {
-    return await Promise.race([work.catch(() => undefined), new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    return await Promise.race([work.catch(() => undefined), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -79,6 +82,7 @@ export class QueueInspector implements QueueStatsSource {
   readonly #options: QueueInspectorOptions;
   readonly #connection: Redis;
   readonly #queues = new Map<string, Queue<SegmentTaskData>>();
+  readonly #broken = new WeakSet<Queue<SegmentTaskData>>();
   /** Backends announced by the workers seen in the last snapshot. */
   #announced: string[] = [];
   #cached: { atMs: number; snapshot: Promise<QueueSnapshot> } | undefined;
@@ -106,10 +110,15 @@ export class QueueInspector implements QueueStatsSource {
 
   #queue(backend: string): Queue<SegmentTaskData> {
     let queue = this.#queues.get(backend);
-    if (!queue) {
-      queue = new Queue<SegmentTaskData>(segmentQueueName(backend), { connection: this.#connection, prefix: this.#options.queuePrefix });
-      queue.on('error', () => {});
-      this.#queues.set(backend, queue);
+    if (!queue || this.#broken.has(queue)) {
+      if (queue) void queue.close().catch(() => {});
+      const created = new Queue<SegmentTaskData>(segmentQueueName(backend), { connection: this.#connection, prefix: this.#options.queuePrefix });
+      created.on('error', () => {});
+      // BullMQ's start-up check runs once: if the connection drops between 'ready' and that check, the
+      // Queue fails for good. Such a Queue is replaced on next use (the board picks up the new one).
+      created.waitUntilReady().catch(() => this.#broken.add(created));
+      this.#queues.set(backend, created);
+      queue = created;
     }
     return queue;
   }
@@ -144,7 +153,7 @@ export class QueueInspector implements QueueStatsSource {
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     const waitingTasks = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
     const activeTasks = counts.active ?? 0;
-    // Oldest first (asc), so a capped read still sees the longest waits.
+    // asc: the waiting list oldest first, so a capped read still sees the longest waits there.
     const [waiting, active] = await Promise.all([
       waitingTasks > 0 ? queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, max - 1, true) : [],
       activeTasks > 0 ? queue.getJobs(['active'], 0, max - 1, true) : [],
