@@ -19,6 +19,15 @@ function typedFlags(command: Command, keys: string[]): Record<string, unknown> {
   return values;
 }
 
+/**
+ * After a long-running command has shut down cleanly: if a library still holds a handle (a socket
+ * it was handed and never closes), exit anyway after 3 s instead of hanging. The timer is unref'd, so
+ * a process with nothing left exits at once and never waits for it.
+ */
+function exitSoonIfStuck(code: () => number): void {
+  setTimeout(() => process.exit(code()), 3_000).unref();
+}
+
 const number = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
 
 export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream } = {}): Promise<number> {
@@ -109,6 +118,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
       const config = loadConfig({ ...configPath(program), flags });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+      exitSoonIfStuck(() => exitCode);
     });
 
   program
@@ -128,6 +138,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       };
       const set = Object.fromEntries(Object.entries(worker).filter(([, v]) => v !== undefined));
       exitCode = await workerCommand(withWorkerFlags(loadConfig(configPath(program)), set), { stdout, stderr, signal: controller.signal });
+      exitSoonIfStuck(() => exitCode);
     });
 
   program

@@ -75,3 +75,23 @@ test('config: PARASCRIBE_DATABASE_URL selects the store; absent, SQLite stays th
       error.code === 'INVALID_CONFIG' && /PARASCRIBE_DATABASE_URL/.test(error.message) && !error.message.includes('s3cret-pw'),
   );
 });
+
+test('config: distributed settings from env merge into the file’s `distributed` section; bad values name the variable', () => {
+  assert.equal(loadConfig({ env: baseEnv }).distributed.redisUrl, undefined);
+  const sectionFile = join(dir, 'distributed.json');
+  writeFileSync(sectionFile, JSON.stringify({ distributed: { lockSec: 7, worker: { concurrency: 3 } } }));
+  const config = loadConfig({
+    env: { ...baseEnv, PARASCRIBE_CONFIG: sectionFile, PARASCRIBE_REDIS_URL: 'redis://127.0.0.1:6379/2', PARASCRIBE_WORKER_SECRET: 'worker-secret-0123456789', PARASCRIBE_PUBLIC_URL: 'http://api.internal:8080' },
+  });
+  assert.equal(config.distributed.redisUrl, 'redis://127.0.0.1:6379/2');
+  assert.equal(config.distributed.secret, 'worker-secret-0123456789');
+  assert.equal(config.distributed.publicUrl, 'http://api.internal:8080');
+  assert.equal(config.distributed.lockSec, 7);
+  assert.equal(config.distributed.worker.concurrency, 3);
+  for (const [name, value] of [['PARASCRIBE_REDIS_URL', 'http://redis:6379'], ['PARASCRIBE_WORKER_SECRET', 'short']] as const) {
+    assert.throws(
+      () => loadConfig({ env: { ...baseEnv, [name]: value } }),
+      (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && error.message.includes(name),
+    );
+  }
+});

@@ -23,10 +23,33 @@ export function cancelChannel(prefix: string): string {
  * restart is a pause, not an error. Callers bound their own waits.
  */
 export function redisConnection(url: string, name: string): Redis {
-  return new Redis(url, {
+  const connection = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+  });
+  // Without a listener ioredis prints every failed reconnect with a stack trace (BullMQ's QueueEvents
+  // adds none to a connection it is given); reportOutages says it in one line where wanted.
+  connection.on('error', () => {});
+  return connection;
+}
+
+/**
+ * One line when a connection is lost (ioredis emits an error per reconnect attempt) and one when it
+ * is back, with how long it was away.
+ */
+export function reportOutages(connection: Redis, log: (line: string) => void): void {
+  let downSince: number | undefined;
+  const where = `${connection.options.host ?? '?'}:${connection.options.port ?? '?'}`;
+  connection.on('error', (error: Error) => {
+    if (downSince !== undefined) return;
+    downSince = Date.now();
+    log(`Redis at ${where} unreachable (${error.message || error.name}); reconnecting, queue work waits for it`);
+  });
+  connection.on('ready', () => {
+    if (downSince === undefined) return;
+    log(`Redis at ${where} reachable again after ${((Date.now() - downSince) / 1000).toFixed(1)} s`);
+    downSince = undefined;
   });
 }

@@ -18,7 +18,7 @@ import type { Priority } from '../../pipeline/route.js';
 import type { JobStore } from '../../store/jobs.js';
 import type { SegmentTranscript } from '../../transcript.js';
 import type { SegmentDispatcher, SegmentTask } from '../dispatch.js';
-import { cancelChannel, redisConnection, segmentQueueName, segmentTaskId } from './connection.js';
+import { cancelChannel, redisConnection, reportOutages, segmentQueueName, segmentTaskId } from './connection.js';
 import { signSegmentUrl } from './segment-url.js';
 
 /** What travels on the queue. */
@@ -49,14 +49,15 @@ export class BullmqDispatcher implements SegmentDispatcher {
   readonly kind = 'bullmq';
   readonly #options: BullmqDispatcherOptions;
   readonly #connection: Redis;
-  readonly #queues = new Map<string, { queue: Queue<SegmentTaskData>; events: QueueEvents }>();
+  readonly #queues = new Map<string, { queue: Queue<SegmentTaskData>; events: QueueEvents; eventsConnection: Redis }>();
   /** Waiters by BullMQ task id, resolved by the queue events. */
   readonly #waiters = new Map<string, (outcome: Outcome) => void>();
 
   constructor(options: BullmqDispatcherOptions) {
     this.#options = options;
+    // Reconnects on its own; waits are bounded by deadlines.
     this.#connection = redisConnection(options.config.redisUrl, 'parascribe-server');
-    this.#connection.on('error', () => {}); // reconnects on its own; waits are bounded by deadlines
+    if (options.log) reportOutages(this.#connection, options.log);
   }
 
   /** The queues this server has used so far (metrics, the admin UI). */
@@ -71,12 +72,13 @@ export class BullmqDispatcher implements SegmentDispatcher {
       const name = segmentQueueName(backendId);
       const prefix = this.#options.config.queuePrefix;
       const queue = new Queue<SegmentTaskData>(name, { connection: this.#connection, prefix });
-      const events = new QueueEvents(name, { connection: redisConnection(this.#options.config.redisUrl, 'parascribe-server-events'), prefix });
+      const eventsConnection = redisConnection(this.#options.config.redisUrl, 'parascribe-server-events');
+      const events = new QueueEvents(name, { connection: eventsConnection, prefix });
       queue.on('error', () => {});
       events.on('error', () => {});
       events.on('completed', ({ jobId }) => this.#waiters.get(jobId)?.({ kind: 'completed' }));
       events.on('failed', ({ jobId, failedReason }) => this.#waiters.get(jobId)?.({ kind: 'failed', reason: failedReason }));
-      entry = { queue, events };
+      entry = { queue, events, eventsConnection };
       this.#queues.set(backendId, entry);
     }
     return entry.queue;
@@ -180,7 +182,11 @@ export class BullmqDispatcher implements SegmentDispatcher {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#queues.values()].flatMap(({ queue, events }) => [queue.close(), events.close()]));
+    const closing = Promise.allSettled([...this.#queues.values()].flatMap(({ queue, events }) => [queue.close(), events.close()]));
+    // Bounded (with Redis gone, close waits for it), and the connections we made are ours to end:
+    // BullMQ leaves connections it was given open, and they would keep the process alive.
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    for (const { eventsConnection } of this.#queues.values()) eventsConnection.disconnect();
     this.#connection.disconnect();
   }
 }

@@ -21,7 +21,7 @@ import { segmentFromFile } from '../../audio/segment-audio.js';
 import type { DistributedConfig } from '../../config/distributed.js';
 import { isParascribeError } from '../../errors.js';
 import { serveAndStore, type ServingDeps } from '../../pipeline/serve-and-store.js';
-import { cancelChannel, redisConnection, segmentQueueName } from './connection.js';
+import { cancelChannel, redisConnection, reportOutages, segmentQueueName } from './connection.js';
 import type { SegmentTaskData } from './dispatcher.js';
 
 export interface SegmentWorkerOptions {
@@ -54,6 +54,8 @@ export class SegmentWorker {
   readonly name = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
   readonly #options: SegmentWorkerOptions;
   readonly #workers: Worker<SegmentTaskData, SegmentTaskResult>[] = [];
+  /** Connections we made: BullMQ does not close connections it was given, so stop() does. */
+  readonly #owned: Redis[] = [];
   #subscriber: Redis | undefined;
   #connection: Redis | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -66,10 +68,10 @@ export class SegmentWorker {
   async start(): Promise<void> {
     const { config, backendIds, concurrency } = this.#options;
     this.#connection = redisConnection(config.redisUrl, `parascribe-worker-${this.name}`);
-    this.#connection.on('error', () => {});
+    reportOutages(this.#connection, this.#options.log);
     for (const backendId of backendIds) {
       const worker = new Worker<SegmentTaskData, SegmentTaskResult>(segmentQueueName(backendId), (job, token, signal) => this.#process(job, token, signal), {
-        connection: redisConnection(config.redisUrl, `parascribe-worker-${this.name}-${backendId}`),
+        connection: this.#own(redisConnection(config.redisUrl, `parascribe-worker-${this.name}-${backendId}`)),
         prefix: config.queuePrefix,
         concurrency,
         lockDuration: config.lockSec * 1000,
@@ -81,8 +83,7 @@ export class SegmentWorker {
       this.#workers.push(worker);
     }
     // The API server withdraws a task (job cancelled, deadline passed): abort it here if we hold it.
-    this.#subscriber = redisConnection(config.redisUrl, `parascribe-worker-${this.name}-cancel`);
-    this.#subscriber.on('error', () => {});
+    this.#subscriber = this.#own(redisConnection(config.redisUrl, `parascribe-worker-${this.name}-cancel`));
     this.#subscriber.on('message', (_channel, taskId: string) => {
       for (const worker of this.#workers) worker.cancelJob(taskId, 'withdrawn by the server');
     });
@@ -90,6 +91,11 @@ export class SegmentWorker {
     await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
     await this.#beat();
     this.#heartbeat = setInterval(() => void this.#beat().catch(() => {}), WORKER_HEARTBEAT_SEC * 1000);
+  }
+
+  #own(connection: Redis): Redis {
+    this.#owned.push(connection);
+    return connection;
   }
 
   /** Announces this worker (for `parascribe_workers` / desired-workers metrics); expires if it dies. */
@@ -159,10 +165,10 @@ export class SegmentWorker {
     if (!graceful) {
       this.#handingBack = true;
       for (const worker of this.#workers) worker.cancelAllJobs('worker stopping');
+      // Bounded: with Redis gone, hand-back and close would wait for it forever.
       await Promise.race([closing, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
-    await this.#connection?.del(workerKey(this.#options.config.queuePrefix, this.name)).catch(() => 0);
-    this.#subscriber?.disconnect();
-    this.#connection?.disconnect();
+    await Promise.race([this.#connection?.del(workerKey(this.#options.config.queuePrefix, this.name)).catch(() => 0), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    for (const connection of this.#owned) connection.disconnect();
   }
 }
