@@ -5,21 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { segmentQueueName } from '../src/queue/bullmq/connection.js';
 import { FIXTURES, runCli, tempDir } from './helpers/cli.js';
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
-import { redisAvailable, startPrivateRedis, type PrivateRedis } from './helpers/redis.js';
-import { startServer, submitFile, TEST_KEYS, waitForJob, type RunningServer } from './helpers/server.js';
-import { startWorker, type RunningWorker } from './helpers/workers.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
-
-const inCi = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const pgSkip = await postgresSkipReason();
-const redisSkip = redisAvailable() ? false : inCi ? false : 'redis-server is not installed; skipped outside CI';
-const SECRET = 'test-worker-secret-0123456789abcdef';
+import { clusterSkipReason, startCluster, WORKER_SECRET as SECRET, type Cluster } from './helpers/cluster.js';
+import { submitFile, TEST_KEYS, waitForJob } from './helpers/server.js';
 
 test('worker and serve: distributed settings that are missing or wrong → one line naming the setting, its exit code, no stack', async () => {
   const dataDir = tempDir('worker-config');
@@ -44,40 +36,16 @@ test('worker and serve: distributed settings that are missing or wrong → one l
   }
 });
 
-describe('worker SIGTERM with a segment in flight', { skip: pgSkip || redisSkip }, () => {
-  let dir: string;
-  let database: TestDatabase;
-  let redis: PrivateRedis;
-  let fake: FakeOpenAIServer;
-  let server: RunningServer | undefined;
-  const workers: RunningWorker[] = [];
-  let env: Record<string, string>;
-
-  before(async () => {
-    dir = tempDir('worker-sigterm');
-    database = await createTestDatabase();
-    redis = await startPrivateRedis();
-    fake = await startFakeOpenAIServer({ faults: { latencyMs: 6_000 } });
-    const config = join(dir, 'config.json');
-    // A 60 s lock: were the segment not handed back, it would only come back after a minute.
-    writeFileSync(config, JSON.stringify({ backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'test', timeoutSec: 60 } }, distributed: { lockSec: 60, stalledCheckSec: 30 } }));
-    env = { PARASCRIBE_CONFIG: config, PARASCRIBE_CACHE: '0', PARASCRIBE_DATABASE_URL: database.url, PARASCRIBE_REDIS_URL: redis.url, PARASCRIBE_WORKER_SECRET: SECRET };
-    server = await startServer({ env });
-  });
-
-  after(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop()));
-    await server?.stop();
-    await fake?.close();
-    await redis?.stop();
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe('worker SIGTERM with a segment in flight', { skip: await clusterSkipReason() }, () => {
+  let cluster: Cluster;
+  // A 60 s lock: were the segment not handed back, it would only come back after a minute.
+  before(async () => (cluster = await startCluster({ name: 'worker-sigterm', faults: { latencyMs: 6_000 }, config: { distributed: { lockSec: 60, stalledCheckSec: 30 } } })));
+  after(async () => cluster?.stop());
 
   test('the worker exits 0 after the grace period and the segment is finished by the next worker at once', async () => {
-    const first = await startWorker(env, ['--backends', 'fake', '--grace', '1']);
-    workers.push(first);
-    const { body } = await submitFile(server!.url, join(FIXTURES, 'jfk.wav'), { backend: 'fake' }, TEST_KEYS[0], 'jfk.wav');
+    const first = await cluster.startWorker(['--backends', 'fake', '--grace', '1']);
+    const { server, redis } = cluster;
+    const { body } = await submitFile(server.url, join(FIXTURES, 'jfk.wav'), { backend: 'fake' }, TEST_KEYS[0], 'jfk.wav');
     const queue = new Queue(segmentQueueName('fake'), { connection: { url: redis.url }, prefix: 'parascribe' });
     try {
       const deadline = Date.now() + 30_000;
@@ -96,9 +64,8 @@ describe('worker SIGTERM with a segment in flight', { skip: pgSkip || redisSkip 
       assert.equal((await queue.getWaiting()).length + (await queue.getPrioritized()).length, 1);
 
       const secondAt = performance.now();
-      const second = await startWorker(env, ['--backends', 'fake']);
-      workers.push(second);
-      const job = await waitForJob(server!.url, String(body.id), TEST_KEYS[0], 60_000, 200);
+      const second = await cluster.startWorker(['--backends', 'fake']);
+      const job = await waitForJob(server.url, String(body.id), TEST_KEYS[0], 60_000, 200);
       assert.equal(job.status, 'completed', JSON.stringify(job.error));
       const finishSec = (performance.now() - secondAt) / 1000;
       // Worker start + one 6 s fake request + bookkeeping: far below the 60 s lock.

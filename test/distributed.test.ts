@@ -6,21 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { segmentQueueName } from '../src/queue/bullmq/connection.js';
-import { FIXTURES, ffmpeg, tempDir } from './helpers/cli.js';
-import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from './helpers/postgres.js';
-import { redisAvailable, startPrivateRedis, type PrivateRedis } from './helpers/redis.js';
-import { authHeaders, startServer, submitFile, TEST_KEYS, waitForJob, type RunningServer } from './helpers/server.js';
-import { startWorker, type RunningWorker } from './helpers/workers.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
-
-const inCi = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const pgSkip = await postgresSkipReason();
-const redisSkip = redisAvailable() ? false : inCi ? false : 'redis-server is not installed; skipped outside CI';
-const WORKER_SECRET = 'test-worker-secret-0123456789abcdef';
+import { FIXTURES, ffmpeg } from './helpers/cli.js';
+import { clusterSkipReason, startCluster, type Cluster } from './helpers/cluster.js';
+import { queryDatabase } from './helpers/postgres.js';
+import { authHeaders, startServer, submitFile, TEST_KEYS, waitForJob } from './helpers/server.js';
 
 async function transcriptText(url: string, id: string, key: string): Promise<string> {
   const response = await fetch(`${url}/v1/jobs/${id}/transcript?format=txt`, { headers: authHeaders(key) });
@@ -28,48 +20,22 @@ async function transcriptText(url: string, id: string, key: string): Promise<str
   return response.text();
 }
 
-describe('distributed mode: serve + 3 workers on Redis and PostgreSQL', { skip: pgSkip || redisSkip }, () => {
-  let dir: string;
-  let database: TestDatabase;
-  let redis: PrivateRedis;
-  let fake: FakeOpenAIServer;
-  let server: RunningServer | undefined;
-  const workers: RunningWorker[] = [];
-  let env: Record<string, string>;
+describe('distributed mode: serve + 3 workers on Redis and PostgreSQL', { skip: await clusterSkipReason() }, () => {
+  let cluster: Cluster;
   const clips: string[] = [];
 
   before(async () => {
-    dir = tempDir('distributed');
+    cluster = await startCluster({ name: 'distributed', faults: { latencyMs: 2_000 } });
     // Three different 30 s stretches of real speech: cut at pauses into about three 10 s segments each.
     for (const [i, startSec] of [0, 60, 120].entries()) {
-      const clip = join(dir, `clip-${i}.wav`);
+      const clip = join(cluster.dir, `clip-${i}.wav`);
       ffmpeg(['-ss', String(startSec), '-t', '30', '-i', join(FIXTURES, 'gpl-preamble.mp3'), '-ac', '1', '-ar', '16000', clip]);
       clips.push(clip);
     }
-    database = await createTestDatabase();
-    redis = await startPrivateRedis();
-    fake = await startFakeOpenAIServer({ faults: { latencyMs: 2_000 } });
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'test', timeoutSec: 60 } }, serve: { maxConcurrentJobs: 10, rateLimit: { requestsPerSec: 1000, burst: 1000 } } }));
-    env = {
-      PARASCRIBE_CONFIG: config,
-      PARASCRIBE_CACHE: '0',
-      PARASCRIBE_DATABASE_URL: database.url,
-      PARASCRIBE_REDIS_URL: redis.url,
-      PARASCRIBE_WORKER_SECRET: WORKER_SECRET,
-    };
-    server = await startServer({ env });
-    for (let i = 0; i < 3; i++) workers.push(await startWorker(env, ['--backends', 'pocketsphinx,fake']));
+    for (let i = 0; i < 3; i++) await cluster.startWorker();
   });
 
-  after(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop()));
-    await server?.stop();
-    await fake?.close();
-    await redis?.stop();
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => cluster?.stop());
 
   test('10 multi-segment jobs complete on the workers, each transcript equal to the embedded mode on the same file', async () => {
     // The reference: the embedded default (SQLite, segments in the serving process), same options.
@@ -90,46 +56,46 @@ describe('distributed mode: serve + 3 workers on Redis and PostgreSQL', { skip: 
     const submitted = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
         const key = TEST_KEYS[i % TEST_KEYS.length]!;
-        const { status, body } = await submitFile(server!.url, clips[i % clips.length]!, { segment_sec: '10', priority: i % 2 ? 'normal' : 'critical' }, key);
+        const { status, body } = await submitFile(cluster.server.url, clips[i % clips.length]!, { segment_sec: '10', priority: i % 2 ? 'normal' : 'critical' }, key);
         assert.equal(status, 202);
         return { id: String(body.id), key, clip: i % clips.length };
       }),
     );
     let segments = 0;
     for (const { id, key, clip } of submitted) {
-      const job = await waitForJob(server!.url, id, key, 300_000, 500);
+      const job = await waitForJob(cluster.server.url, id, key, 300_000, 500);
       assert.equal(job.status, 'completed', JSON.stringify(job.error));
       segments += job.progress.segments_total;
       assert.ok(job.progress.segments_total >= 3, `job ${id} has ${job.progress.segments_total} segments`);
-      assert.equal(await transcriptText(server!.url, id, key), reference[clip], `job ${id} (clip ${clip}) equals the embedded transcript`);
+      assert.equal(await transcriptText(cluster.server.url, id, key), reference[clip], `job ${id} (clip ${clip}) equals the embedded transcript`);
     }
     // Every segment was served by a worker process, and the work was spread over all three.
-    const queue = new Queue(segmentQueueName('pocketsphinx'), { connection: { url: redis.url }, prefix: 'parascribe' });
+    const queue = new Queue(segmentQueueName('pocketsphinx'), { connection: { url: cluster.redis.url }, prefix: 'parascribe' });
     try {
       const done = await queue.getJobs(['completed'], 0, 1000);
       assert.equal(done.length, segments, 'one completed task per segment');
       const served = new Set(done.map((j) => (j.returnvalue as { worker: string }).worker));
-      assert.deepEqual([...served].sort(), workers.map((w) => w.name).sort());
+      assert.deepEqual([...served].sort(), cluster.workers.map((w) => w.name).sort());
     } finally {
       await queue.close();
     }
-    const rows = await queryDatabase<{ n: string }>(database.url, `select count(*) as n from transcription_segments s join transcription_jobs j on j.id = s.job_id where j.id = any($1) and s.status = 'completed'`, [submitted.map((s) => s.id)]);
+    const rows = await queryDatabase<{ n: string }>(cluster.database.url, `select count(*) as n from transcription_segments s join transcription_jobs j on j.id = s.job_id where j.id = any($1) and s.status = 'completed'`, [submitted.map((s) => s.id)]);
     assert.equal(Number(rows[0]!.n), segments);
   });
 
   test('the seed SQL runs verbatim on PostgreSQL: a 54-minute job spread over the workers has parallelism > 1', async () => {
     // 9 × (165 s silence, 30 s speech, 165 s silence): pauses centred on every 360 s boundary, so the
     // default 360 s plan cuts there and the fake serves identical segments from its memo after the first.
-    const unit = join(dir, 'unit.wav');
+    const unit = join(cluster.dir, 'unit.wav');
     ffmpeg(['-f', 'lavfi', '-t', '165', '-i', 'anullsrc=r=16000:cl=mono', '-i', clips[0]!, '-f', 'lavfi', '-t', '165', '-i', 'anullsrc=r=16000:cl=mono', '-filter_complex', '[0:a][1:a][2:a]concat=n=3:v=0:a=1', '-ac', '1', '-ar', '16000', unit]);
-    const long = join(dir, 'long.flac');
+    const long = join(cluster.dir, 'long.flac');
     ffmpeg(['-stream_loop', '8', '-i', unit, '-ac', '1', '-ar', '16000', long]);
-    const { status, body } = await submitFile(server!.url, long, { backend: 'fake' }, TEST_KEYS[0], 'long.flac');
+    const { status, body } = await submitFile(cluster.server.url, long, { backend: 'fake' }, TEST_KEYS[0], 'long.flac');
     assert.equal(status, 202, JSON.stringify(body));
-    const job = await waitForJob(server!.url, String(body.id), TEST_KEYS[0], 300_000, 500);
+    const job = await waitForJob(cluster.server.url, String(body.id), TEST_KEYS[0], 300_000, 500);
     assert.equal(job.status, 'completed', JSON.stringify(job.error));
     const seed = `SELECT id, duration_sec / 60.0 AS audio_minutes, gpu_elapsed_sec, EXTRACT(EPOCH FROM (completed_at - started_at)) AS wall_seconds, gpu_elapsed_sec / EXTRACT(EPOCH FROM (completed_at - started_at)) AS parallelism_factor, chunk_count FROM transcription_jobs WHERE status = 'completed' AND duration_sec > 3000 ORDER BY completed_at DESC;`;
-    const rows = await queryDatabase<{ id: string; audio_minutes: string; parallelism_factor: string; chunk_count: number; wall_seconds: string; gpu_elapsed_sec: number }>(database.url, seed);
+    const rows = await queryDatabase<{ id: string; audio_minutes: string; parallelism_factor: string; chunk_count: number; wall_seconds: string; gpu_elapsed_sec: number }>(cluster.database.url, seed);
     const row = rows.find((r) => r.id === body.id);
     assert.ok(row, 'the long job is in the seed query result');
     process.stdout.write(`# seed SQL: ${JSON.stringify(row)}\n`);

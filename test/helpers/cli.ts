@@ -42,3 +42,55 @@ export function ffmpeg(args: string[]): void {
 export function parseJsonLines(stdout: string): Array<Record<string, unknown>> {
   return stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+export interface RunningProcess {
+  child: import('node:child_process').ChildProcess;
+  /** The first match of the ready pattern on stdout. */
+  ready: RegExpExecArray;
+  stderr: () => string;
+  /** Resolves with the exit code / signal once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then the exit. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** A real SIGKILL. */
+  kill9(): Promise<void>;
+}
+
+/** Starts the built CLI as a long-running process and waits until stdout matches `readyPattern`. */
+export async function startCliProcess(args: string[], env: Record<string, string>, readyPattern: RegExp, startTimeoutMs: number): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`parascribe ${args[0]} did not start: ${stderr}`)), startTimeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const match = readyPattern.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`parascribe ${args[0]} exited (${code ?? signal}) before it was ready: ${stderr}`));
+    });
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    ready,
+    stderr: () => stderr,
+    exited,
+    async stop() {
+      if (running()) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (running()) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

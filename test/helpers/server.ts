@@ -1,20 +1,13 @@
 /**
  * Starts the built `parascribe serve` as a child process on a free port with an isolated data dir,
- * as an operator would run it; `kill9()` is a real SIGKILL, `restart()` starts it again on the same
- * data dir.
+ * as an operator would run it; `kill9()` is a real SIGKILL; a restart is a new startServer on the
+ * same dataDir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, ROOT, tempDir } from './cli.js';
+import { startCliProcess, tempDir, type RunningProcess } from './cli.js';
 
-export interface RunningServer {
+export interface RunningServer extends RunningProcess {
   url: string;
   dataDir: string;
-  child: ChildProcess;
-  stderr: () => string;
-  /** Resolves with the exit code / signal once the process is gone. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(): Promise<void>;
-  kill9(): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -29,44 +22,12 @@ export const TEST_KEYS = ['test-key-alice-0000000001', 'test-key-bob-00000000000
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? tempDir('serve');
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...process.env, PARASCRIBE_DATA_DIR: dataDir, PARASCRIBE_API_KEYS: TEST_KEYS.join(','), PARASCRIBE_CONFIG: '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), options.startTimeoutMs ?? 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const match = /listening on (\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening: ${stderr}`));
-    });
-  });
+  const env = { PARASCRIBE_DATA_DIR: dataDir, PARASCRIBE_API_KEYS: TEST_KEYS.join(','), PARASCRIBE_CONFIG: '', ...options.env };
+  const process = await startCliProcess(['serve', '--port', '0', ...(options.args ?? [])], env, /listening on (\S+)/, options.startTimeoutMs ?? 20_000);
   return {
-    url,
+    ...process,
+    url: process.ready[1]!,
     dataDir,
-    child,
-    stderr: () => stderr,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-    async kill9() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
   };
 }
 

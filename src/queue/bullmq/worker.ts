@@ -67,7 +67,7 @@ export class SegmentWorker {
 
   async start(): Promise<void> {
     const { config, backendIds, concurrency } = this.#options;
-    this.#connection = redisConnection(config.redisUrl, `parascribe-worker-${this.name}`);
+    this.#connection = this.#own(redisConnection(config.redisUrl, `parascribe-worker-${this.name}`));
     reportOutages(this.#connection, this.#options.log);
     for (const backendId of backendIds) {
       const worker = new Worker<SegmentTaskData, SegmentTaskResult>(segmentQueueName(backendId), (job, token, signal) => this.#process(job, token, signal), {
