@@ -180,6 +180,12 @@ for (const driver of [sqliteCase(), postgresCase()]) {
       assert.deepEqual([row.status, JSON.parse(row.result_json!).text, row.compute_sec, row.cold_start, row.cost_usd], ['completed', 'hello', 12.5, 1, 0.25]);
       assert.ok(row.completed_at! >= row.started_at!);
       assert.equal(await store.countFinishedSegments('jseg'), 1);
+      // Single-segment reads (the distributed dispatcher's polling): the same row, and the status alone.
+      assert.deepEqual(await store.getSegment('jseg', 0), row);
+      assert.equal(await store.getSegmentStatus('jseg', 0), 'completed');
+      assert.equal(await store.getSegmentStatus('jseg', 1), 'pending');
+      assert.equal(await store.getSegment('jseg', 999), undefined);
+      assert.equal(await store.getSegmentStatus('nosuchjob', 0), undefined);
 
       // updateSegment takes times too (the pipeline writes attempt outcomes through it).
       await store.updateSegment('jseg', 1, { status: 'failed', started_at: 100.5, completed_at: 130.75, error_code: 'BACKEND_FAILED', error: 'boom' });

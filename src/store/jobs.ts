@@ -210,6 +210,16 @@ export class JobStore {
     });
   }
 
+  async getSegment(jobId: string, idx: number): Promise<SegmentRow | undefined> {
+    return this.db.selectFrom('transcription_segments').selectAll().where('job_id', '=', jobId).where('idx', '=', idx).executeTakeFirst();
+  }
+
+  /** Just the status (a primary-key lookup that reads no result text): for cheap polling. */
+  async getSegmentStatus(jobId: string, idx: number): Promise<string | undefined> {
+    const row = await this.db.selectFrom('transcription_segments').select('status').where('job_id', '=', jobId).where('idx', '=', idx).executeTakeFirst();
+    return row?.status;
+  }
+
   async listSegments(jobId: string): Promise<SegmentRow[]> {
     return this.db.selectFrom('transcription_segments').selectAll().where('job_id', '=', jobId).orderBy('idx').execute();
   }

@@ -4,7 +4,7 @@
  * result in the shared job store, and this side resolves when the store holds it.
  *
  * Why it cannot hang: completion is heard on BullMQ's event stream, and also checked in the store
- * every `pollMs` (an event missed across a Redis restart is not a lost result); a task Redis no longer
+ * every `pollMs` (2 s; an event missed across a Redis restart is not a lost result); a task Redis no longer
  * holds (Redis lost its data) is dispatched again at once; a task with no result by its deadline is
  * dispatched again, up to `maxDispatchAttempts`, then the segment fails with the reason. A worker
  * that dies mid-segment is BullMQ's stalled-job case: its lock expires and another worker gets it.
@@ -93,13 +93,13 @@ export class BullmqDispatcher implements SegmentDispatcher {
       const id = segmentTaskId(task.jobId, task.index, dispatch);
       const outcome = await this.#runOnce(queue, id, task, audio, dispatch, deadlineSec, signal);
       if (outcome.kind === 'completed') {
-        const transcript = await this.#storedResult(task);
+        const transcript = await this.#readStore(() => this.#storedResult(task), signal);
         if (transcript) return transcript;
         reasons.push(`dispatch ${dispatch}: reported done but no result is stored`);
         continue;
       }
       // A worker that gave a final answer stored it on the segment row: that error is the segment's.
-      const row = (await this.#options.store.listSegments(task.jobId)).find((s) => s.idx === task.index);
+      const row = await this.#readStore(() => this.#options.store.getSegment(task.jobId, task.index), signal);
       if (row?.status === 'completed' || row?.status === 'reused') return JSON.parse(row.result_json!) as SegmentTranscript;
       if (outcome.kind === 'failed' && row?.status === 'failed' && row.error_code && isErrorCode(row.error_code)) {
         throw new ParascribeError(row.error_code, row.error ?? outcome.reason);
@@ -116,14 +116,32 @@ export class BullmqDispatcher implements SegmentDispatcher {
     throw new ParascribeError('SEGMENT_TIMEOUT', `segment ${task.index} was not served: ${reasons.join('; ')}`);
   }
 
+  /**
+   * A store read after an outcome: retried with backoff for up to a minute, so a database that is
+   * briefly away delays the job instead of failing it.
+   */
+  async #readStore<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const deadlineMs = Date.now() + 60_000;
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 4_000)) {
+      try {
+        return await read();
+      } catch (error) {
+        if (signal.aborted) throw new ParascribeError('ABORTED', 'aborted');
+        if (Date.now() + waitMs > deadlineMs) throw error;
+        this.#options.log?.(`job store unreachable (${(error as Error).message}); retrying in ${waitMs} ms`);
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
   async #storedResult(task: SegmentTask): Promise<SegmentTranscript | undefined> {
-    const row = (await this.#options.store.listSegments(task.jobId)).find((s) => s.idx === task.index);
+    const row = await this.#options.store.getSegment(task.jobId, task.index);
     return row && (row.status === 'completed' || row.status === 'reused') && row.result_json ? (JSON.parse(row.result_json) as SegmentTranscript) : undefined;
   }
 
   /** One dispatch: enqueue, then wait for an outcome (event, store check, loss check, deadline or abort). */
   async #runOnce(queue: Queue<SegmentTaskData>, id: string, task: SegmentTask, audio: SegmentAudio, dispatch: number, deadlineSec: number, signal: AbortSignal): Promise<Outcome> {
-    const { config, pollMs = 1_000 } = this.#options;
+    const { config, pollMs = 2_000 } = this.#options;
     const ttlSec = Math.max(config.urlTtlSec, deadlineSec);
     const audioUrl = signSegmentUrl(this.#options.publicUrl(), config.secret, task, ttlSec);
     let settle!: (outcome: Outcome) => void;
@@ -135,9 +153,11 @@ export class BullmqDispatcher implements SegmentDispatcher {
     let polls = 0;
     const poll = setInterval(async () => {
       try {
-        if (await this.#storedResult(task)) return settle({ kind: 'completed' });
-        // Every 5th check: does Redis still hold the task? (Gone: Redis restarted without its data.)
-        if (++polls % 5 === 0 && (await queue.getJobState(id)) === 'unknown') settle({ kind: 'lost' });
+        // A status-only primary-key read: cheap even with hundreds of segments waiting.
+        const status = await this.#options.store.getSegmentStatus(task.jobId, task.index);
+        if (status === 'completed' || status === 'reused') return settle({ kind: 'completed' });
+        // Every 2nd check: does Redis still hold the task? (Gone: Redis restarted without its data.)
+        if (++polls % 2 === 0 && (await queue.getJobState(id)) === 'unknown') settle({ kind: 'lost' });
       } catch {
         // Store or Redis briefly unreachable: the next check tries again; the deadline bounds it all.
       }
