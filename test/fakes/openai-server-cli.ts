@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startFakeOpenAIServer, type FakeFaults } from './openai-server.js';
+import type { ServerlessOptions } from './serverless-sim.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     'refuse-verbose-json': { type: 'boolean', default: false },
     'ignore-verbose-json': { type: 'boolean', default: false },
     down: { type: 'boolean', default: false },
+    /** JSON ServerlessOptions (serverless-sim.ts): a simulated scale-to-zero GPU endpoint. */
+    serverless: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -36,7 +39,8 @@ if (values.help) {
   process.stdout.write(
     'usage: node --import tsx test/fakes/openai-server-cli.ts [--port N] [--host H] [--seed N] [--api-key K] [--no-cache]\n' +
       '  [--latency-ms N] [--cold-start-ms N] [--fail-rate P] [--rate-limit-rate P] [--retry-after-sec N] [--hang-rate P]\n' +
-      '  [--malformed-rate P] [--compression-ratio X] [--force-status N] [--refuse-verbose-json] [--ignore-verbose-json] [--down]\n',
+      '  [--malformed-rate P] [--compression-ratio X] [--force-status N] [--refuse-verbose-json] [--ignore-verbose-json] [--down]\n' +
+      '  [--serverless \'{"maxContainers":4,"coldStart":{"kind":"lognormal","medianSec":15,"sigma":0.8},"idleTimeoutSec":60,"rttSec":17,"uploadBytesPerSec":5000000,"rtf":0.006}\']\n',
   );
   process.exit(0);
 }
@@ -78,6 +82,7 @@ const server = await startFakeOpenAIServer({
   seed: number('seed') ?? 1,
   cache: !values['no-cache'],
   faults,
+  ...(values.serverless ? { serverless: JSON.parse(values.serverless) as ServerlessOptions } : {}),
   ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
 });
 process.stdout.write(`${server.url}\n`);

@@ -5,13 +5,16 @@
  * decodes the upload and pocketsphinx transcribes it (see fake-transcribe.ts). Faults can be injected
  * and changed at runtime: either by rates, drawn from a seeded PRNG (reproducible, but the realised
  * shares vary with the run's length), or by a schedule, which gives exact shares (see `schedule`).
+ * With `serverless`, transcriptions are served by a simulated scale-to-zero GPU endpoint
+ * (serverless-sim.ts: k containers, cold starts, queueing, overhead, RTF), reported per request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { languageName } from '../../src/outputs/languages.js';
-import { renderSubtitles, renderVerbose, sharedTranscripts, transcriptText } from './fake-transcribe.js';
+import { renderSubtitles, renderVerbose, sharedTranscripts, transcriptText, type FakeTranscript } from './fake-transcribe.js';
+import { ServerlessPool, simHeaders, type ServerlessOptions, type SimReport } from './serverless-sim.js';
 
 export interface FakeFaults {
   /** Added to every answer. */
@@ -81,6 +84,10 @@ export interface FakeServerOptions {
   cache?: boolean;
   /** Uploads larger than this → 413 (OpenAI: 25 MB). */
   maxUploadBytes?: number;
+  /** Serve transcriptions on a simulated scale-to-zero GPU endpoint (serverless-sim.ts). */
+  serverless?: ServerlessOptions;
+  /** Where the text comes from, in place of the memoised pocketsphinx transcription (e.g. periodic-text.ts). */
+  transcriber?: (bytes: Uint8Array, filename: string, signal: AbortSignal) => Promise<FakeTranscript>;
 }
 
 export interface FakeLogEntry {
@@ -93,6 +100,8 @@ export interface FakeLogEntry {
   /** Under a schedule: this transcription request's n (1-based), which chose its fault. */
   scheduled?: number;
   file?: { name: string; type: string; size: number };
+  /** Under `serverless`: how the simulated endpoint served it. */
+  sim?: SimReport;
 }
 
 export interface FakeStats {
@@ -112,6 +121,8 @@ export interface FakeOpenAIServer {
   stats(): FakeStats;
   setFaults(faults: FakeFaults): void;
   resetStats(): void;
+  /** The simulated endpoint, when `serverless` is set (stats, scaleToZero). */
+  serverless?: ServerlessPool;
 }
 
 /** mulberry32: small, fast, good enough for fault injection. */
@@ -163,6 +174,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
   let firstTranscription = true;
   /** Transcription requests since the schedule was set. */
   let scheduledRequests = 0;
+  const pool = options.serverless ? new ServerlessPool(options.serverless, seededRandom(options.serverless.seed ?? options.seed ?? 1)) : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = (outcome: string, status: number, extra: Partial<FakeLogEntry> = {}) => {
@@ -245,19 +257,23 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     if (responseFormat === 'verbose_json' && faults.refuseVerboseJson) {
       return answerError('refused-verbose', 400, errorBody(400, 'response_format verbose_json is not supported', 'response_format', 'unsupported_value'), headers, logged);
     }
-    let transcript;
+    let transcript: FakeTranscript;
+    let sim: SimReport | undefined;
     try {
-      transcript = await transcripts.get(new Uint8Array(await file.arrayBuffer()), file.name, shutdown.signal, options.cache !== false);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const text = () => options.transcriber?.(bytes, file.name, shutdown.signal) ?? transcripts.get(bytes, file.name, shutdown.signal, options.cache !== false);
+      if (!pool) transcript = await text();
+      else ({ value: transcript, report: sim } = await pool.run(file.size, async () => text().then((t) => ({ value: t, audioSec: t.durationSec })), shutdown.signal));
     } catch (error) {
       if (shutdown.signal.aborted) return;
       return answerError('bad-audio', 400, errorBody(400, (error as Error).message, 'file', 'invalid_value'), headers, logged);
     }
-    const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)) };
+    const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)), ...(sim ? simHeaders(sim) : {}) };
     if (injected('malformed', rollMalformed, faults.malformedRate)) {
-      record('malformed', 200, logged);
+      record('malformed', 200, { ...logged, ...(sim ? { sim } : {}) });
       return send(res, 200, '{"text": "truncated', 'application/json', out);
     }
-    record('ok', 200, logged);
+    record('ok', 200, { ...logged, ...(sim ? { sim } : {}) });
     const language = languageName(fields.language?.[0] ?? 'en');
     if (responseFormat === 'text') return send(res, 200, `${transcriptText(transcript)}\n`, 'text/plain; charset=utf-8', out);
     if (responseFormat === 'srt' || responseFormat === 'vtt') return send(res, 200, renderSubtitles(transcript, responseFormat), 'text/plain; charset=utf-8', out);
@@ -294,6 +310,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
   return {
     url: `http://${host}:${address.port}/v1`,
     stats: () => structuredClone(stats),
+    ...(pool ? { serverless: pool } : {}),
     setFaults: (next) => {
       faults = { ...next };
       scheduledRequests = 0;
@@ -304,6 +321,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     close: () =>
       new Promise<void>((resolve) => {
         shutdown.abort();
+        pool?.close();
         server.close(() => resolve());
         server.closeAllConnections(); // hanging requests included
       }),
