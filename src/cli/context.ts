@@ -11,7 +11,8 @@ export interface CliContext {
   cache: TranscriptCache;
 }
 
-export async function openContext(config: Config): Promise<CliContext> {
-  const store = await openStore(config);
+/** `log`: where a long-running command wants the store's notices (a shared database unreachable, back again). */
+export async function openContext(config: Config, log?: (line: string) => void): Promise<CliContext> {
+  const store = await openStore(log ? { ...config, log } : config);
   return { config, store, cache: new TranscriptCache(join(config.dataDir, 'cache')) };
 }

@@ -41,7 +41,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   resolveChain(config, backends);
   const breakers = new BreakerBoard(config.breaker, (t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
   const distributed = distributedSettings(config);
-  const context = await openContext(config);
+  const context = await openContext(config, log);
   let listeningUrl = '';
   const dispatcher = distributed
     ? new BullmqDispatcher({ config: distributed, store: context.store, publicUrl: () => distributed.publicUrl ?? listeningUrl, log })

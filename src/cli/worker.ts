@@ -48,7 +48,7 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
   const backends = new BackendSet(createBackendRegistry(), config.backends);
   const served = servedBackends(config, backends);
   for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
-  const context = await openContext(config);
+  const context = await openContext(config, log);
   const breakers = new BreakerBoard(config.breaker, (t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
   const worker = new SegmentWorker({
     config: distributed,

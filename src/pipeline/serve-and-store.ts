@@ -31,7 +31,7 @@ export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps
     // An aborted segment is the job's business (cancelled, or handed back to the queue by a stopping
     // worker): the job marks its open segments itself.
     if (error.code !== 'ABORTED') {
-      await deps.store.updateSegment(task.jobId, task.index, { status: 'failed', error_code: error.code, error: error.message });
+      await deps.store.failSegment(task.jobId, task.index, error.code, error.message);
     }
     // The original: a queue worker tells a failed store write (retry later) from a failed segment (final).
     throw thrown;

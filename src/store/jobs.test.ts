@@ -180,6 +180,15 @@ for (const driver of [sqliteCase(), postgresCase()]) {
       assert.deepEqual([row.status, JSON.parse(row.result_json!).text, row.compute_sec, row.cold_start, row.cost_usd], ['completed', 'hello', 12.5, 1, 0.25]);
       assert.ok(row.completed_at! >= row.started_at!);
       assert.equal(await store.countFinishedSegments('jseg'), 1);
+      // A stale run of a finished segment (a worker presumed dead comes back) neither reopens nor fails it.
+      await store.markSegmentStarted('jseg', 0, 'openai');
+      await store.failSegment('jseg', 0, 'INTERNAL', 'stale');
+      assert.deepEqual(await store.getSegment('jseg', 0), row);
+      await store.createJob(newJob('jfail'));
+      await store.insertSegments('jfail', plan(1));
+      await store.failSegment('jfail', 0, 'BACKEND_FAILED', 'no backend');
+      const failed = (await store.getSegment('jfail', 0))!;
+      assert.deepEqual([failed.status, failed.error_code, failed.error], ['failed', 'BACKEND_FAILED', 'no backend']);
       // Single-segment reads (the distributed dispatcher's polling): the same row, and the status alone.
       assert.deepEqual(await store.getSegment('jseg', 0), row);
       assert.equal(await store.getSegmentStatus('jseg', 0), 'completed');

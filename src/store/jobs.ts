@@ -229,6 +229,10 @@ export class JobStore {
     await this.db.updateTable('transcription_segments').set(values).where('job_id', '=', jobId).where('idx', '=', idx).execute();
   }
 
+  /**
+   * A finished segment stays finished: a stale run (a queue worker presumed dead that comes back, a
+   * re-delivered task whose result was already stored) neither reopens it nor marks it failed.
+   */
   async markSegmentStarted(jobId: string, idx: number, backend: string): Promise<void> {
     await this.db
       .updateTable('transcription_segments')
@@ -241,6 +245,18 @@ export class JobStore {
       }))
       .where('job_id', '=', jobId)
       .where('idx', '=', idx)
+      .where('status', 'not in', ['completed', 'reused'])
+      .execute();
+  }
+
+  /** Records a segment's failure, unless it is finished (see markSegmentStarted). */
+  async failSegment(jobId: string, idx: number, errorCode: string, error: string): Promise<void> {
+    await this.db
+      .updateTable('transcription_segments')
+      .set({ status: 'failed', error_code: errorCode, error })
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .where('status', 'not in', ['completed', 'reused'])
       .execute();
   }
 

@@ -1,7 +1,8 @@
 /**
  * What only the PostgreSQL driver has to prove: the seed study's SQL runs verbatim, the column types
  * it needs, time zones do not shift times, concurrent first opens do not race, an unreachable server is
- * one clear line without the password, and the pool's type parsers stay the pool's.
+ * one clear line without the password, the pool's type parsers stay the pool's, and a brief outage
+ * once open delays queries instead of failing them.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from '../../test/helpers/postgres.js';
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import type { JobStore } from './jobs.js';
 import { describePostgresTarget } from './postgres.js';
 import { openStore } from './registry.js';
@@ -139,6 +141,41 @@ describe('PostgreSQL first open', { skip: pgSkip }, () => {
       assert.equal((await stores[0]!.listJobs(10)).length, 3);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+describe('PostgreSQL briefly unreachable once open (through a TCP proxy that is cut)', { skip: pgSkip }, () => {
+  test('queries wait for it, one in flight at the cut is sent again, and the outage is two log lines', async () => {
+    const database = await createTestDatabase();
+    const direct = new URL(database.url);
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(database.url);
+    Object.assign(viaProxy, { hostname: '127.0.0.1', port: String(proxy.port) });
+    const lines: string[] = [];
+    const store = await openStore({ dataDir, databaseUrl: viaProxy.toString(), log: (line) => lines.push(line) });
+    try {
+      await store.createJob(newJob('joutage'));
+      // Refused connections: the read waits until the proxy is back.
+      await proxy.cut();
+      setTimeout(() => void proxy.restore(), 1_000);
+      const started = performance.now();
+      assert.equal((await store.getJob('joutage'))?.id, 'joutage');
+      assert.ok(performance.now() - started >= 900, 'it waited for the outage');
+      // The connection dies with the statement sent and unanswered: it goes again on a fresh one.
+      const cut = proxy.cut({ midRequest: true });
+      const write = store.updateJob('joutage', { status: 'running' });
+      await cut;
+      setTimeout(() => void proxy.restore(), 500);
+      await write;
+      assert.equal((await store.getJob('joutage'))?.status, 'running');
+      assert.equal(lines.length, 4, lines.join('\n'));
+      assert.match(lines[0]!, /^PostgreSQL at postgres@127\.0\.0\.1:\d+\/parascribe_test_\w+ unreachable \(.*ECONNREFUSED.*\); queries wait up to 30 s for it$/);
+      assert.match(lines[1]!, /^PostgreSQL at \S+ reachable again after \d+\.\d s$/);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await database.drop();
     }
   });
 });

@@ -10,6 +10,8 @@ import { JobStore } from './jobs.js';
 export interface StoreSettings {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** Notices from a store shared over the network (PostgreSQL unreachable, back again). */
+  log?: ((line: string) => void) | undefined;
 }
 
 export interface StoreDriver {
@@ -36,7 +38,7 @@ export const STORE_DRIVERS: readonly StoreDriver[] = [
     accepts: (settings) => settings.databaseUrl !== undefined && POSTGRES_URL.test(settings.databaseUrl),
     async open(settings) {
       const { openPostgres } = await import('./postgres.js');
-      return new JobStore(await openPostgres(settings.databaseUrl!), { times: 'timestamptz' });
+      return new JobStore(await openPostgres(settings.databaseUrl!, settings.log ? { log: settings.log } : {}), { times: 'timestamptz' });
     },
   },
 ];

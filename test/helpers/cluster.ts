@@ -9,6 +9,7 @@ import { tempDir } from './cli.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from './postgres.js';
 import { redisAvailable, startPrivateRedis, type PrivateRedis } from './redis.js';
 import { startServer, type RunningServer } from './server.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { startWorker, type RunningWorker } from './workers.js';
 import { startFakeOpenAIServer, type FakeFaults, type FakeOpenAIServer } from '../fakes/openai-server.js';
 
@@ -28,11 +29,15 @@ export interface ClusterOptions {
   faults?: FakeFaults;
   /** Extra top-level config (e.g. `distributed: { lockSec: 5 }`, `serve: {...}`), merged over the defaults. */
   config?: Record<string, unknown>;
+  /** Put a TCP proxy (tcp-proxy.ts) between the parascribe processes and PostgreSQL, so a test can cut it. */
+  databaseProxy?: boolean;
 }
 
 export interface Cluster {
   dir: string;
   database: TestDatabase;
+  /** With `databaseProxy`: the proxy the processes reach PostgreSQL through (`database.url` stays direct). */
+  proxy: TcpProxy | undefined;
   redis: PrivateRedis;
   fake: FakeOpenAIServer;
   server: RunningServer;
@@ -46,6 +51,10 @@ export interface Cluster {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dir = tempDir(options.name);
   const database = await createTestDatabase();
+  const direct = new URL(database.url);
+  const proxy = options.databaseProxy ? await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) }) : undefined;
+  const databaseUrl = new URL(database.url);
+  if (proxy) Object.assign(databaseUrl, { hostname: '127.0.0.1', port: String(proxy.port) });
   const redis = await startPrivateRedis();
   const fake = await startFakeOpenAIServer({ faults: options.faults ?? {} });
   const configPath = join(dir, 'config.json');
@@ -58,7 +67,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const env = {
     PARASCRIBE_CONFIG: configPath,
     PARASCRIBE_CACHE: '0',
-    PARASCRIBE_DATABASE_URL: database.url,
+    PARASCRIBE_DATABASE_URL: databaseUrl.toString(),
     PARASCRIBE_REDIS_URL: redis.url,
     PARASCRIBE_WORKER_SECRET: WORKER_SECRET,
   };
@@ -67,6 +76,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return {
     dir,
     database,
+    proxy,
     redis,
     fake,
     server,
@@ -81,6 +91,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await Promise.allSettled(workers.map((w) => w.stop()));
       await server.stop();
       await fake.close();
+      await proxy?.close();
       await redis.stop();
       await database.drop();
       rmSync(dir, { recursive: true, force: true });

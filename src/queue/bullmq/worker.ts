@@ -123,7 +123,11 @@ export class SegmentWorker {
         }
         throw new UnrecoverableError('withdrawn by the server');
       }
-      if (isParascribeError(thrown)) throw new UnrecoverableError(`${thrown.code}: ${thrown.message}`);
+      // INTERNAL is an exception nobody classified (in practice: a store write whose database connection
+      // dropped mid-query), so like the unwrapped ones it gets BullMQ's retries before it is final.
+      if (isParascribeError(thrown) && thrown.code !== 'INTERNAL') throw new UnrecoverableError(`${thrown.code}: ${thrown.message}`);
+      const message = thrown instanceof Error ? thrown.message : String(thrown);
+      this.#options.log(`segment ${job.id}: attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1} failed (${message})`);
       throw thrown;
     } finally {
       await rm(file, { force: true });
