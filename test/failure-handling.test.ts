@@ -133,16 +133,23 @@ test('primary down: the breaker opens, segments go to the fallback; primary back
   for (const name of ['a', 'b']) copyFileSync(clip, join(inputs, `${name}.wav`));
   server.resetStats();
   server.setFaults({ down: true });
-  // The endpoint recovers as soon as the first job is finished.
-  const watcher = setInterval(async () => {
-    const jobs = JSON.parse((await runCli(['jobs', '--json'], env)).stdout || '[]') as Array<{ status: string }>;
-    if (jobs.some((j) => j.status === 'completed')) {
-      server.setFaults({});
-      clearInterval(watcher);
+  // The endpoint recovers as soon as the first job is finished. One `jobs` process at a time: on a
+  // loaded machine a CLI start takes longer than the poll interval, and a timer that does not wait
+  // piles processes up (it once drove the load average to 90 and starved the run under test).
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const jobs = JSON.parse((await runCli(['jobs', '--json'], env)).stdout || '[]') as Array<{ status: string }>;
+      if (jobs.some((j) => j.status === 'completed')) {
+        server.setFaults({});
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 300));
     }
-  }, 300);
+  })();
   const run = await runCli(['transcribe', inputs, '--segment-sec', '20', '--concurrency', '1', '--json', '-q', '--no-cache'], env);
-  clearInterval(watcher);
+  watching = false;
+  await watcher;
   server.setFaults({});
   assert.equal(run.code, 0, run.stderr);
   const [first, second] = parseJsonLines(run.stdout);
