@@ -37,7 +37,9 @@ function setup(name: string, config: Record<string, unknown>) {
   writeFileSync(
     configPath,
     JSON.stringify({
-      backends: { 'remote-gpu': { type: 'openai', baseURL: server.url, apiKey: 'test-key', maxConcurrentRequests: 4, timeoutSec: 60 } },
+      // The HTTP timeout stays out of the way (the fake transcribes for real, and 4 pocketsphinx runs on a
+      // loaded CI box can take over a minute): hangs are cut by the pipeline's segmentTimeoutSec per test.
+      backends: { 'remote-gpu': { type: 'openai', baseURL: server.url, apiKey: 'test-key', maxConcurrentRequests: 4, timeoutSec: 600 } },
       ...config,
     }),
   );
