@@ -1,6 +1,6 @@
 /**
  * One segment served through its backend chain and its result stored once: the step every queue
- * driver ends in, whether in the job's own process (queue/dispatch.ts localDispatcher) or in a
+ * driver ends in, whether in the job's own process (`localDispatcher` below) or in a
  * `parascribe worker` on another machine (queue/bullmq/worker.ts).
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';

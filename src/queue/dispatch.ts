@@ -25,14 +25,13 @@ export interface SegmentTask {
 }
 
 export interface SegmentDispatcher {
-  /** Human-readable driver name, for logs and `jobs show`. */
+  /** The driver's name; 'local' means this process's own backends serve the segment. */
   readonly kind: string;
   /**
    * Serves the segment and stores its result in the job store (idempotently: a second result for a
-   * finished segment is dropped). Resolves with the transcript; rejects with a ParascribeError.
+   * finished segment is dropped). Resolves with the transcript; rejects when it cannot be served,
+   * or with ABORTED when the signal ends it (a job cancelled: the driver withdraws the segment).
    */
   dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal): Promise<SegmentTranscript>;
-  /** Jobs' segments no longer wanted (job cancelled): drop queued ones, abort running ones. */
-  cancelJob?(jobId: string): Promise<void>;
   close?(): Promise<void>;
 }
