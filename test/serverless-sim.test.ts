@@ -13,7 +13,7 @@ import { wavHeader } from '../src/audio/segment-audio.js';
 import { FIXTURES } from './helpers/cli.js';
 import { seededRandom, startFakeOpenAIServer } from './fakes/openai-server.js';
 import { decodeToSamples, PeriodicTranscriber } from './fakes/periodic-text.js';
-import { drawColdStart, ServerlessPool, type ServerlessOptions, type SimReport } from './fakes/serverless-sim.js';
+import { drawColdStart, ServerlessPool, SimCancelledError, type ServerlessOptions, type SimReport } from './fakes/serverless-sim.js';
 
 const JFK = join(FIXTURES, 'jfk.wav');
 /** Timers on a shared, loaded machine fire late, never early: lower bounds are tight, upper ones loose. */
@@ -81,6 +81,37 @@ test('serverless pool: real work past the compute window makes the answer late, 
   const { report } = await pool.run(10, async () => (await delay(300), { value: 1, audioSec: 1 }));
   assert.ok(report.lateSec >= 0.2 - EARLY, `late ${report.lateSec}`);
   assert.equal(report.overheadSec, 0);
+  pool.close();
+});
+
+test('serverless pool: a cancelled request leaves the queue, a cancelled boot still hands its container on, compute spent is reported', async () => {
+  const pool = new ServerlessPool({ ...TINY, maxContainers: 1 }, seededRandom(1));
+  const work = async () => ({ value: 'text', audioSec: 1 });
+  const cancelBoot = new AbortController();
+  const cancelQueued = new AbortController();
+  const cancelCompute = new AbortController();
+  const booting = pool.run(50, work, undefined, cancelBoot.signal).catch((error: unknown) => error);
+  const queued = pool.run(50, work, undefined, cancelQueued.signal).catch((error: unknown) => error);
+  const next = pool.run(50, work);
+  await delay(100);
+  cancelQueued.abort();
+  cancelBoot.abort(); // 0.1 s into a 0.3 s boot
+  const queuedOutcome = await queued;
+  assert.ok(queuedOutcome instanceof SimCancelledError && queuedOutcome.report.cancelled && queuedOutcome.report.computeSec === 0);
+  const bootOutcome = await booting;
+  assert.ok(bootOutcome instanceof SimCancelledError && bootOutcome.report.container === 1 && bootOutcome.report.computeSec === 0);
+  // The next request waits for the boot to finish (0.3 s from the start), then runs warm.
+  const served = (await next).report;
+  assert.equal(served.cold, false);
+  assert.ok(served.queueWaitSec >= 0.3 - EARLY && served.queueWaitSec < 0.3 + LATE, `waited for the boot: ${served.queueWaitSec}`);
+  // Cancelled in compute (overhead 0.1 s, compute 0.1 s): the container is handed back at once.
+  const inCompute = pool.run(50, work, undefined, cancelCompute.signal).catch((error: unknown) => error);
+  await delay(150);
+  cancelCompute.abort();
+  const computeOutcome = await inCompute;
+  assert.ok(computeOutcome instanceof SimCancelledError && computeOutcome.report.computeSec > 0 && computeOutcome.report.computeSec < 0.1, JSON.stringify((computeOutcome as SimCancelledError).report));
+  const after = (await pool.run(50, work)).report;
+  assert.ok(after.queueWaitSec < 0.05, 'the container was free at once');
   pool.close();
 });
 

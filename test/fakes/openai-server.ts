@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { languageName } from '../../src/outputs/languages.js';
 import { renderSubtitles, renderVerbose, sharedTranscripts, transcriptText, type FakeTranscript } from './fake-transcribe.js';
-import { ServerlessPool, simHeaders, type ServerlessOptions, type SimReport } from './serverless-sim.js';
+import { ServerlessPool, SimCancelledError, simHeaders, type ServerlessOptions, type SimReport } from './serverless-sim.js';
 
 export interface FakeFaults {
   /** Added to every answer. */
@@ -123,6 +123,15 @@ export interface FakeOpenAIServer {
   resetStats(): void;
   /** The simulated endpoint, when `serverless` is set (stats, scaleToZero). */
   serverless?: ServerlessPool;
+}
+
+/** Aborts when the client closes the connection before the answer is sent (a cancelled request). */
+function clientGone(res: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 /** mulberry32: small, fast, good enough for fault injection. */
@@ -263,9 +272,10 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
       const bytes = new Uint8Array(await file.arrayBuffer());
       const text = () => options.transcriber?.(bytes, file.name, shutdown.signal) ?? transcripts.get(bytes, file.name, shutdown.signal, options.cache !== false);
       if (!pool) transcript = await text();
-      else ({ value: transcript, report: sim } = await pool.run(file.size, async () => text().then((t) => ({ value: t, audioSec: t.durationSec })), shutdown.signal));
+      else ({ value: transcript, report: sim } = await pool.run(file.size, async () => text().then((t) => ({ value: t, audioSec: t.durationSec })), shutdown.signal, clientGone(res)));
     } catch (error) {
       if (shutdown.signal.aborted) return;
+      if (error instanceof SimCancelledError) return record('cancelled', 0, { ...logged, sim: error.report });
       return answerError('bad-audio', 400, errorBody(400, (error as Error).message, 'file', 'invalid_value'), headers, logged);
     }
     const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)), ...(sim ? simHeaders(sim) : {}) };

@@ -15,6 +15,11 @@
  *   it takes longer, the answer is late by the difference, which is reported.
  * - A container handed back with nobody waiting goes idle; after `idleTimeoutSec` idle it stops.
  *   With every container stopped the endpoint has scaled to zero, and the next request is cold again.
+ * - A request whose client gives up (`cancel` signal: a hedged duplicate lost, a job cancelled) is
+ *   cancelled like on a real platform: out of the queue if still waiting; a container still booting
+ *   finishes its boot and is then handed on (boots are not aborted); during overhead or compute the
+ *   container is handed back at once, and only the compute already spent is reported
+ *   (`SimCancelledError.report`). The table fit (bench/seed-fit.md) never cancels, so it is unaffected.
  *
  * Every request gets a `SimReport` (container id, cold start paid, queue wait, ...), which the fake
  * server puts in its log and in `x-sim-*` response headers (plus `x-cold-start: 1` when one was paid).
@@ -62,6 +67,8 @@ export interface SimReport {
   lateSec: number;
   /** Seconds since the pool was created. */
   arrivedAtSec: number;
+  /** The client gave up before the answer; `computeSec` is then the compute spent until then. */
+  cancelled?: boolean;
   finishedAtSec: number;
 }
 
@@ -127,39 +134,53 @@ export class ServerlessPool {
    * compute. `work` does the real work and says how long the audio is; it starts when compute does.
    * `signal` (the server shutting down) ends the sleeps with an AbortError.
    */
-  async run<T>(bodyBytes: number, work: () => Promise<{ value: T; audioSec: number }>, signal?: AbortSignal): Promise<{ value: T; report: SimReport }> {
+  async run<T>(
+    bodyBytes: number,
+    work: () => Promise<{ value: T; audioSec: number }>,
+    signal?: AbortSignal,
+    cancel?: AbortSignal,
+  ): Promise<{ value: T; report: SimReport }> {
     const arrivedAtSec = this.#now();
-    const { container, cold } = await this.#acquire();
+    const { container, cold } = await this.#acquire(cancel).catch((error: unknown) => {
+      if (cancel?.aborted) throw new SimCancelledError(this.#report({ container: 0, cold: false, coldStartSec: 0, queueWaitSec: this.#now() - arrivedAtSec, arrivedAtSec }));
+      throw error;
+    });
     const queueWaitSec = this.#now() - arrivedAtSec;
+    const base = { container: container.id, cold, queueWaitSec, arrivedAtSec };
+    let handBackAtSec = 0; // a cancelled boot hands its container on when the boot is over
     try {
       const coldStartSec = cold ? drawColdStart(this.options.coldStart, this.#random) : 0;
+      const bootedAtSec = this.#now() + coldStartSec;
       const bandwidth = this.options.uploadBytesPerSec;
       const overheadSec = this.options.rttSec + (bandwidth > 0 && Number.isFinite(bandwidth) ? bodyBytes / bandwidth : 0);
-      await sleep(coldStartSec + overheadSec, signal);
+      const cancelled = (computeSec: number, audioSec = 0) => new SimCancelledError(this.#report({ ...base, coldStartSec, overheadSec, computeSec, audioSec }));
+      if (!(await sleepUnlessCancelled(coldStartSec, signal, cancel))) {
+        handBackAtSec = bootedAtSec;
+        throw cancelled(0);
+      }
+      if (!(await sleepUnlessCancelled(overheadSec, signal, cancel))) throw cancelled(0);
       const computeStart = performance.now();
       const { value, audioSec } = await work();
       const computeSec = this.options.rtf * audioSec;
       const workSec = (performance.now() - computeStart) / 1000;
-      await sleep(computeSec - workSec, signal);
-      const report: SimReport = {
-        container: container.id,
-        cold,
-        coldStartSec,
-        queueWaitSec,
-        overheadSec,
-        computeSec,
-        audioSec,
-        lateSec: Math.max(0, workSec - computeSec),
-        arrivedAtSec,
-        finishedAtSec: this.#now(),
-      };
+      if (!(await sleepUnlessCancelled(computeSec - workSec, signal, cancel))) {
+        throw cancelled(Math.min(computeSec, (performance.now() - computeStart) / 1000), audioSec);
+      }
+      const report = this.#report({ ...base, coldStartSec, overheadSec, computeSec, audioSec, lateSec: Math.max(0, workSec - computeSec) });
       return { value, report };
     } finally {
-      this.#release(container);
+      const waitSec = handBackAtSec - this.#now();
+      if (waitSec > 0) setTimeout(() => this.#release(container), waitSec * 1000);
+      else this.#release(container);
     }
   }
 
-  #acquire(): Promise<{ container: Container; cold: boolean }> {
+  #report(fields: Omit<SimReport, 'overheadSec' | 'computeSec' | 'audioSec' | 'lateSec' | 'finishedAtSec'> & Partial<SimReport>): SimReport {
+    const report: SimReport = { overheadSec: 0, computeSec: 0, audioSec: 0, lateSec: 0, ...fields, finishedAtSec: this.#now() };
+    return report;
+  }
+
+  #acquire(cancel?: AbortSignal): Promise<{ container: Container; cold: boolean }> {
     let idle: Container | undefined;
     for (const c of this.#containers) if (!c.busy) idle = c; // the last idle one: most recently used
     if (idle) {
@@ -176,8 +197,20 @@ export class ServerlessPool {
       this.#setBusy(container, true);
       return Promise.resolve({ container, cold: true });
     }
-    return new Promise((resolve) => {
-      this.#waiting.push((container) => resolve({ container, cold: false }));
+    return new Promise((resolve, reject) => {
+      const waiter = (container: Container) => {
+        cancel?.removeEventListener('abort', onCancel);
+        resolve({ container, cold: false });
+      };
+      const onCancel = () => {
+        const index = this.#waiting.indexOf(waiter);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        this.#stats.waiting = this.#waiting.length;
+        reject(new Error('cancelled while queued'));
+      };
+      if (cancel?.aborted) return onCancel();
+      cancel?.addEventListener('abort', onCancel, { once: true });
+      this.#waiting.push(waiter);
       this.#stats.waiting = this.#waiting.length;
       this.#stats.maxWaiting = Math.max(this.#stats.maxWaiting, this.#stats.waiting);
     });
@@ -231,9 +264,31 @@ export class ServerlessPool {
   }
 }
 
-async function sleep(sec: number, signal?: AbortSignal): Promise<void> {
-  if (sec > 0) await delay(sec * 1000, undefined, signal ? { signal } : {});
-  else signal?.throwIfAborted();
+/** A request the client cancelled; `report` says what it had cost (compute spent so far). */
+export class SimCancelledError extends Error {
+  constructor(readonly report: SimReport) {
+    super('request cancelled by the client');
+    this.name = 'SimCancelledError';
+    report.cancelled = true;
+  }
+}
+
+/**
+ * Sleeps; false when `cancel` ends it (the client gave up). `signal` (the server shutting down) ends
+ * it with an AbortError.
+ */
+async function sleepUnlessCancelled(sec: number, signal: AbortSignal | undefined, cancel: AbortSignal | undefined): Promise<boolean> {
+  signal?.throwIfAborted();
+  if (cancel?.aborted) return false;
+  if (sec <= 0) return true;
+  const either = signal && cancel ? AbortSignal.any([signal, cancel]) : (cancel ?? signal);
+  try {
+    await delay(sec * 1000, undefined, either ? { signal: either } : {});
+    return true;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return false;
+  }
 }
 
 /** The response headers that expose a report (for benchmarks that drive the fake over HTTP). */
