@@ -13,7 +13,7 @@ import { serveSegment, type ServeContext } from './serve-segment.js';
 export type ServingDeps = Omit<ServeContext, 'jobId' | 'chain' | 'language'>;
 
 export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps: ServingDeps, signal: AbortSignal): Promise<SegmentTranscript> {
-  const ctx: ServeContext = { ...deps, jobId: task.jobId, chain: task.chain, language: task.language };
+  const ctx: ServeContext = { ...deps, jobId: task.jobId, chain: task.chain, language: task.language, hedge: task.hedge };
   try {
     const served = await serveSegment(task.index, audio, task.speechSec, ctx, signal, task.recording);
     const transcript = toSegmentTranscript(served.result);
@@ -40,5 +40,7 @@ export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps
 
 /** The embedded queue driver: segments are served by this process's own backends. */
 export function localDispatcher(deps: ServingDeps): SegmentDispatcher {
-  return { kind: 'local', dispatch: (task, audio, signal) => serveAndStore(task, audio, deps, signal) };
+  // One attempt list per segment for this dispatcher's job: a hedge and its original share it.
+  const attemptLogs = deps.attemptLogs ?? new Map();
+  return { kind: 'local', dispatch: (task, audio, signal) => serveAndStore(task, audio, { ...deps, attemptLogs }, signal) };
 }

@@ -20,7 +20,9 @@ export interface AttemptRecord {
   attempt: number;
   startedAtSec: number;
   endedAtSec: number;
-  outcome: 'ok' | 'error' | 'skipped' | 'suspicious';
+  outcome: 'ok' | 'error' | 'skipped' | 'suspicious' | 'cancelled';
+  /** Made by a hedged duplicate (pipeline/hedge.ts). */
+  hedge?: boolean;
   errorCode?: string;
   error?: string;
   /** Backoff waited before this attempt (Retry-After included). */
@@ -40,6 +42,13 @@ export interface ServeContext {
   segmentTimeoutSec: number | undefined;
   store: JobStore;
   events?: JobEvents | undefined;
+  /** This call is a hedged duplicate: its attempts are marked so. */
+  hedge?: boolean | undefined;
+  /**
+   * Attempt lists by segment index, shared by the calls that serve the same segment at once (an
+   * original and its hedge), so that neither overwrites the other's record. Absent: one per call.
+   */
+  attemptLogs?: Map<number, AttemptRecord[]> | undefined;
 }
 
 export interface Served {
@@ -71,9 +80,11 @@ export async function serveSegment(
   signal: AbortSignal,
   recording: RecordingContext | undefined,
 ): Promise<Served> {
-  const attempts: AttemptRecord[] = [];
+  const attempts: AttemptRecord[] = ctx.attemptLogs?.get(index) ?? [];
+  ctx.attemptLogs?.set(index, attempts);
+  let ownLast = -1; // this call's latest entry (the list may be shared with a hedge)
   const record = async (entry: AttemptRecord) => {
-    attempts.push(entry);
+    ownLast = attempts.push(ctx.hedge ? { ...entry, hedge: true } : entry) - 1;
     await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
   };
   const timeoutSec = ctx.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
@@ -130,7 +141,8 @@ export async function serveSegment(
             if (signal.aborted) breaker.release();
             else if (countsAgainstBackend(error)) breaker.onFailure();
             else breaker.release();
-            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'error', errorCode: error.code, error: error.message, ...delay });
+            const outcome = signal.aborted ? 'cancelled' : 'error';
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome, errorCode: error.code, error: error.message, ...delay });
             throw error;
           } finally {
             clearTimeout(timer);
@@ -160,8 +172,7 @@ export async function serveSegment(
     const served: Served = { result, backend: backendId, warnings: [...result.warnings], costUsd };
     if (reason && position < chain.length - 1) {
       // Keep it in case every later backend fails; try the next one.
-      const last = attempts.at(-1)!;
-      attempts[attempts.length - 1] = { ...last, outcome: 'suspicious', error: reason };
+      attempts[ownLast] = { ...attempts[ownLast]!, outcome: 'suspicious', error: reason };
       await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
       fallbackResult ??= { ...served, warnings: [...served.warnings, { type: 'quality-suspicious', message: `${backendId}: ${reason}` }] };
       continue;

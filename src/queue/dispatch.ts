@@ -22,6 +22,8 @@ export interface SegmentTask {
   language?: string;
   priority: Priority;
   recording?: RecordingContext;
+  /** A hedged duplicate of a segment already in flight (pipeline/hedge.ts): same result, recorded as such. */
+  hedge?: boolean;
 }
 
 export interface SegmentDispatcher {
