@@ -71,3 +71,20 @@ function pcmRange(pcmPath: string, startByte: number, endByte: number, startSec:
     },
   };
 }
+
+/** Digital silence held in memory: a tiny request body (e.g. to wake a scale-to-zero endpoint). */
+export function silentSegment(durationSec: number): SegmentAudio {
+  const bytes = Math.round(durationSec * SAMPLE_RATE) * 2;
+  const openPcm = (): Readable => Readable.from([Buffer.alloc(bytes)]);
+  return {
+    id: `silence#${bytes}`,
+    startSec: 0,
+    endSec: bytes / BYTES_PER_SEC,
+    durationSec: bytes / BYTES_PER_SEC,
+    sampleRate: SAMPLE_RATE,
+    openPcm,
+    async writeWav(path, signal) {
+      await pipeline(Readable.from([wavHeader(bytes), Buffer.alloc(bytes)]), createWriteStream(path), ...(signal ? [{ signal }] : []));
+    },
+  };
+}

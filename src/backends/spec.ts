@@ -36,6 +36,13 @@ export interface TranscribeResult extends SegmentTranscript {
   warnings: BackendWarning[];
 }
 
+export interface WarmResult {
+  /** Compute the endpoint reports for the warm-up request. */
+  computeSec: number;
+  /** Whether it started a worker (a cold start was paid). */
+  coldStart: boolean;
+}
+
 export interface BackendCapabilities {
   wordTimestamps: boolean;
   /** ISO-639-1 codes the configured model handles; '*' for any. */
@@ -72,6 +79,12 @@ export interface TranscriptionBackend {
    * the work is off the segment's critical path. Must never throw; the signal ends the work.
    */
   prefetch?(audio: SegmentAudio, signal: AbortSignal): void;
+  /**
+   * Optional: wakes one worker of a scale-to-zero endpoint with a tiny request (a second of silence),
+   * so that the job's real requests find it started (the warm pool, pipeline/warm-pool.ts). Resolves
+   * with what the request cost; the caller bounds it with the signal.
+   */
+  warm?(signal: AbortSignal): Promise<WarmResult>;
   /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
   check?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;

@@ -5,9 +5,9 @@
  * verbose_json, so later segments go straight to json.
  */
 import { ParascribeError } from '../../errors.js';
-import type { SegmentAudio } from '../../audio/segment-audio.js';
+import { silentSegment, type SegmentAudio } from '../../audio/segment-audio.js';
 import type { SegmentTranscript } from '../../transcript.js';
-import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend, WarmResult } from '../spec.js';
 import type { ErrorContext } from './classify.js';
 import { encodeSegment, type EncodedUpload } from './encode.js';
 import { computeSecOf, isColdStart, isVerboseRefusal, postTranscription, probe, publicURL, type ResponseFormat, type TranscriptionReply } from './http.js';
@@ -102,6 +102,27 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     const language = requested?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
     const upload = await this.#takeUpload(request.audio, request.signal);
     return this.#semaphore.run(request.signal, () => this.#send(request, upload, language, warnings));
+  }
+
+  /** A second of silence through the normal request path: starts a worker on a scale-to-zero endpoint. */
+  async warm(signal: AbortSignal): Promise<WarmResult> {
+    const audio = silentSegment(1);
+    const upload = await encodeSegment(audio, this.#settings.uploadFormat, signal);
+    const reply = await this.#semaphore.run(signal, () =>
+      postTranscription({
+        url: this.#context.url,
+        apiKey: this.#settings.apiKey,
+        upload,
+        model: this.#settings.model,
+        language: undefined,
+        prompt: undefined,
+        responseFormat: 'json',
+        timeoutSec: this.#settings.timeoutSec,
+        signal,
+        context: this.#context,
+      }),
+    );
+    return { computeSec: computeSecOf(reply), coldStart: isColdStart(reply) };
   }
 
   /** Encodes a segment before it is requested, so the encode overlaps other requests' network time. */
