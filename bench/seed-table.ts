@@ -4,16 +4,20 @@
  * OpenAI server with `serverless`, test/fakes/serverless-sim.ts) fitted to the study (bench/seed-fit.md).
  * Segment sizes 180/300/360/420 s, `--runs` runs each, every run starting from zero containers.
  *
- *   node --import tsx bench/seed-table.ts [--runs 2] [--sizes 180,300,360,420] [--quick] [--record]
+ *   node --import tsx bench/seed-table.ts [--runs 2] [--sizes 180,300,360,420] [--quick] [--record] [--json-out FILE]
  *     [--k 4] [--cold-median 15] [--cold-sigma 0.8] [--rtt 17] [--bandwidth-mbps 40] [--rtf 0.006] [--idle-timeout 60] [--seed 1]
  *   node --import tsx bench/seed-table.ts --fit [--client-sec 3]    # the grid search behind the defaults (no transcription)
  *
  * Text: one period (206.9 s) is transcribed for real with pocketsphinx once (cached in bench/work);
  * each upload is located in it by exact sample match and answered with that real text
  * (test/fakes/periodic-text.ts). `--quick`: the 10-minute long-620.wav, one run, to check the harness.
+ *
+ * Raw results go to `--json-out` (default bench/work/seed-table-results.json), rewritten after every run
+ * (`complete: false` until the last): the sim parameters, and per size and run the wall, segments,
+ * client seconds and every request's SimReport. bench/plot.ts draws from it. Shape: `SeedTableJson` below.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wavHeader } from '../src/audio/segment-audio.js';
@@ -22,7 +26,7 @@ import { transcribeFile, type FakeTranscript } from '../test/fakes/fake-transcri
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
 import { decodeToSamples, PeriodicTranscriber } from '../test/fakes/periodic-text.js';
 import type { ServerlessOptions, SimReport } from '../test/fakes/serverless-sim.js';
-import { REPO_ROOT, WORK_DIR, assertSucceeded, die, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, readText, recordResults, requireCli, runTimed } from './lib.js';
+import { REPO_ROOT, WORK_DIR, assertSucceeded, die, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, readText, recordResults, requireCli, runTimed } from './lib.js';
 import { fitGrid, modelQuantiles, STUDY, type SeedParams } from './seed-model.js';
 
 const { values } = parseArgs({
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     rtf: { type: 'string' },
     'idle-timeout': { type: 'string' },
     seed: { type: 'string' },
+    'json-out': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -113,6 +118,8 @@ async function periodText(): Promise<{ period: Int16Array; transcript: FakeTrans
 }
 
 interface RunResult {
+  /** 1-based run number (sizes are rotated, so run n of each size happen in the same pass). */
+  run: number;
   wallSec: number;
   jobWallSec: number;
   segments: number;
@@ -125,6 +132,33 @@ interface RunResult {
   maxBusy: number;
   uploadBytes: number;
   failures: number;
+  /** Last answer − first request at the endpoint. */
+  endpointSec: number;
+}
+
+/** What `--json-out` holds (read by bench/plot.ts; keep the two in step). */
+export interface SeedTableJson {
+  format: 'parascribe-seed-table/1';
+  createdAt: string;
+  /** false while runs are still going (the file is rewritten after each run). */
+  complete: boolean;
+  quick: boolean;
+  command: string;
+  machine: string;
+  audio: { file: string; durationSec: number };
+  /** The simulated endpoint's options (test/fakes/serverless-sim.ts). */
+  sim: ServerlessOptions;
+  /** The same as the model's parameters (bench/seed-model.ts). */
+  params: SeedParams;
+  concurrency: number;
+  runsPerSize: number;
+  sizes: Array<{
+    segmentSec: number;
+    study?: { segments: number; wallSec: number };
+    /** The model's wall for this size, from run 1's segment lengths and the median client s (absent until a run). */
+    model?: { p10: number; median: number; p90: number };
+    runs: Array<Omit<RunResult, 'sims'> & { requests: SimReport[] }>;
+  }>;
 }
 
 const text = await periodText();
@@ -136,6 +170,8 @@ const configPath = path.join(WORK_DIR, 'seed-config.json');
 const CONCURRENCY = 64; // every segment in flight at once: the endpoint, not the client, decides who waits
 writeFileSync(configPath, JSON.stringify({ backends: { [BACKEND]: { type: 'openai', baseURL: server.url, apiKey: 'bench', maxConcurrentRequests: CONCURRENCY, timeoutSec: 1800 } } }));
 const referenceText = readText(reference);
+const jsonOut = path.resolve(values['json-out'] ?? path.join(WORK_DIR, 'seed-table-results.json'));
+const audioDurationSec = probeDurationSec(audio);
 const results = new Map<number, RunResult[]>(sizes.map((s) => [s, []]));
 const started = performance.now();
 
@@ -155,6 +191,7 @@ try {
       const sims = log.flatMap((e) => (e.outcome === 'ok' && e.sim ? [e.sim] : []));
       const endpointSec = Math.max(...sims.map((s) => s.finishedAtSec)) - Math.min(...sims.map((s) => s.arrivedAtSec));
       const result: RunResult = {
+        run: run + 1,
         wallSec: timed.wallSec,
         jobWallSec: Number(summary.wallSec),
         segments: Number(summary.segments),
@@ -167,8 +204,10 @@ try {
         maxBusy: pool.stats().maxBusy,
         uploadBytes: log.reduce((sum, e) => sum + (e.file?.size ?? 0), 0),
         failures: log.filter((e) => e.outcome !== 'ok' && e.outcome !== 'models').length, // models: the backend's probe
+        endpointSec,
       };
       results.get(size)!.push(result);
+      writeJson(false);
       process.stderr.write(
         `  ${size} s, run ${run + 1}: ${fmt(result.wallSec, 1)} s wall (study ${STUDY.find((s) => s.segmentSec === size)?.wallSec ?? '—'}), ${result.segments} segments, ` +
           `${result.coldStarts} cold starts, max cold ${fmt(Math.max(...sims.map((s) => s.coldStartSec)), 1)} s, client ${fmt(result.clientSec, 1)} s, WER ${fmt(result.wer * 100, 1)} %\n`,
@@ -179,6 +218,8 @@ try {
   await server.close();
 }
 const totalMin = (performance.now() - started) / 60_000;
+writeJson(true);
+process.stderr.write(`raw results: ${path.relative(process.cwd(), jsonOut)} (plot: node --import tsx bench/plot.ts --in ${path.relative(process.cwd(), jsonOut)})\n`);
 
 const med = (xs: number[]) => median(xs);
 const rows = sizes.map((size) => {
@@ -231,3 +272,41 @@ const body = [
 ].join('\n');
 process.stdout.write(`${machineDescription()}\n\n${body}\n`);
 if (values.record) recordResults(`seed study's table on a simulated serverless GPU endpoint (bench/seed-table.ts)${values.quick ? ', quick' : ''}`, body);
+
+/** A SimReport with its fields in a fixed, readable order (the sim builds them in varying orders). */
+function simRecord(r: SimReport): SimReport {
+  const { container, cold, coldStartSec, queueWaitSec, overheadSec, computeSec, audioSec, lateSec, arrivedAtSec, finishedAtSec, ...rest } = r;
+  return { container, cold, coldStartSec, queueWaitSec, overheadSec, computeSec, audioSec, lateSec, arrivedAtSec, finishedAtSec, ...rest };
+}
+
+/** Writes every run so far to `jsonOut` (atomically: a temp file, then rename). */
+function writeJson(complete: boolean): void {
+  const doc: SeedTableJson = {
+    format: 'parascribe-seed-table/1',
+    createdAt: new Date().toISOString(),
+    complete,
+    quick: values.quick,
+    command: `node --import tsx bench/seed-table.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: machineDescription(),
+    audio: { file: path.relative(REPO_ROOT, audio), durationSec: audioDurationSec },
+    sim,
+    params,
+    concurrency: CONCURRENCY,
+    runsPerSize: runs,
+    sizes: sizes.map((size) => {
+      const rs = results.get(size)!;
+      const study = STUDY.find((s) => s.segmentSec === size);
+      const model = rs.length > 0 ? modelQuantiles([...rs[0]!.sims].sort((a, b) => a.arrivedAtSec - b.arrivedAtSec).map((s) => s.audioSec), params, median(rs.map((r) => r.clientSec))) : undefined;
+      return {
+        segmentSec: size,
+        ...(study ? { study: { segments: study.segments, wallSec: study.wallSec } } : {}),
+        ...(model ? { model } : {}),
+        runs: rs.map(({ sims, ...rest }) => ({ ...rest, requests: [...sims].sort((a, b) => a.arrivedAtSec - b.arrivedAtSec).map(simRecord) })),
+      };
+    }),
+  };
+  mkdirSync(path.dirname(jsonOut), { recursive: true });
+  const temp = `${jsonOut}.tmp-${process.pid}`;
+  writeFileSync(temp, `${JSON.stringify(doc, null, 1)}\n`);
+  renameSync(temp, jsonOut);
+}
