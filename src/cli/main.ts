@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
+import { planCommand } from './plan.js';
 import { serveCommand } from './serve.js';
 import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
@@ -29,6 +30,7 @@ function exitSoonIfStuck(code: () => number): void {
 }
 
 const number = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
+const segmentSec = (raw: string): number | 'auto' => (raw.trim().toLowerCase() === 'auto' ? 'auto' : number(raw));
 
 export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream } = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -56,7 +58,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .argument('<inputs...>', 'files or directories')
     .option('-o, --output <path>', 'output file (one input) or directory (several inputs)')
     .addOption(new Option('-f, --format <format>', `output format: ${OUTPUT_FORMAT_IDS.join('|')}`).default('txt'))
-    .addOption(new Option('--segment-sec <seconds>', 'target segment length').argParser(number).default(360))
+    .addOption(new Option('--segment-sec <seconds>', "target segment length, or 'auto' (from the backend's job history: see `parascribe plan`)").argParser(segmentSec).default(360))
     .addOption(new Option('--concurrency <k>', 'segments transcribed at once (default: CPU cores)').argParser(number))
     .option('--backend <id>', 'ASR backend (default: routing rules, else pocketsphinx)')
     .addOption(new Option('--fallback <ids>', 'backends to fall back to, in order (comma-separated)').argParser((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean)))
@@ -83,6 +85,18 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
         },
         { stdout, stderr, signal: controller.signal },
       );
+    });
+
+  program
+    .command('plan')
+    .description('predict wall-clock and first words for candidate segment plans from the job history, and show the one --segment-sec auto would choose')
+    .argument('<file>', 'audio or video file (probed, not decoded)')
+    .option('--backend <id>', 'ASR backend (default: routing rules, else pocketsphinx)')
+    .option('--explain', 'every candidate, the fit residuals per job and the notes', false)
+    .option('--json', 'JSON output', false)
+    .action(async (file: string, options: { explain: boolean; json: boolean }, command: Command) => {
+      const config = loadConfig({ ...configPath(program), flags: typedFlags(command, ['backend']) });
+      exitCode = await planCommand(file, config, { explain: options.explain, json: options.json }, { stdout, signal: controller.signal });
     });
 
   const jobs = program

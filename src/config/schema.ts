@@ -17,6 +17,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'parascribe');
 }
 
+/** The fixed target segment length: the default, and what 'auto' falls back to without a model. */
+export const DEFAULT_SEGMENT_SEC = 360;
+
+export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, minCapSec: 60, minJobs: 4, historyJobs: 200 };
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1),
@@ -69,8 +74,28 @@ export const configSchema = z
       })
       .strict()
       .default(DEFAULT_QUALITY),
-    /** Target segment length; cut points move to the nearest pause. */
-    segmentSec: z.number().positive().max(86_400).default(360),
+    /**
+     * Target segment length; cut points move to the nearest pause. 'auto': the plan with the lowest
+     * predicted wall from this backend's job history (src/plan/latency/, docs/planning.md), else the
+     * fixed default. Where a number is needed, read it through `fixedSegmentSec`.
+     */
+    segmentSec: z.number().positive().max(86_400).default(DEFAULT_SEGMENT_SEC),
+    /** segmentSec 'auto': the blast-radius cap and how much history the latency model needs. */
+    autoPlan: z
+      .object({
+        /** No segment longer than this … */
+        maxSegmentSec: z.number().positive().max(86_400).default(DEFAULT_AUTO_PLAN.maxSegmentSec),
+        /** … nor longer than this share of the recording … */
+        maxSegmentShare: z.number().gt(0).max(1).default(DEFAULT_AUTO_PLAN.maxSegmentShare),
+        /** … unless it is at most this long. */
+        minCapSec: z.number().nonnegative().default(DEFAULT_AUTO_PLAN.minCapSec),
+        /** Fewer usable completed jobs of the backend than this: the fixed default instead of a model. */
+        minJobs: z.number().int().min(2).default(DEFAULT_AUTO_PLAN.minJobs),
+        /** The newest this many jobs are fitted. */
+        historyJobs: z.number().int().min(2).max(10_000).default(DEFAULT_AUTO_PLAN.historyJobs),
+      })
+      .strict()
+      .default(DEFAULT_AUTO_PLAN),
     /** Segments transcribed at once (k). Default: the primary backend's own limit, else CPU cores. */
     concurrency: z.number().int().min(1).max(1024).optional(),
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
@@ -105,3 +130,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** The configured fixed segment length; for 'auto', the default that applies until a model decides. */
+export function fixedSegmentSec(config: Pick<Config, 'segmentSec'>): number {
+  return typeof config.segmentSec === 'number' ? config.segmentSec : DEFAULT_SEGMENT_SEC;
+}

@@ -11,6 +11,7 @@ import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, 
 
 export type JobRow = Selectable<TranscriptionJobsTable>;
 export type SegmentRow = Selectable<TranscriptionSegmentsTable>;
+export type HistorySegmentRow = Pick<SegmentRow, 'job_id' | 'idx' | 'start_sec' | 'end_sec' | 'status' | 'backend' | 'attempts' | 'started_at' | 'completed_at' | 'compute_sec' | 'cold_start'>;
 
 export const nowSec = (): number => Date.now() / 1000;
 
@@ -125,6 +126,34 @@ export class JobStore {
     let query = this.db.selectFrom('transcription_jobs').selectAll().where('owner', '=', owner);
     if (before) query = query.where('id', '<', before);
     return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /**
+   * History for the latency model (src/plan/latency/): the newest completed jobs of a primary backend
+   * that did real work (no cache hit, not plan-only), each with its segments' timings (no result text).
+   */
+  async listHistory(backend: string, limit: number): Promise<Array<{ job: JobRow; segments: HistorySegmentRow[] }>> {
+    const jobs = await this.db
+      .selectFrom('transcription_jobs')
+      .selectAll()
+      .where('backend', '=', backend)
+      .where('status', '=', 'completed')
+      .where('cache_hit', '=', 0)
+      .where('error', 'is', null)
+      .where('started_at', 'is not', null)
+      .where('completed_at', 'is not', null)
+      .orderBy('completed_at', 'desc')
+      .limit(limit)
+      .execute();
+    if (jobs.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('transcription_segments')
+      .select(['job_id', 'idx', 'start_sec', 'end_sec', 'status', 'backend', 'attempts', 'started_at', 'completed_at', 'compute_sec', 'cold_start'])
+      .where('job_id', 'in', jobs.map((j) => j.id))
+      .orderBy('job_id')
+      .orderBy('idx')
+      .execute();
+    return jobs.map((job) => ({ job, segments: rows.filter((r) => r.job_id === job.id) }));
   }
 
   /** Finished (completed or reused) segments of a job: progress without reading their results. */

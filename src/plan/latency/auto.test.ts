@@ -1,0 +1,94 @@
+/**
+ * autoPlanFromHistory (a table: model or fixed, and why) and resolveAutoPlan end to end on a SQLite
+ * store holding synthetic history (the store query itself is tested on both drivers in history.test.ts).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from '../../config/schema.js';
+import { openStore } from '../../store/registry.js';
+import { autoPlanFromHistory, resolveAutoPlan, settingsFromConfig, type AutoPlanSettings } from './auto.js';
+import type { History } from './history.js';
+import { seededRandom } from './random.js';
+import { evenSegments, recordSimulatedJob, simulateHistoryJob, type Truth } from './simulate-history.js';
+import { DEFAULT_SEGMENT_CAP } from './targets.js';
+
+const cpu: Truth = {
+  k: 2,
+  rtf: 0.19,
+  fixedSec: 0.05,
+  perAudioSec: 0,
+  coldStart: { medianSec: 0.4, sigma: 0.1, everyRequest: true },
+  beforeSec: { fixedSec: 0.8, perAudioSec: 0.002 },
+  afterSec: { fixedSec: 0.3, perAudioSec: 0 },
+};
+const PLANS: Array<[number, number]> = [[207, 1], [207, 4], [414, 2], [414, 5], [621, 3], [828, 4]];
+
+function history(plans: Array<[number, number]>): History {
+  const random = seededRandom(1);
+  return { backend: 'pocketsphinx', skipped: [], jobs: plans.map(([d, n], i) => simulateHistoryJob(cpu, `j${i}`, evenSegments(d, n), 2, random)) };
+}
+
+const settings: AutoPlanSettings = { cap: DEFAULT_SEGMENT_CAP, minJobs: 4, fixedSegmentSec: 360, draws: 100 };
+
+test('autoPlanFromHistory', () => {
+  const cases: Array<{ name: string; history: History; durationSec: number; settings?: Partial<AutoPlanSettings>; source: 'model' | 'fixed'; targets?: number[]; reason: RegExp }> = [
+    { name: 'no history', history: history([]), durationSec: 1035, source: 'fixed', targets: [360], reason: /no latency model: no completed jobs of pocketsphinx.*fixed 360 s/ },
+    { name: 'too few jobs', history: history(PLANS.slice(0, 2)), durationSec: 1035, source: 'fixed', targets: [360], reason: /2 usable completed job\(s\).*4 needed/ },
+    { name: 'one segment count', history: history([[207, 2], [414, 2], [621, 2], [828, 2]]), durationSec: 1035, source: 'fixed', reason: /had 2 segment\(s\)/ },
+    { name: 'another fixed size', history: history([]), durationSec: 1035, settings: { fixedSegmentSec: 120 }, source: 'fixed', targets: [120], reason: /fixed 120 s/ },
+    { name: 'a model: two balanced halves on 2 cores', history: history(PLANS), durationSec: 1035, source: 'model', targets: [517.5], reason: /even 2 × 518 s: lowest predicted wall of \d+ plans.*from 6 jobs/ },
+    { name: 'a model, concurrency 1', history: history(PLANS), durationSec: 600, settings: { concurrencyLimit: 1 }, source: 'model', targets: [300], reason: /even 2 × 300 s/ },
+  ];
+  for (const c of cases) {
+    const plan = autoPlanFromHistory(c.history, { ...settings, ...c.settings }, c.durationSec);
+    assert.equal(plan.source, c.source, c.name);
+    assert.match(plan.reason, c.reason, c.name);
+    if (c.targets) assert.deepEqual(plan.targetsSec, c.targets, c.name);
+    assert.equal(plan.concurrency === undefined, c.source === 'fixed', `${c.name}: concurrency only from a model`);
+    assert.equal(plan.explain.choice === null, c.source === 'fixed', c.name);
+  }
+});
+
+test('the explanation compares with the fixed size, predicted under the same model', () => {
+  const plan = autoPlanFromHistory(history(PLANS), settings, 1035);
+  assert.deepEqual(plan.explain.fixed.lengthsSec, [360, 360, 315]);
+  const fixedWall = plan.explain.fixed.prediction!.wallSec.medianSec;
+  assert.ok(plan.explain.choice!.chosen.prediction.wallSec.medianSec < fixedWall, 'three segments on two cores waste a core for one wave');
+  assert.equal(plan.explain.cap.capSec, 517.5);
+});
+
+const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-auto-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test('resolveAutoPlan reads the history from the store; other backends and settings apply', async () => {
+  const store = await openStore({ dataDir });
+  try {
+    const config = configSchema.parse({ dataDir });
+    assert.equal((await resolveAutoPlan(store, config, 'pocketsphinx', 1035)).source, 'fixed');
+    let atSec = 1_700_000_000;
+    for (const job of history(PLANS).jobs) {
+      await recordSimulatedJob(store, 'pocketsphinx', job, atSec);
+      atSec += 1000;
+    }
+    const plan = await resolveAutoPlan(store, config, 'pocketsphinx', 1035);
+    assert.equal(plan.source, 'model');
+    assert.deepEqual(plan.targetsSec, [517.5]);
+    assert.equal(plan.concurrency, 2);
+    assert.equal((await resolveAutoPlan(store, config, 'whispercpp', 1035)).source, 'fixed', 'history is per backend');
+    const strict = configSchema.parse({ dataDir, autoPlan: { minJobs: 10 } });
+    assert.match((await resolveAutoPlan(store, strict, 'pocketsphinx', 1035)).reason, /6 usable completed job\(s\) of pocketsphinx, 10 needed/);
+    const aborted = AbortSignal.abort();
+    await assert.rejects(resolveAutoPlan(store, config, 'pocketsphinx', 1035, aborted));
+  } finally {
+    await store.close();
+  }
+});
+
+test('settingsFromConfig', () => {
+  const config = configSchema.parse({ dataDir, concurrency: 3, planning: { minSegmentSec: 20 }, autoPlan: { maxSegmentShare: 0.25 } });
+  const s = settingsFromConfig(config);
+  assert.deepEqual(s, { cap: { maxSegmentSec: 1800, maxSegmentShare: 0.25, minCapSec: 60 }, minJobs: 4, fixedSegmentSec: 360, concurrencyLimit: 3, minSegmentSec: 20 });
+});

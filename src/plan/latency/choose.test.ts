@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { candidatePlans, choosePlan } from './choose.js';
+import type { LatencyModel } from './model.js';
+import { DEFAULT_SEGMENT_CAP } from './targets.js';
+
+const cpu: LatencyModel = {
+  backend: 'pocketsphinx',
+  k: 2,
+  kBound: 'at-least',
+  rtf: 0.19,
+  overhead: { fixedSec: 0.5, perAudioSec: 0 },
+  coldStart: { kind: 'every-request', segments: 20 },
+  client: { fixedSec: 3, perAudioSec: 0.002, beforeFixedSec: 1, beforePerAudioSec: 0.001 },
+};
+
+const serverless: LatencyModel = {
+  backend: 'gpu',
+  k: 4,
+  kBound: 'exact',
+  rtf: 0.006,
+  overhead: { fixedSec: 17, perAudioSec: 0.0036 },
+  coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 40, firstWaveProbability: 1, laterProbability: 0 },
+  client: { fixedSec: 3, perAudioSec: 0, beforeFixedSec: 1, beforePerAudioSec: 0 },
+};
+
+test('candidatePlans: even splits, round sizes and boot waves, without duplicates', () => {
+  const plans = candidatePlans(1200, 2, { cap: DEFAULT_SEGMENT_CAP });
+  const labels = plans.map((p) => p.label);
+  for (const label of ['even 1 × 1200 s', 'even 4 × 300 s', '360 s', 'boot 2 × 30 s + 2 × 570 s']) assert.ok(labels.includes(label), `${label} in ${labels.join(' | ')}`);
+  assert.ok(!labels.includes('300 s'), '300 s is even 4 × 300 s already');
+  const keys = plans.map((p) => p.lengthsSec.join(','));
+  assert.equal(new Set(keys).size, keys.length);
+  for (const p of plans) assert.ok(Math.abs(p.lengthsSec.reduce((s, l) => s + l, 0) - 1200) < 1e-6, p.label);
+  const boot = plans.find((p) => p.label === 'boot 2 × 30 s + 2 × 570 s')!;
+  assert.deepEqual(boot.targetsSec, [30, 30, 570]);
+  assert.deepEqual(boot.lengthsSec, [30, 30, 570, 570]);
+});
+
+test('choosePlan', () => {
+  const cases: Array<{ name: string; model: LatencyModel; durationSec: number; limit?: number; check: (c: ReturnType<typeof choosePlan>) => void }> = [
+    {
+      name: 'CPU, 2 cores: a balanced split into a multiple of 2 (here two halves, the cap allows exactly half)',
+      model: cpu,
+      durationSec: 1035,
+      check: (c) => assert.deepEqual(c.chosen.lengthsSec, [517.5, 517.5]),
+    },
+    {
+      name: 'the cap: no segment over 1800 s, even when fewer would be faster',
+      model: { ...cpu, k: 1 },
+      durationSec: 7200,
+      check: (c) => {
+        assert.ok(Math.max(...c.chosen.lengthsSec) <= 1800);
+        assert.ok(c.candidates.some((x) => !x.withinCap && x.prediction.wallSec.medianSec <= c.chosen.prediction.wallSec.medianSec));
+      },
+    },
+    {
+      name: 'concurrency limit 1 on a CPU model: one segment per half (share cap) at most',
+      model: cpu,
+      durationSec: 600,
+      limit: 1,
+      check: (c) => {
+        assert.equal(c.chosen.concurrency, 1);
+        assert.deepEqual(c.chosen.lengthsSec, [300, 300]);
+      },
+    },
+    {
+      name: 'serverless: few large segments on 4 containers, each no more than half of the hour',
+      model: serverless,
+      durationSec: 3600,
+      check: (c) => {
+        assert.ok(c.chosen.lengthsSec.length <= 8, c.chosen.label);
+        assert.ok(Math.max(...c.chosen.lengthsSec) <= 1800);
+        assert.equal(c.capSec, 1800);
+      },
+    },
+  ];
+  for (const c of cases) c.check(choosePlan(c.model, c.durationSec, { cap: DEFAULT_SEGMENT_CAP, concurrencyLimit: c.limit, draws: 200 }));
+});
+
+test('choosePlan is deterministic for a seed and refuses a zero duration', () => {
+  const a = choosePlan(serverless, 2400, { cap: DEFAULT_SEGMENT_CAP, draws: 100, seed: 2 });
+  assert.deepEqual(choosePlan(serverless, 2400, { cap: DEFAULT_SEGMENT_CAP, draws: 100, seed: 2 }), a);
+  assert.throws(() => choosePlan(serverless, 0, { cap: DEFAULT_SEGMENT_CAP }), RangeError);
+});

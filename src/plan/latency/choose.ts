@@ -1,0 +1,105 @@
+/**
+ * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
+ * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
+ * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
+ * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest median wall wins, then
+ * the lower p90, then fewer segments. Plans with a segment over the blast-radius cap never win.
+ */
+import type { LatencyModel } from './model.js';
+import { predictJob, type Prediction } from './predict.js';
+import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
+
+export type CandidateKind = 'even' | 'round' | 'boot-wave';
+
+export interface CandidatePlan {
+  kind: CandidateKind;
+  label: string;
+  /** For the planner: segment i's target length, the last entry repeating. */
+  targetsSec: number[];
+  /** The lengths the prediction assumed (cuts before they move to pauses). */
+  lengthsSec: number[];
+  concurrency: number;
+}
+
+export interface Candidate extends CandidatePlan {
+  prediction: Prediction;
+  withinCap: boolean;
+}
+
+export interface Choice {
+  chosen: Candidate;
+  candidates: Candidate[];
+  capSec: number;
+}
+
+export interface ChooseOptions {
+  cap: SegmentCap;
+  /** The most segments the client may dispatch at once (config.concurrency); absent: k. */
+  concurrencyLimit?: number | undefined;
+  /** The planner's configured minimum segment length, if any. */
+  minSegmentSec?: number | undefined;
+  draws?: number;
+  seed?: number;
+}
+
+export const ROUND_SIZES_SEC = [60, 90, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200, 1800] as const;
+export const BOOT_SEGMENT_SEC = [15, 30, 45, 60] as const;
+const MAX_SEGMENTS = 64;
+
+const whole = (sec: number): string => `${Math.round(sec)}`;
+
+export function candidatePlans(durationSec: number, slots: number, options: Pick<ChooseOptions, 'cap' | 'minSegmentSec'>): CandidatePlan[] {
+  const cap = capSec(durationSec, options.cap);
+  const plans: CandidatePlan[] = [];
+  const seen = new Set<string>();
+  const add = (kind: CandidateKind, label: string, targetsSec: number[]) => {
+    const lengthsSec = lengthsFromTargets(durationSec, targetsSec, options.minSegmentSec);
+    const key = lengthsSec.map((l) => l.toFixed(1)).join(',');
+    if (lengthsSec.length > MAX_SEGMENTS || seen.has(key)) return;
+    seen.add(key);
+    plans.push({ kind, label, targetsSec, lengthsSec, concurrency: slots });
+  };
+  // Enough even splits to get under the cap and to fill several waves of the servers.
+  const maxEven = Math.min(MAX_SEGMENTS, Math.max(Math.ceil(durationSec / cap) + slots, 4 * slots, 12), Math.max(1, Math.floor(durationSec / 10)));
+  for (let n = 1; n <= maxEven; n++) add('even', `even ${n} × ${whole(durationSec / n)} s`, [durationSec / n]);
+  for (const sizeSec of ROUND_SIZES_SEC) if (sizeSec < durationSec) add('round', `${sizeSec} s`, [sizeSec]);
+  for (const bootSec of BOOT_SEGMENT_SEC) {
+    const restSec = durationSec - slots * bootSec;
+    if (restSec < 4 * bootSec) continue;
+    const maxLarge = Math.min(MAX_SEGMENTS - slots, slots + Math.ceil(restSec / cap));
+    for (let m = 1; m <= maxLarge; m++) {
+      const largeSec = restSec / m;
+      if (largeSec <= 2 * bootSec) break;
+      add('boot-wave', `boot ${slots} × ${bootSec} s + ${m} × ${whole(largeSec)} s`, [...Array<number>(slots).fill(bootSec), largeSec]);
+    }
+  }
+  return plans;
+}
+
+export function choosePlan(model: LatencyModel, durationSec: number, options: ChooseOptions): Choice {
+  if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
+  const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
+  const cap = capSec(durationSec, options.cap);
+  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
+  const candidates = candidatePlans(durationSec, slots, options).map((plan) => ({
+    ...plan,
+    prediction: predictJob(model, plan.lengthsSec, plan.concurrency, predictOptions),
+    // A hair of slack: an even split into two is exactly half of the recording.
+    withinCap: Math.max(...plan.lengthsSec) <= cap + 1e-6,
+  }));
+  const allowed = candidates.filter((c) => c.withinCap);
+  const chosen = allowed.reduce((best, c) => (better(c, best) ? c : best));
+  return { chosen, candidates, capSec: cap };
+}
+
+const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
+
+function better(a: Candidate, b: Candidate): boolean {
+  const keys = (c: Candidate) => [c.prediction.wallSec.medianSec, c.prediction.wallSec.p90Sec, c.lengthsSec.length, KIND_ORDER[c.kind]];
+  const [ka, kb] = [keys(a), keys(b)];
+  for (let i = 0; i < ka.length; i++) {
+    const difference = ka[i]! - kb[i]!;
+    if (Math.abs(difference) > 1e-9 * Math.max(1, Math.abs(kb[i]!))) return difference < 0;
+  }
+  return false;
+}
