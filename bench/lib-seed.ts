@@ -1,7 +1,7 @@
 /**
- * What the seed-study benchmarks share (seed-latency.ts; seed-table.ts has its own copy of the
- * period loader): the fitted simulated endpoint's parameters (bench/seed-fit.md), the real text of one
- * period of the long file, and one CLI run against the simulated endpoint with its request log.
+ * What the seed-study benchmarks (seed-table.ts, seed-latency.ts) share: the fitted simulated
+ * endpoint's parameters (bench/seed-fit.md), the real text of one period of the long file, and what
+ * the endpoint saw of one job (its request log, cancelled requests included).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';

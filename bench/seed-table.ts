@@ -16,17 +16,15 @@
  * (`complete: false` until the last): the sim parameters, and per size and run the wall, segments,
  * client seconds and every request's SimReport. bench/plot.ts draws from it. Shape: `SeedTableJson` below.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { wavHeader } from '../src/audio/segment-audio.js';
 import { wordErrorRate } from '../src/eval/wer.js';
-import { transcribeFile, type FakeTranscript } from '../test/fakes/fake-transcribe.js';
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
-import { decodeToSamples, PeriodicTranscriber } from '../test/fakes/periodic-text.js';
+import { PeriodicTranscriber } from '../test/fakes/periodic-text.js';
+import { periodText } from './lib-seed.js';
 import type { ServerlessOptions, SimReport } from '../test/fakes/serverless-sim.js';
-import { REPO_ROOT, WORK_DIR, assertSucceeded, die, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, readText, recordResults, requireCli, runTimed } from './lib.js';
+import { REPO_ROOT, WORK_DIR, assertSucceeded, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, readText, recordResults, requireCli, runTimed } from './lib.js';
 import { fitGrid, modelQuantiles, STUDY, type SeedParams } from './seed-model.js';
 
 const { values } = parseArgs({
@@ -93,29 +91,6 @@ if (values.fit) {
   process.exit(0);
 }
 
-/** One period of the long file and its real transcription (pocketsphinx, cached in bench/work). */
-async function periodText(): Promise<{ period: Int16Array; transcript: FakeTranscript; note: string }> {
-  const fixtures = process.env.FIXTURES_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'fixtures');
-  const one = await decodeToSamples(readFileSync(path.join(fixtures, 'gpl-preamble.mp3')), 'gpl-preamble.mp3', AbortSignal.timeout(120_000));
-  const fd = openSync(audio, 'r');
-  const head = Buffer.alloc(44 + one.length * 4);
-  const read = readSync(fd, head, 0, head.length, 0);
-  closeSync(fd);
-  const period = new Int16Array(head.buffer.slice(44, 44 + one.length * 2));
-  const next = new Int16Array(head.buffer.slice(44 + one.length * 2, read));
-  if (!next.every((x, i) => x === period[i])) die(`${audio} does not repeat its first ${one.length} samples: not built by make-long-audio.sh?`);
-  const pcm = Buffer.from(period.buffer);
-  const key = createHash('sha256').update(pcm).digest('hex');
-  const cacheFile = path.join(WORK_DIR, 'seed-period-transcript.json');
-  if (existsSync(cacheFile)) {
-    const cached = JSON.parse(readText(cacheFile)) as { key: string; transcript: FakeTranscript };
-    if (cached.key === key) return { period, transcript: cached.transcript, note: `loaded from ${path.relative(REPO_ROOT, cacheFile)}` };
-  }
-  const started = performance.now();
-  const transcript = await transcribeFile(new Uint8Array(Buffer.concat([wavHeader(pcm.length), pcm])), 'period.wav', AbortSignal.timeout(600_000));
-  writeFileSync(cacheFile, JSON.stringify({ key, transcript }));
-  return { period, transcript, note: `transcribed now in ${fmt((performance.now() - started) / 1000, 1)} s` };
-}
 
 interface RunResult {
   /** 1-based run number (sizes are rotated, so run n of each size happen in the same pass). */
@@ -161,7 +136,7 @@ export interface SeedTableJson {
   }>;
 }
 
-const text = await periodText();
+const text = await periodText(audio);
 process.stderr.write(`period: ${fmt(text.period.length / 16_000, 1)} s, real pocketsphinx text ${text.note}\n`);
 const periodic = new PeriodicTranscriber(text.period, text.transcript);
 const server = await startFakeOpenAIServer({ seed: sim.seed ?? 1, serverless: sim, transcriber: periodic.transcribe });
