@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { wordErrorRate } from '../src/eval/wer.js';
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
 import { PeriodicTranscriber } from '../test/fakes/periodic-text.js';
-import { periodText } from './lib-seed.js';
+import { periodText, SEED_SIM } from './lib-seed.js';
 import type { ServerlessOptions, SimReport } from '../test/fakes/serverless-sim.js';
 import { REPO_ROOT, WORK_DIR, assertSucceeded, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, readText, recordResults, requireCli, runTimed } from './lib.js';
 import { fitGrid, modelQuantiles, STUDY, type SeedParams } from './seed-model.js';
@@ -53,14 +53,19 @@ if (values.help) {
 }
 
 // The fitted parameters (bench/seed-fit.md); each can be overridden for a what-if.
+const fitted = SEED_SIM as ServerlessOptions & { coldStart: { kind: 'lognormal'; medianSec: number; sigma: number } };
 const sim: ServerlessOptions = {
-  maxContainers: positiveNumber(values.k, '--k', 4),
-  coldStart: { kind: 'lognormal', medianSec: positiveNumber(values['cold-median'], '--cold-median', 15), sigma: positiveNumber(values['cold-sigma'], '--cold-sigma', 0.8) },
-  rttSec: Number(values.rtt ?? 17),
-  uploadBytesPerSec: (positiveNumber(values['bandwidth-mbps'], '--bandwidth-mbps', 40) * 1e6) / 8,
-  rtf: positiveNumber(values.rtf, '--rtf', 0.006),
-  idleTimeoutSec: positiveNumber(values['idle-timeout'], '--idle-timeout', 60),
-  seed: positiveNumber(values.seed, '--seed', 1),
+  maxContainers: positiveNumber(values.k, '--k', fitted.maxContainers),
+  coldStart: {
+    kind: 'lognormal',
+    medianSec: positiveNumber(values['cold-median'], '--cold-median', fitted.coldStart.medianSec),
+    sigma: positiveNumber(values['cold-sigma'], '--cold-sigma', fitted.coldStart.sigma),
+  },
+  rttSec: Number(values.rtt ?? fitted.rttSec),
+  uploadBytesPerSec: values['bandwidth-mbps'] === undefined ? fitted.uploadBytesPerSec : (positiveNumber(values['bandwidth-mbps'], '--bandwidth-mbps', 40) * 1e6) / 8,
+  rtf: positiveNumber(values.rtf, '--rtf', fitted.rtf),
+  idleTimeoutSec: positiveNumber(values['idle-timeout'], '--idle-timeout', fitted.idleTimeoutSec),
+  seed: positiveNumber(values.seed, '--seed', fitted.seed ?? 1),
 };
 const params: SeedParams = { k: sim.maxContainers, coldStart: sim.coldStart, rttSec: sim.rttSec, uploadBytesPerSec: sim.uploadBytesPerSec, rtf: sim.rtf };
 const sizes = values.sizes.split(',').map((s) => positiveNumber(s.trim(), '--sizes', 0));
