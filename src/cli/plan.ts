@@ -115,6 +115,7 @@ function modelLines(model: LatencyModel): string[] {
     `  RTF        ${fixed(model.rtf, 4)} (backend compute per audio s)`,
     `  client     ${fixed(model.client.fixedSec, 2)} s + ${fixed(model.client.perAudioSec, 4)} s per audio s ` +
       `(before the first dispatch: ${fixed(model.client.beforeFixedSec, 2)} s + ${fixed(model.client.beforePerAudioSec, 4)} s per audio s)`,
+    `  spread     σ ${fixed(model.wallSigma, 3)} of ln(measured / modelled wall) left unexplained (load, network): it widens p10–p90`,
   ];
 }
 

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './load.js';
+import { DEFAULT_AUTO_PLAN, DEFAULT_SEGMENT_SEC, fixedSegmentSec } from './schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parascribe-config-'));
 const file = join(dir, 'config.json');
@@ -92,6 +93,35 @@ test('config: distributed settings from env merge into the file’s `distributed
     assert.throws(
       () => loadConfig({ env: { ...baseEnv, [name]: value } }),
       (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && error.message.includes(name),
+    );
+  }
+});
+
+test("config: segmentSec takes a number or 'auto' (file or flag); fixedSegmentSec gives the number to use without a model", () => {
+  const autoFile = join(dir, 'auto.json');
+  writeFileSync(autoFile, JSON.stringify({ segmentSec: 'auto', autoPlan: { maxSegmentShare: 0.25, minJobs: 6 } }));
+  const fromFile = loadConfig({ env: baseEnv, configPath: autoFile });
+  assert.equal(fromFile.segmentSec, 'auto');
+  assert.equal(fixedSegmentSec(fromFile), DEFAULT_SEGMENT_SEC);
+  assert.deepEqual(fromFile.autoPlan, { ...DEFAULT_AUTO_PLAN, maxSegmentShare: 0.25, minJobs: 6 });
+  assert.equal(loadConfig({ env: baseEnv, flags: { segmentSec: 'auto' } }).segmentSec, 'auto');
+  const numeric = loadConfig({ env: baseEnv, configPath: autoFile, flags: { segmentSec: 90 } });
+  assert.equal(fixedSegmentSec(numeric), 90);
+  assert.deepEqual(loadConfig({ env: baseEnv }).autoPlan, DEFAULT_AUTO_PLAN);
+  const cases: Array<{ flags?: Record<string, unknown>; file?: Record<string, unknown>; code: string; message: RegExp }> = [
+    { flags: { segmentSec: 'automatic' }, code: 'INVALID_ARGUMENT', message: /--segment-sec/ },
+    { flags: { segmentSec: Number.NaN }, code: 'INVALID_ARGUMENT', message: /--segment-sec/ },
+    { file: { autoPlan: { maxSegmentShare: 1.5 } }, code: 'INVALID_CONFIG', message: /autoPlan\.maxSegmentShare/ },
+    { file: { autoPlan: { minJobs: 1 } }, code: 'INVALID_CONFIG', message: /autoPlan\.minJobs/ },
+    { file: { autoPlan: { maxSegmentsec: 60 } }, code: 'INVALID_CONFIG', message: /maxSegmentsec|Unrecognized/i },
+  ];
+  for (const c of cases) {
+    const path = join(dir, 'case.json');
+    writeFileSync(path, JSON.stringify(c.file ?? {}));
+    assert.throws(
+      () => loadConfig({ env: baseEnv, configPath: path, ...(c.flags ? { flags: c.flags } : {}) }),
+      (error: { code: string; message: string }) => error.code === c.code && c.message.test(error.message),
+      JSON.stringify(c),
     );
   }
 });

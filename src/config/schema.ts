@@ -79,7 +79,7 @@ export const configSchema = z
      * predicted wall from this backend's job history (src/plan/latency/, docs/planning.md), else the
      * fixed default. Where a number is needed, read it through `fixedSegmentSec`.
      */
-    segmentSec: z.number().positive().max(86_400).default(DEFAULT_SEGMENT_SEC),
+    segmentSec: z.union([z.number().positive().max(86_400), z.literal('auto')]).default(DEFAULT_SEGMENT_SEC),
     /** segmentSec 'auto': the blast-radius cap and how much history the latency model needs. */
     autoPlan: z
       .object({
@@ -133,5 +133,5 @@ export type ConfigInput = z.input<typeof configSchema>;
 
 /** The configured fixed segment length; for 'auto', the default that applies until a model decides. */
 export function fixedSegmentSec(config: Pick<Config, 'segmentSec'>): number {
-  return typeof config.segmentSec === 'number' ? config.segmentSec : DEFAULT_SEGMENT_SEC;
+  return config.segmentSec === 'auto' ? DEFAULT_SEGMENT_SEC : config.segmentSec;
 }

@@ -4,7 +4,7 @@
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
 import { readFile } from 'node:fs/promises';
-import type { Config } from '../config/schema.js';
+import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { OutputDocument } from '../outputs/document.js';
@@ -143,7 +143,7 @@ export class TranscriptionService {
       source: this.files.input(jobId),
       sourceName,
       owner,
-      segmentSec: config.segmentSec,
+      segmentSec: fixedSegmentSec(config),
       backend: primary,
       format: 'json',
       language: config.language ?? null,

@@ -12,6 +12,7 @@ const cpu: LatencyModel = {
   overhead: { fixedSec: 0.5, perAudioSec: 0 },
   coldStart: { kind: 'every-request', segments: 20 },
   client: { fixedSec: 3, perAudioSec: 0.002, beforeFixedSec: 1, beforePerAudioSec: 0.001 },
+  wallSigma: 0,
 };
 
 const serverless: LatencyModel = {
@@ -22,6 +23,7 @@ const serverless: LatencyModel = {
   overhead: { fixedSec: 17, perAudioSec: 0.0036 },
   coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 40, firstWaveProbability: 1, laterProbability: 0 },
   client: { fixedSec: 3, perAudioSec: 0, beforeFixedSec: 1, beforePerAudioSec: 0 },
+  wallSigma: 0,
 };
 
 test('candidatePlans: even splits, round sizes and boot waves, without duplicates', () => {

@@ -60,6 +60,7 @@ test('serverless endpoint: k, overhead, RTF, cold starts and client time from jo
   near(model.client.fixedSec + model.client.perAudioSec * 3600, 2 + 0.0003 * 3600, 1, 'client time at 1 h');
   near(model.client.beforeFixedSec, 1.5, 1e-6, 'client time before the first dispatch');
   assert.ok(quality.r2 > 0.99, `R² ${quality.r2}`);
+  assert.ok(model.wallSigma < 1e-6, 'noise-free history leaves nothing unexplained');
   assert.equal(quality.jobs, plans.length);
   assert.equal(quality.residuals.length, plans.length);
   assert.ok(quality.sseByK.find((s) => s.k === 4)!.sseSec2 < quality.sseByK.find((s) => s.k === 3)!.sseSec2);
@@ -83,6 +84,7 @@ test('noisy timestamps (±0.3 s per result, ±1 s per job wall): still k = 4 and
   assert.equal(fit.model.k, 4);
   near(fit.model.overhead.fixedSec, 17, 1, 'fixed overhead');
   assert.ok(fit.quality.r2 > 0.98, `R² ${fit.quality.r2}`);
+  assert.ok(fit.model.wallSigma > 0 && fit.model.wallSigma < 0.05, `wallSigma ${fit.model.wallSigma}`);
 });
 
 test('client concurrency below the backend limit: k is the dispatch concurrency, a lower bound', () => {

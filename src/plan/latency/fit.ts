@@ -13,7 +13,7 @@
 import type { History, HistoryJob } from './history.js';
 import type { ColdStartModel, LatencyModel } from './model.js';
 import { listSchedule, maxOverlap, replayServiceStarts } from './schedule.js';
-import { lognormalFit, nonNegativeLine, quantileSorted, rSquared, sum } from './stats.js';
+import { lognormalFit, mean, nonNegativeLine, quantileSorted, rSquared, sum } from './stats.js';
 
 export type InsufficientReason = 'no-history' | 'too-few-jobs' | 'no-segment-count-variety' | 'degenerate-fit';
 
@@ -100,6 +100,7 @@ export function fitLatencyModel(history: History, options: FitOptions = {}): Fit
     overhead: best.overhead,
     coldStart: best.coldStart,
     client: { ...best.client, beforeFixedSec: before.interceptSec, beforePerAudioSec: before.slope },
+    wallSigma: residualSigma(jobs.map((j) => j.wallSec), best.predictedSec),
   };
   const numbers = [rtf, model.overhead.fixedSec, model.overhead.perAudioSec, model.client.fixedSec, model.client.perAudioSec, best.sseSec2];
   if (!numbers.every(Number.isFinite)) return fail('degenerate-fit', `the fit for ${history.backend} gave non-finite parameters (no audio in the segments?)`);
@@ -198,4 +199,12 @@ function coldStartModel(replayed: ReadonlyArray<readonly ReplayedSegment[]>, sep
     firstWaveProbability: share(all.filter((s) => s.firstWave)),
     laterProbability: share(all.filter((s) => !s.firstWave)),
   };
+}
+
+/** σ of ln(measured / predicted) over jobs with both positive (sample deviation); 0 below 3 jobs. */
+function residualSigma(measuredSec: readonly number[], predictedSec: readonly number[]): number {
+  const logs = measuredSec.flatMap((m, i) => (m > 0 && predictedSec[i]! > 0 ? [Math.log(m / predictedSec[i]!)] : []));
+  if (logs.length < 3) return 0;
+  const mu = mean(logs);
+  return Math.sqrt(sum(logs.map((l) => (l - mu) ** 2)) / (logs.length - 1));
 }

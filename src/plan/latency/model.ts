@@ -40,6 +40,11 @@ export interface LatencyModel {
    * `before*`: the part before the first dispatch (probe, hash, decode, plan), for time to first words.
    */
   client: { fixedSec: number; perAudioSec: number; beforeFixedSec: number; beforePerAudioSec: number };
+  /**
+   * What the rest leaves unexplained: σ of ln(measured / modelled wall) over the fitted jobs (load on a
+   * shared machine, network). Predictions spread by it; 0 with fewer than 3 jobs.
+   */
+  wallSigma: number;
 }
 
 /** A warm segment's service time: overhead plus compute. */

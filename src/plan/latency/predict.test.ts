@@ -11,6 +11,7 @@ const base: LatencyModel = {
   overhead: { fixedSec: 1, perAudioSec: 0 },
   coldStart: { kind: 'none' },
   client: { fixedSec: 3, perAudioSec: 0, beforeFixedSec: 2, beforePerAudioSec: 0 },
+  wallSigma: 0,
 };
 
 const serverless: LatencyModel = {
@@ -49,6 +50,15 @@ test('a boot wave: short first segments give the first words sooner at a similar
   const boot = predictJob(serverless, [30, 30, 30, 30, 870, 870, 870, 870], 4);
   assert.ok(boot.firstResultSec < even.firstResultSec, `${boot.firstResultSec} vs ${even.firstResultSec}`);
   assert.ok(boot.wallSec.medianSec < even.wallSec.medianSec * 1.1);
+});
+
+test("the history's unexplained spread (wallSigma) widens p10–p90 around the same median", () => {
+  const exact = predictJob(base, [100, 100, 100], 8);
+  const spread = predictJob({ ...base, wallSigma: 0.1 }, [100, 100, 100], 8, { draws: 2000 });
+  assert.ok(Math.abs(spread.wallSec.medianSec / exact.wallSec.medianSec - 1) < 0.02, `${spread.wallSec.medianSec} vs ${exact.wallSec.medianSec}`);
+  const ratio = spread.wallSec.p90Sec / spread.wallSec.medianSec;
+  assert.ok(Math.abs(ratio - Math.exp(1.2816 * 0.1)) < 0.02, `p90 / median ${ratio}`);
+  assert.ok(spread.wallSec.p10Sec < spread.wallSec.medianSec);
 });
 
 test('no segments is an error', () => {

@@ -1,10 +1,11 @@
 /**
  * Monte Carlo in virtual time: a job of the given segments (in dispatch order) under a fitted model.
  * Each draw schedules the segments on min(k, concurrency) servers, the first wave paying cold starts
- * as often as history says, and adds the client's time. Seeded, so the same inputs give the same answer.
+ * as often as history says, and adds the client's time; the wall is then scaled by the history's
+ * unexplained spread (model.wallSigma). Seeded, so the same inputs give the same answer.
  */
 import { clientBeforeSec, clientSec, warmServiceSec, type LatencyModel } from './model.js';
-import { lognormalDraw, seededRandom } from './random.js';
+import { lognormalDraw, seededRandom, standardNormal } from './random.js';
 import { listSchedule } from './schedule.js';
 import { quantileSorted } from './stats.js';
 
@@ -27,6 +28,8 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   if (lengthsSec.length === 0) throw new RangeError('predictJob: no segments');
   const draws = options.draws ?? DEFAULT_DRAWS;
   const random = seededRandom(options.seed ?? 1);
+  // A stream of its own, so draw i scales every candidate alike (common random numbers keep the ranking).
+  const noise = seededRandom((options.seed ?? 1) + 0x9e3779b9);
   const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
   const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
   const client = clientSec(model, durationSec);
@@ -44,8 +47,9 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
             return random() < probability ? sec + lognormalDraw(cold.medianSec, cold.sigma, random) : sec;
           });
     const completions = listSchedule(services, slots);
-    walls.push(client + Math.max(...completions));
-    firsts.push(before + completions[0]!);
+    const scale = model.wallSigma > 0 ? Math.exp(model.wallSigma * standardNormal(noise)) : 1;
+    walls.push((client + Math.max(...completions)) * scale);
+    firsts.push((before + completions[0]!) * scale);
   }
   walls.sort((a, b) => a - b);
   firsts.sort((a, b) => a - b);
