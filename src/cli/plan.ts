@@ -158,9 +158,9 @@ export function renderPlan(file: string, plan: AutoPlan, explain: boolean): stri
     fixed(c.prediction.wallSec.medianSec),
     `${fixed(c.prediction.wallSec.p10Sec)}–${fixed(c.prediction.wallSec.p90Sec)}`,
     fixed(c.prediction.firstResultSec),
-    c.withinCap ? '' : 'over cap',
+    c.withinCap ? 'ok' : 'over',
   ]);
-  lines.push('', table(['', 'plan', 'segments', 'concurrency', 'wall s (median)', 'p10–p90 s', 'first words s', ''], rows), '');
+  lines.push('', table(['', 'plan', 'segments', 'concurrency', 'wall s (median)', 'p10–p90 s', 'first words s', 'cap'], rows), '');
   lines.push(`chosen: ${chosen.label}: targetsSec [${chosen.targetsSec.map((t) => fixed(t, 1)).join(', ')}], concurrency ${chosen.concurrency}`);
   const f = x.fixed.prediction;
   if (f) lines.push(`the fixed ${x.fixed.segmentSec} s (${x.fixed.lengthsSec.length} segments) would take ${fixed(f.wallSec.medianSec)} s (p10–p90 ${fixed(f.wallSec.p10Sec)}–${fixed(f.wallSec.p90Sec)} s)`);

@@ -79,7 +79,9 @@ export const configSchema = z
      * predicted wall from this backend's job history (src/plan/latency/, docs/planning.md), else the
      * fixed default. Where a number is needed, read it through `fixedSegmentSec`.
      */
-    segmentSec: z.union([z.number().positive().max(86_400), z.literal('auto')]).default(DEFAULT_SEGMENT_SEC),
+    segmentSec: z
+      .union([z.number().positive().max(86_400), z.literal('auto')], { error: "a number of seconds (> 0, at most 86400) or 'auto'" })
+      .default(DEFAULT_SEGMENT_SEC),
     /** segmentSec 'auto': the blast-radius cap and how much history the latency model needs. */
     autoPlan: z
       .object({

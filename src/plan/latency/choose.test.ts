@@ -80,6 +80,16 @@ test('choosePlan', () => {
   for (const c of cases) c.check(choosePlan(c.model, c.durationSec, { cap: DEFAULT_SEGMENT_CAP, concurrencyLimit: c.limit, draws: 200 }));
 });
 
+test('at an equal wall the earlier first words win: a boot wave when requests cost nothing extra', () => {
+  const free: LatencyModel = { ...cpu, overhead: { fixedSec: 0, perAudioSec: 0 } };
+  const choice = choosePlan(free, 1035, { cap: DEFAULT_SEGMENT_CAP, draws: 10 });
+  assert.equal(choice.chosen.kind, 'boot-wave');
+  assert.deepEqual(choice.chosen.targetsSec, [15, 15, 502.5]);
+  const even = choice.candidates.find((c) => c.label === 'even 2 × 518 s')!;
+  assert.ok(Math.abs(choice.chosen.prediction.wallSec.medianSec - even.prediction.wallSec.medianSec) < 1e-9);
+  assert.ok(choice.chosen.prediction.firstResultSec < even.prediction.firstResultSec / 10);
+});
+
 test('choosePlan is deterministic for a seed and refuses a zero duration', () => {
   const a = choosePlan(serverless, 2400, { cap: DEFAULT_SEGMENT_CAP, draws: 100, seed: 2 });
   assert.deepEqual(choosePlan(serverless, 2400, { cap: DEFAULT_SEGMENT_CAP, draws: 100, seed: 2 }), a);

@@ -3,7 +3,8 @@
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
  * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest median wall wins, then
- * the lower p90, then fewer segments. Plans with a segment over the blast-radius cap never win.
+ * the lower p90, the earlier first words, fewer segments. Plans with a segment over the blast-radius cap
+ * never win.
  */
 import type { LatencyModel } from './model.js';
 import { predictJob, type Prediction } from './predict.js';
@@ -95,7 +96,8 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
 const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
 
 function better(a: Candidate, b: Candidate): boolean {
-  const keys = (c: Candidate) => [c.prediction.wallSec.medianSec, c.prediction.wallSec.p90Sec, c.lengthsSec.length, KIND_ORDER[c.kind]];
+  // At an equal wall, earlier first words are free; then fewer segments, then the simpler kind.
+  const keys = (c: Candidate) => [c.prediction.wallSec.medianSec, c.prediction.wallSec.p90Sec, c.prediction.firstResultSec, c.lengthsSec.length, KIND_ORDER[c.kind]];
   const [ka, kb] = [keys(a), keys(b)];
   for (let i = 0; i < ka.length; i++) {
     const difference = ka[i]! - kb[i]!;
