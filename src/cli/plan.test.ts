@@ -88,8 +88,9 @@ test('with history: candidates, the choice, the model and the cap', async () => 
   assert.equal(parsed.candidates.filter((c) => c.chosen).length, 1);
   assert.ok(parsed.candidates.some((c) => !c.withinCap), 'the whole file in one segment is over the cap');
 
-  const otherBackend = await runCli(['plan', audio, '--backend', 'whispercpp'], env);
+  const otherBackend = await runCli(['plan', audio, '--backend', 'openai'], env);
   assert.equal(otherBackend.code, 12, 'history is per backend');
+  assert.match(otherBackend.stderr, /no latency model for openai: no completed jobs of openai/);
 });
 
 test('bad input and an unknown backend: typed one-line errors', async () => {
