@@ -3,8 +3,8 @@
  * flat whatever the length: the stream is piped with back-pressure, and taps (the pause detector,
  * the progress bar) see each chunk once as it passes.
  */
-import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ParascribeError } from '../errors.js';
 import type { AudioInfo } from './probe.js';
@@ -19,6 +19,12 @@ export interface DecodeOptions {
   onPcm?: (chunk: Buffer) => void;
   /** Called with the decoded length so far. */
   onProgress?: (decodedSec: number) => void;
+  /**
+   * Called with the bytes now in the PCM file, after each write has completed: a reader of any range
+   * below it sees whole data (the streaming pipeline dispatches segments on it). The taps run before
+   * the write, so they are ahead of this.
+   */
+  onWritten?: (bytes: number) => void;
 }
 
 export interface DecodeResult {
@@ -43,7 +49,7 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
       callback(null, chunk);
     },
   });
-  const [streamed, exit] = await Promise.allSettled([pipeline(child.stdout!, tap, createWriteStream(pcmPath)), done]);
+  const [streamed, exit] = await Promise.allSettled([pipeline(child.stdout!, tap, pcmFileSink(pcmPath, options.onWritten)), done]);
   if (exit.status === 'rejected') throw exit.reason;
   if (exit.value.reason === 'aborted') throw new ParascribeError('ABORTED', 'decoding aborted');
   if (streamed.status === 'rejected') {
@@ -63,4 +69,37 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
     );
   }
   return { pcmPath, durationSec, bytes };
+}
+
+/** A file sink that reports the bytes on disk after each completed write (fs.WriteStream reports none). */
+function pcmFileSink(path: string, onWritten?: (bytes: number) => void): Writable {
+  let handle: FileHandle | undefined;
+  let written = 0;
+  const writeAll = async (chunk: Buffer) => {
+    // A regular file takes the whole buffer in one write, but the API allows a short one.
+    for (let offset = 0; offset < chunk.length; ) offset += (await handle!.write(chunk, offset, chunk.length - offset)).bytesWritten;
+    written += chunk.length;
+    onWritten?.(written);
+  };
+  return new Writable({
+    construct(callback) {
+      open(path, 'w').then((opened) => {
+        handle = opened;
+        callback();
+      }, callback);
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      const closing = handle;
+      handle = undefined;
+      (closing ? closing.close() : Promise.resolve()).then(() => callback(), callback);
+    },
+    destroy(error, callback) {
+      const closing = handle;
+      handle = undefined;
+      (closing ? closing.close() : Promise.resolve()).then(() => callback(error), () => callback(error));
+    },
+  });
 }

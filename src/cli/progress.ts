@@ -21,25 +21,37 @@ export function createProgress(stream: NodeJS.WriteStream, label: string, enable
     stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
   };
 
+  // A fresh job transcribes while it still decodes: while decoding, the bar follows the decode and
+  // the detail shows both; once the plan is whole it follows the segments.
+  let decoded = '';
+  let segments = '';
+  let segmentFraction = 0;
+  const describe = () => [decoded, segments].filter(Boolean).join(', ');
+
   return {
     onStage(next) {
       stage = next;
-      detail = '';
-      if (next === 'transcribing') fraction = 0;
+      detail = describe();
+      if (next === 'transcribing') fraction = segmentFraction;
       draw(true);
     },
     onDecodeProgress(decodedSec, totalSec) {
       fraction = totalSec ? decodedSec / totalSec : 0;
-      detail = `${decodedSec.toFixed(0)} s`;
+      decoded = `${decodedSec.toFixed(0)} s`;
+      detail = describe();
       draw();
     },
     onPlan(plan, reused) {
-      detail = `${plan.length} segments${reused ? `, ${reused} reused` : ''}`;
+      decoded = '';
+      segments = `${plan.length} segments${reused ? `, ${reused} reused` : ''}`;
+      detail = describe();
       draw(true);
     },
     onSegmentDone(_index, done, total) {
-      fraction = total ? done / total : 1;
-      detail = `${done}/${total} segments`;
+      segments = `${done}/${total} segments`;
+      segmentFraction = total ? done / total : 1;
+      if (stage !== 'decoding' && stage !== 'planning') fraction = segmentFraction;
+      detail = describe();
       draw(true);
     },
     stop() {

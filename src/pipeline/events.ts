@@ -17,7 +17,16 @@ export interface JobEvents {
   onJobCreated?(jobId: string): void;
   onStage?(stage: JobStage): void;
   onDecodeProgress?(decodedSec: number, totalSec: number | null): void;
+  /** The decode has ended: the whole recording is on disk (`decodeSec`: from its start). */
+  onDecoded?(durationSec: number, decodeSec: number): void;
+  /**
+   * One segment's cut is final, in plan order. A fresh job plans while it decodes, so this comes
+   * early (and transcription may already run); `onPlan` follows once the whole plan is known.
+   */
+  onSegmentPlanned?(segment: PlannedSegment, reused: boolean): void;
+  /** The whole plan, once; with streaming some segments may already be done by then. */
   onPlan?(plan: readonly PlannedSegment[], reused: number): void;
+  /** `total`: the best-known count; before `onPlan` (streaming) it is an estimate from the probed duration. */
   onSegmentDone?(index: number, done: number, total: number): void;
   onRetry?(index: number, attempt: number, message: string, delayMs: number): void;
   /** In order: segment i is reported only after 0..i-1. */

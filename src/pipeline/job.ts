@@ -5,24 +5,23 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { decodeToPcmFile } from '../audio/decode.js';
 import { probeAudio, wavDataBytes } from '../audio/probe.js';
 import type { BackendSet } from '../backends/set.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import { computeCacheKey, hashFile, type TranscriptCache } from '../cache/index.js';
-import type { Config } from '../config/schema.js';
+import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
 import { assertWritableOutput, writeFileAtomic } from '../outputs/write.js';
-import { planSegments, type PlannedSegment } from '../plan/planner.js';
-import { EnergyPauseDetector } from '../silence/energy.js';
+import type { PlannedSegment, PlanOptions } from '../plan/planner.js';
 import { stitch } from '../stitch/stitcher.js';
-import { newJobId, nowSec, segmentKey, type JobStore } from '../store/jobs.js';
+import { newJobId, nowSec, type JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
-import type { JobTelemetry } from '../telemetry/summary.js';
+import type { JobTelemetry, JobTimings } from '../telemetry/summary.js';
 import type { SegmentTranscript, Transcript } from '../transcript.js';
 import type { JobEvents } from './events.js';
-import { runSegments, type SegmentWork } from './run-segments.js';
+import { runSegments, type RunSegmentsResult, type SegmentWork } from './run-segments.js';
+import { decodeWholeFile, reuseOrRun, streamAndRun, type ReusableSegment } from './decode-and-plan.js';
 import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
@@ -47,6 +46,11 @@ export interface JobRequest {
   dispatcher?: SegmentDispatcher;
   /** Probe, decode, detect pauses and plan, then stop (for benchmarks and `--plan-only`). */
   planOnly?: boolean;
+  /**
+   * A fresh job transcribes its first segments while the rest is still being decoded (the default).
+   * false: decode the whole file, then plan, then transcribe (benchmarks compare the two).
+   */
+  streaming?: boolean;
   /**
    * An existing job row to run (the service creates it when the upload is accepted). Finished segments
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
@@ -92,7 +96,7 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     await store.createJob({
       id: jobId,
       source: request.input,
-      segmentSec: config.segmentSec,
+      segmentSec: fixedSegmentSec(config),
       backend: backend.id,
       format: request.format,
       language: config.language ?? null,
@@ -156,10 +160,10 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   const cacheKey = computeCacheKey({ fileSha256, backend: backend.id, model: backend.model, backendFingerprint: backend.fingerprint, options: transcriptOptions(config) });
   await store.updateJob(jobId, { cache_key: cacheKey, duration_sec: info.durationSec });
 
-  const finish = async (transcript: Transcript, plan: PlannedSegment[], cacheHit: boolean): Promise<JobOutcome> => {
+  const finish = async (transcript: Transcript, plan: PlannedSegment[], cacheHit: boolean, timings?: JobTimings): Promise<JobOutcome> => {
     events?.onStage?.('writing');
     const completedAtSec = nowSec();
-    const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit);
+    const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit, timings);
     if (request.outputPath) {
       const rendered = OUTPUT_FORMATS[request.format].render({
         job: { id: jobId, source: request.input, backend: backend.id, model: backend.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
@@ -191,55 +195,24 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
 
   events?.onStage?.('decoding');
   await mkdir(workDir, { recursive: true });
-  const detector = new EnergyPauseDetector(config.silence);
-  const decoded = await decodeToPcmFile(info, join(workDir, 'audio.pcm'), {
-    signal,
-    onPcm: (chunk) => detector.push(chunk),
-    onProgress: (decodedSec) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
-  });
-
-  events?.onStage?.('planning');
-  const pauses = detector.finish();
-  const plan = planSegments(decoded.durationSec, pauses, { targetSec: config.segmentSec, ...config.planning });
-  await store.updateJob(jobId, { duration_sec: decoded.durationSec, chunk_count: plan.length });
-  const ownResults = resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();
-  if (!resumed) await store.insertSegments(jobId, plan);
-  const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map();
-  const work: SegmentWork[] = [];
-  for (const segment of plan) {
-    const own = ownResults.get(segment.index);
-    if (own) {
-      work.push({ segment, reused: JSON.parse(own) as SegmentTranscript });
-      continue;
+  const pcmPath = join(workDir, 'audio.pcm');
+  const planOptions: PlanOptions = { targetSec: fixedSegmentSec(config), ...config.planning };
+  const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map<string, ReusableSegment>();
+  let reused = 0;
+  // In plan order, one at a time, so onSegmentPlanned comes in order.
+  const workFor = async (segments: readonly PlannedSegment[], own = new Map<number, string>()) => {
+    const work: SegmentWork[] = [];
+    for (const segment of segments) {
+      const json = own.get(segment.index);
+      work.push(json ? { segment, reused: JSON.parse(json) as SegmentTranscript } : await reuseOrRun(segment, reusable, store, jobId, backend.id));
+      if (work.at(-1)!.reused) reused++;
+      events?.onSegmentPlanned?.(segment, work.at(-1)!.reused !== undefined);
     }
-    const found = reusable.get(segmentKey(segment.startSec, segment.endSec));
-    if (found) {
-      // Only results of this primary backend are reusable (same cache key), so it served this one too.
-      await store.updateSegment(jobId, segment.index, {
-        status: 'reused',
-        backend: backend.id,
-        reused_from_job: found.jobId,
-        result_json: found.resultJson,
-        completed_at: nowSec(),
-        compute_sec: 0,
-      });
-      work.push({ segment, reused: JSON.parse(found.resultJson) as SegmentTranscript });
-    } else {
-      work.push({ segment });
-    }
-  }
-  events?.onPlan?.(plan, work.filter((w) => w.reused).length);
-  if (request.planOnly) {
-    await store.updateJob(jobId, { status: 'completed', completed_at: nowSec(), error: 'plan only' });
-    const telemetry = await jobTelemetry(store, jobId, decoded.durationSec, nowSec() - startedAtSec, false);
-    return { jobId, status: 'planned', source: request.input, output: null, cacheKey, transcript: null, plan, telemetry };
-  }
-
-  events?.onStage?.('transcribing');
-  const { transcripts, prepareComputeSec } = await runSegments(work, {
+    return work;
+  };
+  const segmentOptions = {
     jobId,
-    pcmPath: decoded.pcmPath,
-    pauses,
+    pcmPath,
     chain,
     backends: request.backends,
     breakers: request.breakers,
@@ -256,17 +229,77 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     store,
     signal,
     events,
-  });
+  };
+  const decodeStartMs = performance.now();
+  let decodeEndMs = decodeStartMs;
+  const decodedNow = (durationSec: number) => {
+    decodeEndMs = performance.now();
+    events?.onDecoded?.(durationSec, (decodeEndMs - decodeStartMs) / 1000);
+    events?.onStage?.('planning');
+  };
+  const decodeOptions = {
+    info,
+    pcmPath,
+    silence: config.silence,
+    plan: planOptions,
+    signal,
+    onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
+  };
+  let plan: PlannedSegment[];
+  let durationSec: number;
+  let ran: RunSegmentsResult;
+
+  // A fresh job decodes, plans and transcribes at once. A resumed job (its segment rows exist) and a
+  // plan-only run decode the whole file first: a resume matches the old rows against the whole plan.
+  if (!request.planOnly && request.streaming !== false && (await store.listSegments(jobId)).length === 0) {
+    ({ plan, durationSec, ran } = await streamAndRun({
+      ...decodeOptions,
+      // Rows go in as segments are planned; insertSegments takes any batch of new indices.
+      register: (segments) => store.insertSegments(jobId, segments).then(() => workFor(segments)),
+      onDecoded: (decoded) => {
+        decodedNow(decoded.durationSec);
+        return store.updateJob(jobId, { duration_sec: decoded.durationSec });
+      },
+      onPlanned: async (whole) => {
+        await store.updateJob(jobId, { chunk_count: whole.length });
+        events?.onPlan?.(whole, reused);
+        events?.onStage?.('transcribing');
+      },
+      segments: segmentOptions,
+    }));
+  } else {
+    const whole = await decodeWholeFile(decodeOptions);
+    decodedNow(whole.durationSec);
+    ({ plan, durationSec } = whole);
+    await store.updateJob(jobId, { duration_sec: durationSec, chunk_count: plan.length });
+    const ownResults = resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();
+    if (!resumed) await store.insertSegments(jobId, plan);
+    const work = await workFor(plan, ownResults);
+    events?.onPlan?.(plan, reused);
+    if (request.planOnly) {
+      await store.updateJob(jobId, { status: 'completed', completed_at: nowSec(), error: 'plan only' });
+      const telemetry = await jobTelemetry(store, jobId, durationSec, nowSec() - startedAtSec, false, { decodeSec: (decodeEndMs - decodeStartMs) / 1000 });
+      return { jobId, status: 'planned', source: request.input, output: null, cacheKey, transcript: null, plan, telemetry };
+    }
+    events?.onStage?.('transcribing');
+    // The sample sits where a streamed run of this file puts it (probed duration), so a resumed job's new segments match.
+    const sample = { durationSec: info.durationSec ?? durationSec, untilOnDisk: async () => durationSec };
+    ran = await runSegments(work, { ...segmentOptions, pauses: whole.pauses, sample });
+  }
 
   events?.onStage?.('stitching');
+  const { transcripts } = ran;
   const language = config.language ?? transcripts.find((t) => t.language)?.language ?? backend.capabilities.languages[0] ?? 'und';
   const transcript = stitch(
     plan.map((segment, i) => ({ startSec: segment.startSec, endSec: segment.endSec, transcript: transcripts[i]! })),
-    { durationSec: decoded.durationSec, language },
+    { durationSec, language },
   );
   // Only a transcript entirely from the primary backend is what this cache key promises.
   const segmentRows = await store.listSegments(jobId);
   if (segmentRows.every((row) => row.backend === backend.id)) await cache.put(cacheKey, transcript);
-  await store.updateJob(jobId, { prepare_compute_sec: prepareComputeSec });
-  return finish(transcript, plan, false);
+  await store.updateJob(jobId, { prepare_compute_sec: ran.prepareComputeSec });
+  return finish(transcript, plan, false, {
+    decodeSec: (decodeEndMs - decodeStartMs) / 1000,
+    ...(ran.firstDispatchMs !== null ? { firstDispatchSec: (ran.firstDispatchMs - decodeStartMs) / 1000 } : {}),
+  });
 }

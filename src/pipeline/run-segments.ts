@@ -1,6 +1,8 @@
 /**
  * Runs the planned segments that still need work through the pool. Each segment is served through
  * the backend chain (serve-segment.ts) and its result stored once; results come back in plan order.
+ * The segments are a list (a resumed job, planned from the whole file) or arrive while the audio is
+ * still being decoded (stream-decode.ts): each is dispatched as soon as it arrives.
  */
 import { sliceSegment } from '../audio/segment-audio.js';
 import type { RecordingContext } from '../backends/spec.js';
@@ -19,14 +21,36 @@ export interface SegmentWork {
   reused?: SegmentTranscript;
 }
 
+/** Where the backend's 20 s look at the recording (prepareRecording) is taken from. */
+export interface RecordingSample {
+  /**
+   * The length that places the sample a tenth of the way in: the probed duration when known, so a
+   * streamed run and a whole-file (resumed) run of one file take the same sample. Null: unknown.
+   */
+  durationSec: number | null;
+  /** Resolves with the seconds on disk once `endSec` is, or once the decode has ended short of it. */
+  untilOnDisk(endSec: number, signal: AbortSignal): Promise<number>;
+}
+
 export interface RunSegmentsOptions extends ServeContext {
   pcmPath: string;
+  /** The recording's pauses; while it streams, the detector's growing list (final up to every dispatched segment's end). */
   pauses: readonly Pause[];
   concurrency: number;
   priority: Priority;
   signal: AbortSignal;
   /** Where segments are served; absent: this process's backends (the embedded default). */
   dispatcher?: SegmentDispatcher | undefined;
+  sample: RecordingSample;
+  /** The best-known final number of segments while the plan still grows; default: the segments so far. */
+  expectedTotal?: () => number;
+}
+
+export interface RunSegmentsResult {
+  transcripts: SegmentTranscript[];
+  prepareComputeSec: number;
+  /** performance.now() when the first segment was handed to the dispatcher; null if none was. */
+  firstDispatchMs: number | null;
 }
 
 async function transcribeOnce(
@@ -54,21 +78,30 @@ async function transcribeOnce(
   return dispatcher.dispatch(task, sliceSegment(options.pcmPath, segment.startSec, segment.endSec), signal);
 }
 
-/**
- * Asks the primary backend to look at a sample of the recording (from a tenth of the way in), if it
- * wants to. Failure only costs the benefit, never the job. Resolves to the context and the seconds spent.
- */
-async function prepareRecording(work: readonly SegmentWork[], options: RunSegmentsOptions): Promise<{ context?: RecordingContext; computeSec: number }> {
-  const backend = options.backends.get(options.chain[0]!);
-  const durationSec = work.at(-1)?.segment.endSec ?? 0;
-  // Only segments after the first use the context: nothing to prepare for if none needs computing.
-  const needed = work.some((w) => !w.reused && w.segment.index !== 0);
-  if (!backend.prepareRecording || !needed || durationSec <= 0) return { computeSec: 0 };
+/** 20 s (or the whole recording, if shorter) from a tenth of the way in. */
+function sampleWindow(durationSec: number): { startSec: number; endSec: number } {
   const sampleSec = Math.min(durationSec, 20);
   const startSec = Math.max(0, Math.min(durationSec * 0.1, durationSec - sampleSec));
+  return { startSec, endSec: startSec + sampleSec };
+}
+
+/**
+ * Asks the primary backend to look at a sample of the recording, if it wants to. Started when the
+ * first segment that uses it (any but the first) arrives, so it never delays the first segment.
+ * With an unknown duration the sample is placed within what `trigger` proves is on disk. Failure only
+ * costs the benefit, never the job. Resolves to the context and the seconds spent.
+ */
+async function prepareRecording(options: RunSegmentsOptions, trigger: PlannedSegment): Promise<{ context?: RecordingContext; computeSec: number }> {
+  const backend = options.backends.get(options.chain[0]!);
+  if (!backend.prepareRecording) return { computeSec: 0 };
   const started = performance.now();
   try {
-    const context = await backend.prepareRecording(sliceSegment(options.pcmPath, startSec, startSec + sampleSec), options.signal);
+    let window = sampleWindow(options.sample.durationSec ?? trigger.endSec);
+    const onDiskSec = await options.sample.untilOnDisk(window.endSec, options.signal);
+    // The recording ended before the sample did (the probe overestimated): place it on the real length.
+    if (onDiskSec < window.endSec) window = sampleWindow(onDiskSec);
+    if (!(window.endSec > window.startSec)) return { computeSec: 0 };
+    const context = await backend.prepareRecording(sliceSegment(options.pcmPath, window.startSec, window.endSec), options.signal);
     return { context, computeSec: (performance.now() - started) / 1000 };
   } catch {
     return { computeSec: (performance.now() - started) / 1000 };
@@ -85,23 +118,40 @@ function prefetchAfter(work: readonly SegmentWork[], position: number, options: 
 }
 
 /** Returns each segment's transcript (relative times) in plan order, and the preparation's compute seconds. */
-export async function runSegments(
-  work: readonly SegmentWork[],
-  options: RunSegmentsOptions,
-): Promise<{ transcripts: SegmentTranscript[]; prepareComputeSec: number }> {
+export async function runSegments(work: readonly SegmentWork[] | AsyncIterable<SegmentWork>, options: RunSegmentsOptions): Promise<RunSegmentsResult> {
   let done = 0;
-  const dispatcher = options.dispatcher ?? localDispatcher(options);
-  const local = dispatcher.kind === 'local';
-  const preparation = prepareRecording(work, options);
-  const recording = preparation.then((p) => p.context);
+  let firstDispatchMs: number | null = null;
+  const served = options.dispatcher ?? localDispatcher(options);
+  const local = served.kind === 'local';
+  // Same driver, timed: when the first segment left (time to first dispatch, in the telemetry).
+  const dispatcher: SegmentDispatcher = {
+    kind: served.kind,
+    dispatch: (task, audio, signal) => {
+      firstDispatchMs ??= performance.now();
+      return served.dispatch(task, audio, signal);
+    },
+  };
+  // Segments in plan order as they arrive (the pool's positions): what prefetch can look ahead at.
+  const arrived: SegmentWork[] = [];
+  let preparation: Promise<{ context?: RecordingContext; computeSec: number }> | undefined;
+  let resolveRecording!: (context: RecordingContext | undefined) => void;
+  const recording = new Promise<RecordingContext | undefined>((resolve) => (resolveRecording = resolve));
   const transcripts = await runPool(work, {
     concurrency: options.concurrency,
     signal: options.signal,
-    run: async (item, signal) => {
+    onArrive: (item) => {
+      arrived.push(item);
+      // Only segments after the first use the context: prepare once the first of them needs computing.
+      if (!preparation && !item.reused && item.segment.index !== 0) {
+        preparation = prepareRecording(options, item.segment);
+        void preparation.then((p) => resolveRecording(p.context));
+      }
+    },
+    run: async (item, signal, position) => {
       // Prefetch prepares uploads in this process: no use when another process serves the segment.
-      if (local) prefetchAfter(work, work.indexOf(item), options, signal);
+      if (local) prefetchAfter(arrived, position, options, signal);
       const transcript = await transcribeOnce(item, options, dispatcher, signal, recording);
-      options.events?.onSegmentDone?.(item.segment.index, ++done, work.length);
+      options.events?.onSegmentDone?.(item.segment.index, ++done, Math.max(done, options.expectedTotal?.() ?? arrived.length));
       return transcript;
     },
     onInOrder: (item, transcript) => {
@@ -110,5 +160,5 @@ export async function runSegments(
       options.events?.onPartial?.({ index: segment.index, startSec: segment.startSec, endSec: segment.endSec, utterances, text: transcript.text });
     },
   });
-  return { transcripts, prepareComputeSec: (await preparation).computeSec };
+  return { transcripts, prepareComputeSec: preparation ? (await preparation).computeSec : 0, firstDispatchMs };
 }

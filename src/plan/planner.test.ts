@@ -121,6 +121,79 @@ for (const c of cases) {
   });
 }
 
+const targetsCases: Case[] = [
+  {
+    name: 'targetsSec: a short first segment of 20 s, then 900 s',
+    durationSec: 1000,
+    pauses: Array.from({ length: 100 }, (_, i) => ({ startSec: i * 10 + 9, endSec: i * 10 + 9.6 })),
+    options: { targetSec: 360, targetsSec: [20, 900] },
+    expected: [
+      [0, 19.3, 'pause'],
+      [19.3, 919.3, 'pause'],
+      [919.3, 1000, 'end'],
+    ],
+  },
+  {
+    name: 'targetsSec: the last entry repeats; tolerance and minimum follow each target (hard cuts)',
+    durationSec: 100,
+    pauses: [],
+    options: { targetSec: 360, targetsSec: [20, 30], overlapSec: 2 },
+    expected: [
+      [0, 21, 'hard'],
+      [19, 50, 'hard'],
+      [48, 79, 'hard'],
+      [77, 100, 'end'],
+    ],
+  },
+  {
+    name: 'targetsSec: the remainder rule uses the next segment\'s own target and minimum',
+    durationSec: 45,
+    pauses: [],
+    options: { targetSec: 10, targetsSec: [20, 900] },
+    expected: [
+      [0, 20.75, 'hard'],
+      [19.25, 45, 'end'],
+    ],
+  },
+  {
+    name: 'targetsSec: a window from the first target\'s default tolerance (3 s) misses a pause 4 s off',
+    durationSec: 200,
+    pauses: [{ startSec: 23.5, endSec: 24.5 }],
+    options: { targetSec: 60, targetsSec: [20, 60], overlapSec: 1 },
+    expected: [
+      [0, 20.5, 'hard'],
+      [19.5, 80, 'hard'],
+      [79, 139.5, 'hard'],
+      [138.5, 200, 'end'],
+    ],
+  },
+  {
+    name: 'targetsSec: an empty list means targetSec',
+    durationSec: 130,
+    pauses: [{ startSec: 61, endSec: 62 }],
+    options: { targetSec: 60, targetsSec: [], toleranceSec: 5 },
+    expected: [
+      [0, 61.5, 'pause'],
+      [61.5, 130, 'end'],
+    ],
+  },
+];
+
+for (const c of targetsCases) {
+  test(`planner: ${c.name}`, () => {
+    const plan = planSegments(c.durationSec, c.pauses, c.options);
+    assert.deepEqual(
+      plan.map((s) => [s.startSec, s.endSec, s.cutAfter]),
+      c.expected,
+    );
+    plan.forEach((s, i) => assert.equal(s.index, i));
+  });
+}
+
+test('planner: a non-positive entry in targetsSec is refused', () => {
+  assert.throws(() => planSegments(100, [], { targetSec: 60, targetsSec: [20, 0] }), RangeError);
+});
+
 test('planner: invariants over many random inputs', () => {
   let seed = 42;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -1,8 +1,9 @@
 /**
- * The planner: a pure function from (duration, pauses, target length) to segments.
+ * The planner: a pure function from (duration, pauses, target lengths) to segments.
  * Cuts go in the middle of the pause nearest each target boundary so no word is split; where no
  * pause lies within the tolerance window the cut is hard and the two segments overlap by
- * `overlapSec`, which the stitcher resolves word by word.
+ * `overlapSec`, which the stitcher resolves word by word. The walk itself (`planWalk`) is shared
+ * with the incremental planner (incremental.ts), so both cut exactly alike.
  */
 
 export interface Pause {
@@ -22,6 +23,12 @@ export interface PlannedSegment {
 
 export interface PlanOptions {
   targetSec: number;
+  /**
+   * Per-segment targets: segment i aims at `targetsSec[i]`; past the end of the list its last entry
+   * repeats (an empty list means `targetSec`). E.g. `[20, 900]`: a short first segment, so the first
+   * words come back fast, then long ones. Tolerance and minimum defaults follow each segment's own target.
+   */
+  targetsSec?: readonly number[];
   /** How far from the target boundary a pause may be. Default: 15 % of target, at most 30 s. */
   toleranceSec?: number;
   /** No segment but the last is shorter. Default: a quarter of target, at most 30 s. */
@@ -46,33 +53,63 @@ export function resolvePlanOptions(options: PlanOptions): ResolvedPlanOptions {
   return { targetSec, toleranceSec, minSegmentSec, overlapSec };
 }
 
-const round = (sec: number): number => Math.round(sec * 1000) / 1000;
+/** Segment `index`'s own target, tolerance and minimum (see `targetsSec`). */
+export function segmentPlanOptions(options: PlanOptions, index: number): ResolvedPlanOptions {
+  const targets = options.targetsSec;
+  if (!targets || targets.length === 0) return resolvePlanOptions(options);
+  return resolvePlanOptions({ ...options, targetSec: targets[Math.min(index, targets.length - 1)]! });
+}
 
-export function planSegments(
+/** Checks every target up front, so a bad entry fails before any work rather than at segment i. */
+export function validatePlanOptions(options: PlanOptions): void {
+  resolvePlanOptions(options);
+  for (const targetSec of options.targetsSec ?? []) resolvePlanOptions({ ...options, targetSec });
+}
+
+export interface Midpoint {
+  midSec: number;
+  lengthSec: number;
+}
+
+/** Where a walk stands: the next segment's start and index, and how many midpoints lie behind it. */
+export interface PlanWalkState {
+  cursorSec: number;
+  index: number;
+  /** Midpoints before this index lie behind every window so far (they are never candidates again). */
+  first: number;
+}
+
+export const round = (sec: number): number => Math.round(sec * 1000) / 1000;
+
+/**
+ * Cuts segments from `state` on over the sorted `midpoints`, while more than target + min is left
+ * before `durationSec` (Infinity: unknown yet) and `mayCut(idealSec, segment options)` agrees.
+ * Mutates `state`; returns the new segments (never the final remainder).
+ */
+export function planWalk(
+  state: PlanWalkState,
+  midpoints: readonly Midpoint[],
   durationSec: number,
-  pauses: readonly Pause[],
   options: PlanOptions,
+  mayCut: (idealSec: number, params: ResolvedPlanOptions) => boolean = () => true,
 ): PlannedSegment[] {
-  if (!(durationSec > 0)) return [];
-  const { targetSec, toleranceSec, minSegmentSec, overlapSec } = resolvePlanOptions(options);
-  const midpoints = pauses
-    .map((p) => ({ midSec: (p.startSec + p.endSec) / 2, lengthSec: p.endSec - p.startSec }))
-    .filter((p) => p.midSec > 0 && p.midSec < durationSec)
-    .sort((a, b) => a.midSec - b.midSec);
-
   const segments: PlannedSegment[] = [];
-  let cursorSec = 0;
-  let first = 0; // pauses before this index lie behind the cursor
-  // A remainder of up to target + min goes into one final segment rather than a tiny tail.
-  while (durationSec - cursorSec > targetSec + minSegmentSec) {
-    const idealSec = cursorSec + targetSec;
-    const loSec = Math.max(cursorSec + minSegmentSec, idealSec - toleranceSec);
+  for (;;) {
+    const params = segmentPlanOptions(options, state.index);
+    const { targetSec, toleranceSec, minSegmentSec, overlapSec } = params;
+    // A remainder of up to target + min goes into one final segment rather than a tiny tail.
+    if (!(durationSec - state.cursorSec > targetSec + minSegmentSec)) break;
+    const idealSec = state.cursorSec + targetSec;
+    if (!mayCut(idealSec, params)) break;
+    const loSec = Math.max(state.cursorSec + minSegmentSec, idealSec - toleranceSec);
     const hiSec = Math.min(idealSec + toleranceSec, durationSec - minSegmentSec);
-    while (first < midpoints.length && midpoints[first]!.midSec < loSec) first++;
+    while (state.first < midpoints.length && midpoints[state.first]!.midSec < loSec) state.first++;
 
-    let best: { midSec: number; lengthSec: number } | undefined;
-    for (let i = first; i < midpoints.length && midpoints[i]!.midSec <= hiSec; i++) {
+    let best: Midpoint | undefined;
+    for (let i = state.first; i < midpoints.length && midpoints[i]!.midSec <= hiSec; i++) {
       const candidate = midpoints[i]!;
+      // Only reachable with minSegmentSec 0: a pause centred on the very end is no cut.
+      if (candidate.midSec >= durationSec) break;
       const distance = Math.abs(candidate.midSec - idealSec);
       const bestDistance = best === undefined ? Infinity : Math.abs(best.midSec - idealSec);
       if (distance < bestDistance || (distance === bestDistance && candidate.lengthSec > best!.lengthSec)) {
@@ -80,22 +117,43 @@ export function planSegments(
       }
     }
 
-    const index = segments.length;
+    const index = state.index++;
     if (best) {
       const cutSec = round(best.midSec);
-      segments.push({ index, startSec: round(cursorSec), endSec: cutSec, cutAfter: 'pause' });
-      cursorSec = cutSec;
+      segments.push({ index, startSec: round(state.cursorSec), endSec: cutSec, cutAfter: 'pause' });
+      state.cursorSec = cutSec;
     } else {
       const halfSec = overlapSec / 2;
       segments.push({
         index,
-        startSec: round(cursorSec),
+        startSec: round(state.cursorSec),
         endSec: round(Math.min(durationSec, idealSec + halfSec)),
         cutAfter: 'hard',
       });
-      cursorSec = idealSec - halfSec;
+      state.cursorSec = idealSec - halfSec;
     }
   }
-  segments.push({ index: segments.length, startSec: round(cursorSec), endSec: round(durationSec), cutAfter: 'end' });
+  return segments;
+}
+
+/** Pause midpoints, sorted (ties keep their input order); those at or before 0 are no cut. */
+export function toMidpoints(pauses: readonly Pause[]): Midpoint[] {
+  return pauses
+    .map((p) => ({ midSec: (p.startSec + p.endSec) / 2, lengthSec: p.endSec - p.startSec }))
+    .filter((p) => p.midSec > 0)
+    .sort((a, b) => a.midSec - b.midSec);
+}
+
+export function planSegments(
+  durationSec: number,
+  pauses: readonly Pause[],
+  options: PlanOptions,
+): PlannedSegment[] {
+  if (!(durationSec > 0)) return [];
+  validatePlanOptions(options);
+  const midpoints = toMidpoints(pauses).filter((p) => p.midSec < durationSec);
+  const state: PlanWalkState = { cursorSec: 0, index: 0, first: 0 };
+  const segments = planWalk(state, midpoints, durationSec, options);
+  segments.push({ index: segments.length, startSec: round(state.cursorSec), endSec: round(durationSec), cutAfter: 'end' });
   return segments;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParascribeError } from '../errors.js';
-import { runPool } from './pool.js';
+import { PushQueue, runPool } from './pool.js';
 import { backoffDelayMs, withRetry } from './retry.js';
 
 const delay = (ms: number, signal?: AbortSignal) =>
@@ -76,6 +76,93 @@ test('pool: aborting the outer signal cancels everything with ABORTED', async ()
   setTimeout(() => controller.abort(), 20);
   await assert.rejects(
     runPool([0, 1, 2, 3], { concurrency: 2, signal: controller.signal, run: (_i, signal) => delay(5_000, signal) }),
+    (error: ParascribeError) => error.code === 'ABORTED',
+  );
+});
+
+test('pool over a source that yields over time: runs each task as it arrives, emits in order, at most k at once', async () => {
+  const queue = new PushQueue<{ i: number; ms: number }>();
+  const startedAt: number[] = [];
+  const emitted: number[] = [];
+  let running = 0;
+  let peak = 0;
+  const t0 = performance.now();
+  const pool = runPool(queue, {
+    concurrency: 2,
+    signal: new AbortController().signal,
+    run: async (task, _signal, position) => {
+      assert.equal(position, task.i);
+      startedAt[task.i] = performance.now() - t0;
+      peak = Math.max(peak, ++running);
+      await delay(task.ms);
+      running--;
+      return task.i;
+    },
+    onInOrder: (_task, result, position) => {
+      assert.equal(result, position);
+      emitted.push(position);
+    },
+  });
+  queue.push({ i: 0, ms: 40 });
+  await delay(60);
+  assert.deepEqual(emitted, [0], 'the first task ran before the source ended');
+  for (const [i, ms] of [[1, 30], [2, 5], [3, 5], [4, 1]] as const) queue.push({ i, ms });
+  await delay(10);
+  queue.close();
+  assert.deepEqual(await pool, [0, 1, 2, 3, 4]);
+  assert.deepEqual(emitted, [0, 1, 2, 3, 4]);
+  assert.equal(peak, 2);
+  assert.ok(startedAt[0]! < 20, `task 0 started at ${startedAt[0]} ms`);
+});
+
+test('pool over a source: an empty source that closes gives no results', async () => {
+  const queue = new PushQueue<number>();
+  setTimeout(() => queue.close(), 10);
+  assert.deepEqual(await runPool(queue, { concurrency: 3, signal: new AbortController().signal, run: async (i) => i }), []);
+});
+
+test('pool over a source: a failing source aborts the running tasks and its error is rethrown', async () => {
+  const queue = new PushQueue<number>();
+  const aborted: number[] = [];
+  const pool = runPool(queue, {
+    concurrency: 3,
+    signal: new AbortController().signal,
+    run: async (i, signal) => {
+      try {
+        await delay(5_000, signal);
+      } catch (error) {
+        aborted.push(i);
+        throw error;
+      }
+    },
+  });
+  queue.push(0);
+  queue.push(1);
+  setTimeout(() => queue.fail(new ParascribeError('CORRUPT_AUDIO', 'truncated')), 20);
+  await assert.rejects(pool, (error: ParascribeError) => error.code === 'CORRUPT_AUDIO');
+  assert.deepEqual(aborted.sort(), [0, 1]);
+  queue.push(2); // the reader is gone: dropped, no throw
+});
+
+test('pool over a source: a task failure stops reading the source; the outer signal ends a wait for tasks', async () => {
+  const queue = new PushQueue<number>();
+  const pool = runPool(queue, {
+    concurrency: 2,
+    signal: new AbortController().signal,
+    run: async (i) => {
+      if (i === 1) throw new ParascribeError('BACKEND_FAILED', 'boom');
+      return i;
+    },
+  });
+  queue.push(0);
+  queue.push(1);
+  await assert.rejects(pool, (error: ParascribeError) => error.code === 'BACKEND_FAILED');
+
+  const idle = new PushQueue<number>();
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 20);
+  await assert.rejects(
+    runPool(idle, { concurrency: 2, signal: controller.signal, run: async (i) => i }),
     (error: ParascribeError) => error.code === 'ABORTED',
   );
 });

@@ -48,3 +48,26 @@ test('energy detector: adapts to a noisy recording (noise floor well above digit
 test('energy detector: speech-level audio throughout gives no pauses', () => {
   assert.deepEqual(detect(pcm([[10, 6000]], 300), 4096), []);
 });
+
+test('energy detector: finalSec never passes the start of a pause not yet reported, and never goes back', () => {
+  const audio = pcm([[2, 8000], [0.5, 0], [1, 8000], [3, 0], [2, 8000], [0.1, 0], [1, 8000], [1.5, 0]], 200);
+  for (const chunkBytes of [640, 4096, 77_777]) {
+    const detector = new EnergyPauseDetector();
+    const seen: Array<{ finalSec: number; reported: number }> = [];
+    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
+      detector.push(audio.subarray(offset, offset + chunkBytes));
+      seen.push({ finalSec: detector.finalSec, reported: detector.pauses.length });
+    }
+    const all = detector.finish();
+    assert.equal(all.length, 3, JSON.stringify(all));
+    let previousSec = 0;
+    for (const { finalSec, reported } of seen) {
+      assert.ok(finalSec >= previousSec, 'finalSec is monotone');
+      previousSec = finalSec;
+      for (const later of all.slice(reported)) assert.ok(later.startSec >= finalSec - 1e-9, `pause at ${later.startSec} s reported after finalSec ${finalSec}`);
+    }
+    // While the 3 s silence is open, finalSec waits at its start (3.5 s) although more audio was seen.
+    assert.ok(seen.some((s) => Math.abs(s.finalSec - 3.5) < 0.03 && s.reported === 1));
+    assert.ok(previousSec <= audio.length / 2 / RATE);
+  }
+});

@@ -72,6 +72,21 @@ export class EnergyPauseDetector {
     }
   }
 
+  /** Pauses found so far, in time order (the live list: it grows as audio is pushed and on finish). */
+  get pauses(): readonly Pause[] {
+    return this.#pauses;
+  }
+
+  /**
+   * How far the output is final (s): every pause not yet in `pauses` starts at or after this time, so
+   * its midpoint lies after it. A silent run still open at the decode position may end later as a
+   * pause (its midpoint anywhere after its start), so while one is open this is its start; otherwise
+   * it is the end of the last whole frame seen. The streaming planner cuts only behind it.
+   */
+  get finalSec(): number {
+    return (this.#silentRunStart >= 0 ? this.#silentRunStart : this.#frameIndex) * this.#frameSec;
+  }
+
   /** Ends the stream; a silent run reaching the end counts as a pause (long silences hold cut points). */
   finish(): Pause[] {
     if (this.#silentRunStart >= 0 && this.#frameIndex - this.#silentRunStart >= this.#minPauseFrames) {

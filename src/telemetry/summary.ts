@@ -35,6 +35,19 @@ export interface JobTelemetry {
   costUsd: number;
   costPerAudioMinuteUsd: number;
   cacheHit: boolean;
+  /** Seconds from the start of the decode to its end (the whole recording on disk); absent on a cache hit. */
+  decodeSec?: number;
+  /**
+   * Seconds from the start of the decode to the first segment handed to a backend or queue. A fresh
+   * job streams, so this is below decodeSec; absent when no segment was dispatched.
+   */
+  firstDispatchSec?: number;
+}
+
+/** Times the job measured itself (not in the segment rows). */
+export interface JobTimings {
+  decodeSec?: number;
+  firstDispatchSec?: number;
 }
 
 export function summarise(
@@ -43,6 +56,7 @@ export function summarise(
   segments: readonly SegmentTelemetry[],
   cacheHit: boolean,
   prepareComputeSec = 0,
+  timings: JobTimings = {},
 ): JobTelemetry {
   const computed = segments.filter((s) => s.status === 'completed');
   const computeSec = computed.reduce((sum, s) => sum + s.computeSec, 0) + prepareComputeSec;
@@ -65,5 +79,7 @@ export function summarise(
     costUsd,
     costPerAudioMinuteUsd: durationSec > 0 ? costUsd / (durationSec / 60) : 0,
     cacheHit,
+    ...(timings.decodeSec !== undefined ? { decodeSec: timings.decodeSec } : {}),
+    ...(timings.firstDispatchSec !== undefined ? { firstDispatchSec: timings.firstDispatchSec } : {}),
   };
 }
