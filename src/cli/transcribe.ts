@@ -44,6 +44,10 @@ function jsonSummary(outcome: JobOutcome) {
     coldStarts: t.coldStarts,
     costUsd: round(t.costUsd, 6),
     cacheHit: t.cacheHit,
+    ...(t.firstResultSec !== undefined ? { firstResultSec: round(t.firstResultSec) } : {}),
+    ...(t.plan ? { planChoice: t.plan } : {}),
+    ...(t.hedges ? { hedges: { count: t.hedges.count, won: t.hedges.won, audioSec: round(t.hedges.audioSec) } } : {}),
+    ...(t.warmPool ? { warmPool: t.warmPool } : {}),
     output: outcome.output,
     ...(outcome.status === 'planned' ? { plan: outcome.plan } : {}),
   };

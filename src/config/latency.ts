@@ -1,6 +1,6 @@
 /**
  * Latency options (docs/planning.md): hedged requests, fast first words and the warm pool. Each is
- * off by default; `transcribe --fast` (and the benchmarks) turn them on.
+ * off by default: set them in the config file (bench/seed-latency.ts shows one).
  */
 import { z } from 'zod';
 

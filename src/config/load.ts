@@ -12,7 +12,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_BACKEND: { key: 'backend', parse: (raw) => raw },
   PARASCRIBE_FALLBACK: { key: 'fallback', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_PRIORITY: { key: 'priority', parse: (raw) => raw },
-  PARASCRIBE_SEGMENT_SEC: { key: 'segmentSec', parse: Number },
+  PARASCRIBE_SEGMENT_SEC: { key: 'segmentSec', parse: (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : Number(raw)) },
   PARASCRIBE_CONCURRENCY: { key: 'concurrency', parse: Number },
   PARASCRIBE_LANGUAGE: { key: 'language', parse: (raw) => raw },
   PARASCRIBE_FORMAT: { key: 'format', parse: (raw) => raw },

@@ -10,6 +10,7 @@ import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { PRIORITIES } from '../pipeline/route.js';
 import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
 import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js';
+import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -98,6 +99,10 @@ export const configSchema = z
       })
       .strict()
       .default(DEFAULT_AUTO_PLAN),
+    /** Hedged requests, fast first words and the warm pool (docs/planning.md). */
+    hedging: hedgingSchema.default(DEFAULT_HEDGING),
+    firstWords: firstWordsSchema.default(DEFAULT_FIRST_WORDS),
+    warmPool: warmPoolSchema.default(DEFAULT_WARM_POOL),
     /** Segments transcribed at once (k). Default: the primary backend's own limit, else CPU cores. */
     concurrency: z.number().int().min(1).max(1024).optional(),
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),

@@ -51,6 +51,11 @@ export class Hedger {
     return this.#hedgedAudioSec;
   }
 
+  /** For the job's telemetry. */
+  summary(): { count: number; won: number; audioSec: number; records: HedgeRecord[] } {
+    return { count: this.records.length, won: this.records.filter((r) => r.winner === 'hedge').length, audioSec: this.#hedgedAudioSec, records: this.records };
+  }
+
   #reserve(audioSec: number): boolean {
     if (this.#hedgedAudioSec + audioSec > this.options.maxExtraShare * this.options.recordingSec + 1e-9) return false;
     this.#hedgedAudioSec += audioSec;

@@ -26,7 +26,9 @@ import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
 import type { SegmentDispatcher } from '../queue/dispatch.js';
+import { latencyPlan } from './latency-plan.js';
 import { chooseChain } from './route.js';
+import { warmPool } from './warm-pool.js';
 
 export interface JobRequest {
   input: string;
@@ -193,10 +195,14 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     if (cached) return finish(cached, [], true);
   }
 
+  // Segment sizes ('auto'), fast first words and hedging, from the backend's fitted latency model.
+  const latency = await latencyPlan({ config, store, chain, durationSec: info.durationSec ?? 0, canHedge: !remote, signal });
+  const warming = config.warmPool.enabled && !remote ? warmPool(backend, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, signal) : undefined;
   events?.onStage?.('decoding');
   await mkdir(workDir, { recursive: true });
   const pcmPath = join(workDir, 'audio.pcm');
-  const planOptions: PlanOptions = { targetSec: fixedSegmentSec(config), ...config.planning };
+  const { targetsSec } = latency;
+  const planOptions: PlanOptions = { targetSec: targetsSec.at(-1)!, ...(targetsSec.length > 1 ? { targetsSec } : {}), ...config.planning };
   const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map<string, ReusableSegment>();
   let reused = 0;
   // In plan order, one at a time, so onSegmentPlanned comes in order.
@@ -221,7 +227,9 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     quality: config.quality,
     language: config.language,
     // Remote: as many segments on the queue as allowed; the workers' number and concurrency set the pace.
-    concurrency: remote ? config.distributed.maxSegmentsInFlight : config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
+    concurrency: remote ? config.distributed.maxSegmentsInFlight : latency.concurrency ?? config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
+    firstSegmentChain: latency.firstSegmentChain,
+    hedger: latency.hedger,
     priority: config.priority,
     dispatcher: request.dispatcher,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
@@ -298,8 +306,13 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   const segmentRows = await store.listSegments(jobId);
   if (segmentRows.every((row) => row.backend === backend.id)) await cache.put(cacheKey, transcript);
   await store.updateJob(jobId, { prepare_compute_sec: ran.prepareComputeSec });
+  const firstResultAtSec = segmentRows.find((row) => row.idx === 0)?.completed_at;
   return finish(transcript, plan, false, {
     decodeSec: (decodeEndMs - decodeStartMs) / 1000,
     ...(ran.firstDispatchMs !== null ? { firstDispatchSec: (ran.firstDispatchMs - decodeStartMs) / 1000 } : {}),
+    ...(firstResultAtSec ? { firstResultSec: firstResultAtSec - startedAtSec } : {}),
+    plan: latency.note,
+    ...(latency.hedger ? { hedges: latency.hedger.summary() } : {}),
+    ...(warming ? { warmPool: await warming } : {}),
   });
 }

@@ -13,6 +13,7 @@ import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
 import type { Priority } from './route.js';
 import { speechSecIn } from './quality.js';
 import { localDispatcher } from './serve-and-store.js';
+import type { Hedger } from './hedge.js';
 import type { ServeContext } from './serve-segment.js';
 
 export interface SegmentWork {
@@ -44,6 +45,10 @@ export interface RunSegmentsOptions extends ServeContext {
   sample: RecordingSample;
   /** The best-known final number of segments while the plan still grows; default: the segments so far. */
   expectedTotal?: () => number;
+  /** Fast first words: segment 0 is served by this chain (e.g. a local engine with no cold start). */
+  firstSegmentChain?: string[] | undefined;
+  /** Hedged requests (hedge.ts): segments past their threshold get a duplicate. */
+  hedger?: Hedger | undefined;
 }
 
 export interface RunSegmentsResult {
@@ -70,12 +75,13 @@ async function transcribeOnce(
     startSec: segment.startSec,
     endSec: segment.endSec,
     speechSec: speechSecIn(options.pauses, segment.startSec, segment.endSec),
-    chain: options.chain,
+    chain: segment.index === 0 && options.firstSegmentChain ? options.firstSegmentChain : options.chain,
     priority: options.priority,
     ...(options.language ? { language: options.language } : {}),
     ...(context ? { recording: context } : {}),
   };
-  return dispatcher.dispatch(task, sliceSegment(options.pcmPath, segment.startSec, segment.endSec), signal);
+  const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
+  return options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal) : dispatcher.dispatch(task, audio, signal);
 }
 
 /** 20 s (or the whole recording, if shorter) from a tenth of the way in. */

@@ -42,12 +42,47 @@ export interface JobTelemetry {
    * job streams, so this is below decodeSec; absent when no segment was dispatched.
    */
   firstDispatchSec?: number;
+  /** Seconds from the job's start to its first segment's result (the first partial transcript). */
+  firstResultSec?: number;
+  plan?: PlanNote;
+  hedges?: HedgeSummary;
+  warmPool?: WarmPoolSummary;
 }
 
-/** Times the job measured itself (not in the segment rows). */
+/** Times the job measured itself (not in the segment rows), and its latency decisions. */
 export interface JobTimings {
   decodeSec?: number;
   firstDispatchSec?: number;
+  firstResultSec?: number;
+  plan?: PlanNote;
+  hedges?: HedgeSummary;
+  warmPool?: WarmPoolSummary;
+}
+
+/** How the segment sizes were chosen ('model': the fitted latency model of segmentSec 'auto'). */
+export interface PlanNote {
+  source: 'fixed' | 'model';
+  reason: string;
+  targetsSec: number[];
+}
+
+/** Hedged requests of the job (pipeline/hedge.ts); each is also an attempt marked `hedge` on its segment. */
+export interface HedgeSummary {
+  count: number;
+  /** Hedges that answered first (their original was cancelled). */
+  won: number;
+  /** Audio sent twice: the worst-case extra compute is this much audio. */
+  audioSec: number;
+  records: Array<{ index: number; afterSec: number; winner: string; settledAfterSec: number | null }>;
+}
+
+/** The warm pool's cost (pipeline/warm-pool.ts). */
+export interface WarmPoolSummary {
+  requests: number;
+  coldStarts: number;
+  failed: number;
+  computeSec: number;
+  wallSec: number;
 }
 
 export function summarise(
@@ -81,5 +116,9 @@ export function summarise(
     cacheHit,
     ...(timings.decodeSec !== undefined ? { decodeSec: timings.decodeSec } : {}),
     ...(timings.firstDispatchSec !== undefined ? { firstDispatchSec: timings.firstDispatchSec } : {}),
+    ...(timings.firstResultSec !== undefined ? { firstResultSec: timings.firstResultSec } : {}),
+    ...(timings.plan ? { plan: timings.plan } : {}),
+    ...(timings.hedges ? { hedges: timings.hedges } : {}),
+    ...(timings.warmPool ? { warmPool: timings.warmPool } : {}),
   };
 }
