@@ -47,10 +47,11 @@ function normalQuantile(q: number): number {
 export function modelHedgeThreshold(model: LatencyModel, quantile: number, slots: number): HedgeThreshold {
   const cold = model.coldStart;
   const coldQuantileSec = cold.kind === 'lognormal' ? cold.medianSec * Math.exp(cold.sigma * normalQuantile(quantile)) : 0;
-  return (task, ordinal) => {
+  let ordinal = 0; // among this backend's segments (a first-words segment elsewhere does not count)
+  return (task) => {
     if (task.chain[0] !== model.backend) return undefined; // served by another backend: no model for it
     const warmSec = warmServiceSec(model, task.endSec - task.startSec);
-    const coldPossible = cold.kind === 'lognormal' && (ordinal < slots || cold.laterProbability > 0.05);
+    const coldPossible = cold.kind === 'lognormal' && (ordinal++ < slots || cold.laterProbability > 0.05);
     return coldPossible ? warmSec + coldQuantileSec : warmSec * 1.5 + 1;
   };
 }

@@ -6,7 +6,7 @@
  */
 import { fixedSegmentSec, type Config } from '../../config/schema.js';
 import type { JobStore } from '../../store/jobs.js';
-import { choosePlan, type Choice } from './choose.js';
+import { choosePlan, type Choice, type PlanObjective } from './choose.js';
 import { fitLatencyModel, type FitResult } from './fit.js';
 import { loadHistory, type History } from './history.js';
 import { predictJob, type Prediction } from './predict.js';
@@ -22,6 +22,7 @@ export interface AutoPlanSettings {
   minSegmentSec?: number | undefined;
   draws?: number;
   seed?: number;
+  objective?: PlanObjective;
 }
 
 export interface AutoPlanExplain {
@@ -45,8 +46,9 @@ export interface AutoPlan {
 }
 
 export function settingsFromConfig(config: Config): AutoPlanSettings {
-  const { maxSegmentSec, maxSegmentShare, minCapSec, minJobs } = config.autoPlan;
+  const { maxSegmentSec, maxSegmentShare, minCapSec, minJobs, objective } = config.autoPlan;
   return {
+    objective,
     cap: { maxSegmentSec, maxSegmentShare, minCapSec },
     minJobs,
     fixedSegmentSec: fixedSegmentSec(config),
@@ -76,6 +78,7 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
     minSegmentSec: settings.minSegmentSec,
     ...(settings.draws ? { draws: settings.draws } : {}),
     seed: settings.seed ?? 1,
+    ...(settings.objective ? { objective: settings.objective } : {}),
   };
   const choice = choosePlan(fit.model, durationSec, options);
   explain.choice = choice;
@@ -87,7 +90,7 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
     concurrency: chosen.concurrency,
     source: 'model',
     reason:
-      `${chosen.label}: lowest predicted wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
+      `${chosen.label}: lowest predicted ${settings.objective === 'median' ? 'median' : 'p90'} wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
       `(p10–p90 ${wall.p10Sec.toFixed(1)}–${wall.p90Sec.toFixed(1)} s), from ${fit.quality.jobs} jobs (R² ${fit.quality.r2.toFixed(2)})`,
     explain,
   };

@@ -2,9 +2,10 @@
  * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
- * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest median wall wins, then
- * the lower p90, the earlier first words, fewer segments. Plans with a segment over the blast-radius cap
- * never win.
+ * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest p90 wall wins (the
+ * default objective: a turnaround users can count on; 'median' ranks by the median first), then the
+ * other of the two, the earlier first words, fewer segments. Plans with a segment over the
+ * blast-radius cap never win.
  */
 import type { LatencyModel } from './model.js';
 import { predictJob, type Prediction } from './predict.js';
@@ -41,7 +42,11 @@ export interface ChooseOptions {
   minSegmentSec?: number | undefined;
   draws?: number;
   seed?: number;
+  /** What "fastest" means: the lowest p90 wall (default) or the lowest median. */
+  objective?: PlanObjective;
 }
+
+export type PlanObjective = 'p90' | 'median';
 
 export const ROUND_SIZES_SEC = [60, 90, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200, 1800] as const;
 export const BOOT_SEGMENT_SEC = [15, 30, 45, 60] as const;
@@ -89,15 +94,17 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
     withinCap: Math.max(...plan.lengthsSec) <= cap + 1e-6,
   }));
   const allowed = candidates.filter((c) => c.withinCap);
-  const chosen = allowed.reduce((best, c) => (better(c, best) ? c : best));
+  const objective = options.objective ?? 'p90';
+  const chosen = allowed.reduce((best, c) => (better(c, best, objective) ? c : best));
   return { chosen, candidates, capSec: cap };
 }
 
 const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
 
-function better(a: Candidate, b: Candidate): boolean {
+function better(a: Candidate, b: Candidate, objective: PlanObjective): boolean {
   // At an equal wall, earlier first words are free; then fewer segments, then the simpler kind.
-  const keys = (c: Candidate) => [c.prediction.wallSec.medianSec, c.prediction.wallSec.p90Sec, c.prediction.firstResultSec, c.lengthsSec.length, KIND_ORDER[c.kind]];
+  const walls = (c: Candidate) => (objective === 'p90' ? [c.prediction.wallSec.p90Sec, c.prediction.wallSec.medianSec] : [c.prediction.wallSec.medianSec, c.prediction.wallSec.p90Sec]);
+  const keys = (c: Candidate) => [...walls(c), c.prediction.firstResultSec, c.lengthsSec.length, KIND_ORDER[c.kind]];
   const [ka, kb] = [keys(a), keys(b)];
   for (let i = 0; i < ka.length; i++) {
     const difference = ka[i]! - kb[i]!;
