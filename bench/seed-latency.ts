@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/registry.js';
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
 import { PeriodicTranscriber } from '../test/fakes/periodic-text.js';
-import { WORK_DIR, assertSucceeded, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, recordResults, requireCli, runTimed } from './lib.js';
+import { WORK_DIR, assertSucceeded, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, recordResults, requireCli, runTimed } from './lib.js';
 import { endpointView, periodText, SEED_SIM, type EndpointView } from './lib-seed.js';
 import { STUDY } from './seed-model.js';
 
@@ -211,5 +211,5 @@ const body = [
   '```',
 ].join('\n');
 process.stdout.write(`${machineDescription()}\n\n${body}\n`);
-writeFileSync(values['json-out'] ?? path.join(WORK_DIR, 'seed-latency-results.json'), JSON.stringify({ sim: SEED_SIM, runs: all }, null, 1));
+writeFileSync(values['json-out'] ?? path.join(WORK_DIR, 'seed-latency-results.json'), JSON.stringify({ sim: SEED_SIM, audio: { file: path.relative(WORK_DIR, audio), durationSec: probeDurationSec(audio) }, runs: all }, null, 1));
 if (values.record) recordResults(`issue 6: parascribe's own choice vs the 360 s reproduction on the simulated endpoint (bench/seed-latency.ts)${quick ? ', quick' : ''}`, body);
