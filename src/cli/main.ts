@@ -58,7 +58,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .argument('<inputs...>', 'files or directories')
     .option('-o, --output <path>', 'output file (one input) or directory (several inputs)')
     .addOption(new Option('-f, --format <format>', `output format: ${OUTPUT_FORMAT_IDS.join('|')}`).default('txt'))
-    .addOption(new Option('--segment-sec <seconds>', "target segment length, or 'auto' (from the backend's job history: see `parascribe plan`)").argParser(segmentSec).default(360))
+    .addOption(new Option('--segment-sec <seconds>', "target segment length, or 'auto' (from the backend's job history: see `parascribe plan`)").argParser(segmentSec).default('auto'))
     .addOption(new Option('--concurrency <k>', 'segments transcribed at once (default: CPU cores)').argParser(number))
     .option('--backend <id>', 'ASR backend (default: routing rules, else pocketsphinx)')
     .addOption(new Option('--fallback <ids>', 'backends to fall back to, in order (comma-separated)').argParser((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean)))

@@ -13,7 +13,8 @@ const baseEnv = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') };
 
 test('config: defaults apply with no file, env or flags', () => {
   const config = loadConfig({ env: baseEnv });
-  assert.equal(config.segmentSec, 360);
+  assert.equal(config.segmentSec, 'auto', '360 s until the history allows a model');
+  assert.equal(fixedSegmentSec(config), 360);
   assert.equal(config.backend, undefined, 'routing rules or the default decide');
   assert.deepEqual(config.fallback, []);
   assert.equal(config.priority, 'normal');

@@ -76,13 +76,14 @@ export const configSchema = z
       .strict()
       .default(DEFAULT_QUALITY),
     /**
-     * Target segment length; cut points move to the nearest pause. 'auto': the plan with the lowest
-     * predicted wall from this backend's job history (src/plan/latency/, docs/planning.md), else the
-     * fixed default. Where a number is needed, read it through `fixedSegmentSec`.
+     * Target segment length; cut points move to the nearest pause. 'auto' (the default): the plan with
+     * the lowest predicted wall from this backend's job history (src/plan/latency/, docs/planning.md),
+     * and the fixed DEFAULT_SEGMENT_SEC until that history allows a model. Where a number is needed,
+     * read it through `fixedSegmentSec`.
      */
     segmentSec: z
       .union([z.number().positive().max(86_400), z.literal('auto')], { error: "a number of seconds (> 0, at most 86400) or 'auto'" })
-      .default(DEFAULT_SEGMENT_SEC),
+      .default('auto'),
     /** segmentSec 'auto': the blast-radius cap and how much history the latency model needs. */
     autoPlan: z
       .object({

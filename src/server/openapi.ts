@@ -6,7 +6,7 @@ const jobOptions = {
   backend: { type: 'string', description: 'A backend id or a route name from serve.models.' },
   fallback: { type: 'array', items: { type: 'string' }, description: 'Multipart: comma-separated.' },
   language: { type: 'string', example: 'en' },
-  segment_sec: { type: 'number', minimum: 10, maximum: 3600 },
+  segment_sec: { oneOf: [{ type: 'number', minimum: 10, maximum: 3600 }, { type: 'string', enum: ['auto'] }] },
   priority: { type: 'string', enum: ['critical', 'normal', 'batch'] },
   webhook_url: { type: 'string', format: 'uri', description: 'POSTed the job summary when it ends, signed with Parascribe-Signature.' },
 };

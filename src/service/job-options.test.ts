@@ -27,6 +27,7 @@ test('parseJobOptions: valid options pass through unchanged', () => {
     [{ segment_sec: 10 }, { segment_sec: 10 }],
     [{ segment_sec: 3600 }, { segment_sec: 3600 }],
     [{ segment_sec: 90.5 }, { segment_sec: 90.5 }],
+    [{ segment_sec: 'auto' }, { segment_sec: 'auto' }],
     [{ priority: 'critical' }, { priority: 'critical' }],
     [{ fallback: ['a', 'b'] }, { fallback: ['a', 'b'] }],
     [{ webhook_url: 'https://example.com/hook' }, { webhook_url: 'https://example.com/hook' }],
@@ -44,6 +45,7 @@ test('parseJobOptions: bad values → INVALID_ARGUMENT naming the field', () => 
     [{ segment_sec: 9 }, 'segment_sec'],
     [{ segment_sec: 3601 }, 'segment_sec'],
     [{ segment_sec: '60' }, 'segment_sec'], // JSON bodies are not coerced
+    [{ segment_sec: 'AUTO' }, 'segment_sec'],
     [{ priority: 'urgent' }, 'priority'],
     [{ backend: '' }, 'backend'],
     [{ backend: 'x'.repeat(101) }, 'backend'],
@@ -73,6 +75,8 @@ test('jobOptionsFromFields: strings coerced (segment_sec a number, fallback a co
     [{ segment_sec: '60' }, { segment_sec: 60 }],
     [{ segment_sec: ' 120 ' }, { segment_sec: 120 }],
     [{ segment_sec: '90.5' }, { segment_sec: 90.5 }],
+    [{ segment_sec: 'auto' }, { segment_sec: 'auto' }],
+    [{ segment_sec: ' Auto ' }, { segment_sec: 'auto' }],
     [{ fallback: 'a,b' }, { fallback: ['a', 'b'] }],
     [{ fallback: ' a , b ,, c ' }, { fallback: ['a', 'b', 'c'] }],
     [{ fallback: 'only' }, { fallback: ['only'] }],
@@ -102,7 +106,7 @@ test('configForJob: no options → the server config as it was', () => {
   const config = configForJob(base, {});
   assert.equal(config.backend, undefined);
   assert.deepEqual(config.fallback, []);
-  assert.equal(config.segmentSec, 360);
+  assert.equal(config.segmentSec, 'auto');
   assert.equal(config.priority, 'normal');
   assert.equal(config.language, undefined);
   assert.equal(config.dataDir, '/tmp/x');
@@ -141,9 +145,9 @@ test('configForJob: language, segment_sec and priority override the defaults; th
   assert.equal(config.segmentSec, 120);
   assert.equal(config.priority, 'critical');
   assert.equal(config.backend, undefined);
-  assert.deepEqual({ ...config, language: undefined, segmentSec: 360, priority: 'normal' }, { ...base, language: undefined });
+  assert.deepEqual({ ...config, language: undefined, segmentSec: 'auto', priority: 'normal' }, { ...base, language: undefined });
   // The base config is not modified.
-  assert.equal(base.segmentSec, 360);
+  assert.equal(base.segmentSec, 'auto');
   assert.equal(base.priority, 'normal');
   assert.equal(base.language, undefined);
 });

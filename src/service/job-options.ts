@@ -13,7 +13,8 @@ export const jobOptionsSchema = z
     backend: z.string().min(1).max(100).optional(),
     fallback: z.array(z.string().min(1).max(100)).max(10).optional(),
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
-    segment_sec: z.number().min(10).max(3600).optional(),
+    /** Seconds, or 'auto': the plan with the lowest predicted wall from the backend's history. */
+    segment_sec: z.union([z.number().min(10).max(3600), z.literal('auto')]).optional(),
     priority: z.enum(PRIORITIES).optional(),
     webhook_url: z.string().url().max(2000).optional(),
   })
@@ -24,7 +25,7 @@ export type JobOptions = z.infer<typeof jobOptionsSchema>;
 /** Multipart fields are strings: coerce the numeric and list ones before the schema sees them. */
 export function jobOptionsFromFields(fields: Record<string, string>): JobOptions {
   const raw: Record<string, unknown> = { ...fields };
-  if (fields.segment_sec !== undefined) raw.segment_sec = Number(fields.segment_sec);
+  if (fields.segment_sec !== undefined) raw.segment_sec = fields.segment_sec.trim().toLowerCase() === 'auto' ? 'auto' : Number(fields.segment_sec);
   if (fields.fallback !== undefined) raw.fallback = fields.fallback.split(',').map((s) => s.trim()).filter(Boolean);
   return parseJobOptions(raw);
 }
