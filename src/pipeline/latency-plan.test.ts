@@ -17,6 +17,7 @@ const model = (cold: LatencyModel['coldStart']): LatencyModel => ({
   overhead: { fixedSec: 10, perAudioSec: 0 },
   coldStart: cold,
   client: { fixedSec: 1, perAudioSec: 0, beforeFixedSec: 1, beforePerAudioSec: 0 },
+  wallSigma: 0,
 });
 const lognormal: LatencyModel['coldStart'] = { kind: 'lognormal', medianSec: 10, sigma: 0.5, samplesSec: [], p90Sec: 19, firstWaveProbability: 1, laterProbability: 0 };
 const task = (index: number, lengthSec: number, backend = 'gpu'): SegmentTask => ({ jobId: 'j', index, startSec: 0, endSec: lengthSec, speechSec: lengthSec, chain: [backend], priority: 'normal' });
