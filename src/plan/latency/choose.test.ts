@@ -95,3 +95,25 @@ test('choosePlan is deterministic for a seed and refuses a zero duration', () =>
   assert.deepEqual(choosePlan(serverless, 2400, { cap: DEFAULT_SEGMENT_CAP, draws: 100, seed: 2 }), a);
   assert.throws(() => choosePlan(serverless, 0, { cap: DEFAULT_SEGMENT_CAP }), RangeError);
 });
+
+test("objective: on the seed study's cold-starting endpoint the p90 picks a boot wave, the median an even split", () => {
+  // The table fit (bench/seed-fit.md): k = 4, cold start lognormal 15 s σ 0.8 on every first-wave request,
+  // 17 s + 0.0036 s per audio second per request, RTF 0.006.
+  const seed: LatencyModel = {
+    backend: 'gpu',
+    k: 4,
+    kBound: 'exact',
+    rtf: 0.006,
+    overhead: { fixedSec: 17, perAudioSec: 0.00358 },
+    coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 },
+    client: { fixedSec: 3, perAudioSec: 0, beforeFixedSec: 1, beforePerAudioSec: 0 },
+    wallSigma: 0,
+  };
+  const byP90 = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000 });
+  const byMedian = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, objective: 'median' });
+  assert.equal(byP90.chosen.kind, 'boot-wave', byP90.chosen.label);
+  assert.equal(byMedian.chosen.kind, 'even', byMedian.chosen.label);
+  assert.ok(byP90.chosen.prediction.wallSec.p90Sec < byMedian.chosen.prediction.wallSec.p90Sec);
+  assert.ok(byMedian.chosen.prediction.wallSec.medianSec < byP90.chosen.prediction.wallSec.medianSec);
+  assert.ok(byP90.chosen.prediction.firstResultSec < byMedian.chosen.prediction.firstResultSec, 'and its first words come earlier');
+});
