@@ -76,3 +76,20 @@ export function endpointView(log: readonly FakeLogEntry[]): EndpointView {
     spanSec: sims.length === 0 ? 0 : Math.max(...ends) - Math.min(...starts),
   };
 }
+
+/** One job of bench/seed-latency.ts, as its JSON results keep it (plot-latency.ts reads them). */
+export interface LatencyRun {
+  mode: string;
+  segmentSec: string;
+  wallSec: number;
+  /** Spawn to the first partial transcript (segment 0 stored). */
+  firstWordsSec: number;
+  segments: number;
+  lengthsSec: number[];
+  backends: string[];
+  hedges: number;
+  hedgesWon: number;
+  endpoint: EndpointView;
+  /** Compute at the endpoint beyond one copy of each segment it served, as a share of that. */
+  extraComputeShare: number;
+}

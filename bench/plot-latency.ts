@@ -14,23 +14,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SimReport } from '../test/fakes/serverless-sim.js';
-import type { EndpointView } from './lib-seed.js';
+import type { LatencyRun } from './lib-seed.js';
 import { REPO_ROOT, WORK_DIR, median, probeDurationSec } from './lib.js';
 import { timelineSvg, wallVsSegmentSvg, type ExtraSeries, type TimelineRequest } from './plot.js';
 import type { SeedParams } from './seed-model.js';
 import type { SeedTableJson } from './seed-table.js';
 
-interface LatencyRun {
-  mode: string;
-  segmentSec: string;
-  wallSec: number;
-  firstWordsSec: number;
-  segments: number;
-  lengthsSec: number[];
-  backends: string[];
-  hedges: number;
-  endpoint: EndpointView;
-}
 
 const { values } = parseArgs({
   options: {

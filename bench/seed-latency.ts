@@ -23,7 +23,7 @@ import { openStore } from '../src/store/registry.js';
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
 import { PeriodicTranscriber } from '../test/fakes/periodic-text.js';
 import { WORK_DIR, assertSucceeded, ensureLongAudio, fmt, machineDescription, markdownTable, median, parseJsonSummary, positiveNumber, probeDurationSec, recordResults, requireCli, runTimed } from './lib.js';
-import { endpointView, periodText, SEED_SIM, type EndpointView } from './lib-seed.js';
+import { endpointView, periodText, SEED_SIM, type LatencyRun } from './lib-seed.js';
 import { STUDY } from './seed-model.js';
 
 const { values } = parseArgs({
@@ -64,21 +64,7 @@ const configs = {
   warm: configFor('warm', { ...choiceSettings, warmPool: { enabled: true } }),
 };
 
-interface Run {
-  mode: string;
-  segmentSec: string;
-  wallSec: number;
-  /** Spawn to the first partial transcript (segment 0 stored). */
-  firstWordsSec: number;
-  segments: number;
-  lengthsSec: number[];
-  backends: string[];
-  hedges: number;
-  hedgesWon: number;
-  endpoint: EndpointView;
-  /** Compute at the endpoint beyond one copy of each segment it served, as a share of that. */
-  extraComputeShare: number;
-}
+type Run = LatencyRun;
 
 const store = await openStore({ dataDir });
 async function transcribe(mode: string, config: string, segmentSec: string, extraArgs: string[] = []): Promise<Run> {

@@ -15,7 +15,8 @@ export interface SegmentTelemetry {
   error: string | null;
 }
 
-export interface JobTelemetry {
+/** Plus what the job measured itself (JobTimings: decode, first dispatch and result, latency decisions). */
+export interface JobTelemetry extends JobTimings {
   durationSec: number;
   wallSec: number;
   /** Summed backend compute seconds of this job: its segments (reused ones count 0) plus preparation. */
@@ -35,6 +36,10 @@ export interface JobTelemetry {
   costUsd: number;
   costPerAudioMinuteUsd: number;
   cacheHit: boolean;
+}
+
+/** Times the job measured itself (not in the segment rows), and its latency decisions. */
+export interface JobTimings {
   /** Seconds from the start of the decode to its end (the whole recording on disk); absent on a cache hit. */
   decodeSec?: number;
   /**
@@ -43,16 +48,6 @@ export interface JobTelemetry {
    */
   firstDispatchSec?: number;
   /** Seconds from the job's start to its first segment's result (the first partial transcript). */
-  firstResultSec?: number;
-  plan?: PlanNote;
-  hedges?: HedgeSummary;
-  warmPool?: WarmPoolSummary;
-}
-
-/** Times the job measured itself (not in the segment rows), and its latency decisions. */
-export interface JobTimings {
-  decodeSec?: number;
-  firstDispatchSec?: number;
   firstResultSec?: number;
   plan?: PlanNote;
   hedges?: HedgeSummary;

@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { languageName } from '../../src/outputs/languages.js';
 import { renderSubtitles, renderVerbose, sharedTranscripts, transcriptText, type FakeTranscript } from './fake-transcribe.js';
+import { seededRandom } from '../../src/plan/latency/random.js';
 import { ServerlessPool, SimCancelledError, simHeaders, type ServerlessOptions, type SimReport } from './serverless-sim.js';
 
 export interface FakeFaults {
@@ -134,17 +135,8 @@ function clientGone(res: ServerResponse): AbortSignal {
   return gone.signal;
 }
 
-/** mulberry32: small, fast, good enough for fault injection. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the product's own, for the Monte Carlo plans): small, fast, good enough for fault injection. */
+export { seededRandom };
 
 const ERROR_TYPES: Record<number, [type: string, code: string | null, message: string]> = {
   400: ['invalid_request_error', null, 'Invalid request.'],
