@@ -21,7 +21,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The fixed target segment length: the default, and what 'auto' falls back to without a model. */
 export const DEFAULT_SEGMENT_SEC = 360;
 
-export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, minCapSec: 60, minJobs: 4, historyJobs: 200, objective: 'p90' as 'p90' | 'median' };
+export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, minCapSec: 60, minJobs: 4, historyJobs: 200, objective: 'median' as 'p90' | 'median' };
 
 export const configSchema = z
   .object({
@@ -95,7 +95,7 @@ export const configSchema = z
         minCapSec: z.number().nonnegative().default(DEFAULT_AUTO_PLAN.minCapSec),
         /** Fewer usable completed jobs of the backend than this: the fixed default instead of a model. */
         minJobs: z.number().int().min(2).default(DEFAULT_AUTO_PLAN.minJobs),
-        /** 'p90': the plan with the lowest predicted 90th-percentile wall (predictable turnaround); 'median': the lowest median. */
+        /** 'median' (default): the plan with the lowest predicted median wall; 'p90': the lowest 90th percentile (a tail one can count on). */
         objective: z.enum(['p90', 'median']).default(DEFAULT_AUTO_PLAN.objective),
         /** The newest this many jobs are fitted. */
         historyJobs: z.number().int().min(2).max(10_000).default(DEFAULT_AUTO_PLAN.historyJobs),

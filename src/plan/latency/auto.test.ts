@@ -39,7 +39,7 @@ test('autoPlanFromHistory', () => {
     { name: 'too few jobs', history: history(PLANS.slice(0, 2)), durationSec: 1035, source: 'fixed', targets: [360], reason: /2 usable completed job\(s\).*4 needed/ },
     { name: 'one segment count', history: history([[207, 2], [414, 2], [621, 2], [828, 2]]), durationSec: 1035, source: 'fixed', reason: /had 2 segment\(s\)/ },
     { name: 'another fixed size', history: history([]), durationSec: 1035, settings: { fixedSegmentSec: 120 }, source: 'fixed', targets: [120], reason: /fixed 120 s/ },
-    { name: 'a model: two balanced halves on 2 cores', history: history(PLANS), durationSec: 1035, source: 'model', targets: [517.5], reason: /even 2 × 518 s: lowest predicted p90 wall of \d+ plans.*from 6 jobs/ },
+    { name: 'a model: two balanced halves on 2 cores', history: history(PLANS), durationSec: 1035, source: 'model', targets: [517.5], reason: /even 2 × 518 s: lowest predicted median wall of \d+ plans.*from 6 jobs/ },
     { name: 'a model, concurrency 1', history: history(PLANS), durationSec: 600, settings: { concurrencyLimit: 1 }, source: 'model', targets: [300], reason: /even 2 × 300 s/ },
   ];
   for (const c of cases) {
@@ -90,5 +90,5 @@ test('resolveAutoPlan reads the history from the store; other backends and setti
 test('settingsFromConfig', () => {
   const config = configSchema.parse({ dataDir, concurrency: 3, planning: { minSegmentSec: 20 }, autoPlan: { maxSegmentShare: 0.25 } });
   const s = settingsFromConfig(config);
-  assert.deepEqual(s, { objective: 'p90', cap: { maxSegmentSec: 1800, maxSegmentShare: 0.25, minCapSec: 60 }, minJobs: 4, fixedSegmentSec: 360, concurrencyLimit: 3, minSegmentSec: 20 });
+  assert.deepEqual(s, { objective: 'median', cap: { maxSegmentSec: 1800, maxSegmentShare: 0.25, minCapSec: 60 }, minJobs: 4, fixedSegmentSec: 360, concurrencyLimit: 3, minSegmentSec: 20 });
 });

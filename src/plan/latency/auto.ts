@@ -90,7 +90,7 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
     concurrency: chosen.concurrency,
     source: 'model',
     reason:
-      `${chosen.label}: lowest predicted ${settings.objective === 'median' ? 'median' : 'p90'} wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
+      `${chosen.label}: lowest predicted ${settings.objective === 'p90' ? 'p90' : 'median'} wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
       `(p10–p90 ${wall.p10Sec.toFixed(1)}–${wall.p90Sec.toFixed(1)} s), from ${fit.quality.jobs} jobs (R² ${fit.quality.r2.toFixed(2)})`,
     explain,
   };

@@ -2,10 +2,9 @@
  * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
- * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest p90 wall wins (the
- * default objective: a turnaround users can count on; 'median' ranks by the median first), then the
- * other of the two, the earlier first words, fewer segments. Plans with a segment over the
- * blast-radius cap never win.
+ * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest median wall wins (the
+ * default objective; 'p90' ranks by the 90th percentile first), then the other of the two, the earlier
+ * first words, fewer segments. Plans with a segment over the blast-radius cap never win.
  */
 import type { LatencyModel } from './model.js';
 import { predictJob, type Prediction } from './predict.js';
@@ -42,7 +41,7 @@ export interface ChooseOptions {
   minSegmentSec?: number | undefined;
   draws?: number;
   seed?: number;
-  /** What "fastest" means: the lowest p90 wall (default) or the lowest median. */
+  /** What "fastest" means: the lowest median wall (default) or the lowest p90. */
   objective?: PlanObjective;
 }
 
@@ -94,7 +93,7 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
     withinCap: Math.max(...plan.lengthsSec) <= cap + 1e-6,
   }));
   const allowed = candidates.filter((c) => c.withinCap);
-  const objective = options.objective ?? 'p90';
+  const objective = options.objective ?? 'median';
   const chosen = allowed.reduce((best, c) => (better(c, best, objective) ? c : best));
   return { chosen, candidates, capSec: cap };
 }
