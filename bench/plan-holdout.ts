@@ -7,8 +7,8 @@
  *
  * The pocketsphinx speed is measured by each training run; later training runs (from the end of the
  * list, keeping at least 6) and the fixed-size comparison are dropped when the estimate exceeds
- * --budget-min. Boot-wave plans need the planner's per-segment targets in the CLI, which `transcribe`
- * does not take yet: when one is chosen, the best single-size plan runs instead and the table says so.
+ * --budget-min. A chosen boot wave (several targets) runs as `--segment-sec auto`, which fits the same
+ * history and picks the same plan.
  *
  * Usage: node --import tsx bench/plan-holdout.ts [--budget-min 12] [--no-fixed] [--record]
  */
@@ -70,7 +70,7 @@ const holdoutSec = probeDurationSec(holdout);
 interface Transcribed {
   label: string;
   audioSec: number;
-  segmentSec: number;
+  segmentSec: number | 'auto';
   concurrency: number | undefined;
   jobId: string;
   segments: number;
@@ -79,7 +79,7 @@ interface Transcribed {
   computeSec: number;
 }
 
-async function transcribe(label: string, audio: string, segmentSec: number, concurrency?: number): Promise<Transcribed> {
+async function transcribe(label: string, audio: string, segmentSec: number | 'auto', concurrency?: number): Promise<Transcribed> {
   const args = [cli, 'transcribe', audio, '--segment-sec', String(segmentSec), '--no-cache', '--json', '-q', '-o', path.join(root, 'out', `${label}.txt`)];
   if (concurrency !== undefined) args.push('--concurrency', String(concurrency));
   const run = await runTimed(process.execPath, args, { env });
@@ -149,9 +149,9 @@ const plan = JSON.parse(planRun.stdout) as {
   chosen: PlanCandidate;
   candidates: PlanCandidate[];
 };
-const better = (a: PlanCandidate, b: PlanCandidate) => a.wallSec.median - b.wallSec.median || a.wallSec.p90 - b.wallSec.p90;
-// transcribe takes one size: a boot wave (several targets) cannot run through it yet.
-const runnable = plan.chosen.targetsSec.length === 1 ? plan.chosen : plan.candidates.filter((c) => c.withinCap && c.targetsSec.length === 1).sort(better)[0]!;
+// A boot wave (several targets) runs as `--segment-sec auto`: the job fits the same history and, with the
+// same seed, picks the same plan (checked below against the job's own planChoice).
+const runnable = plan.chosen;
 const fixed360 = plan.candidates.find((c) => c.targetsSec.length === 1 && Math.abs(c.targetsSec[0]! - 360) < 1e-6);
 
 const rows: Array<Array<string | number>> = [];
@@ -160,7 +160,8 @@ const holdoutEstimateSec = (holdoutSec / 2) * secPerAudioSec;
 const overBudget = (performance.now() - started) / 1000 + 2 * holdoutEstimateSec > budgetSec;
 if (overBudget && !flags['no-fixed']) log(`budget: skipping the fixed 360 s comparison run (estimate ${fmt(holdoutEstimateSec, 0)} s each)`);
 for (const candidate of [runnable, ...(flags['no-fixed'] || overBudget || !fixed360 || fixed360 === runnable ? [] : [fixed360])]) {
-  const result = await transcribe(`holdout-${candidate.label.replace(/[^a-z0-9]+/gi, '-')}`, holdout, candidate.targetsSec[0]!, candidate.concurrency);
+  const size = candidate.targetsSec.length === 1 ? candidate.targetsSec[0]! : 'auto';
+  const result = await transcribe(`holdout-${candidate.label.replace(/[^a-z0-9]+/gi, '-')}`, holdout, size, candidate.concurrency);
   const firstSec = await firstResultSec(result.jobId);
   const ratio = result.jobWallSec / candidate.wallSec.median;
   if (candidate === runnable) checks.push(Math.abs(ratio - 1) <= GOAL);
