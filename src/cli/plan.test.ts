@@ -9,22 +9,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ffmpeg, runCli, tempDir } from '../../test/helpers/cli.js';
 import { seededRandom } from '../plan/latency/random.js';
-import { evenSegments, recordSimulatedJob, simulateHistoryJob, type Truth } from '../plan/latency/simulate-history.js';
+import { evenSegments, recordSimulatedJob, simulateHistoryJob, CPU_TRUTH, type Truth } from '../plan/latency/simulate-history.js';
 import { openStore } from '../store/registry.js';
 
 const dir = tempDir('plan-cli');
 const dataDir = join(dir, 'data');
 const env = { PARASCRIBE_DATA_DIR: dataDir, XDG_CONFIG_HOME: join(dir, 'config') };
 const audio = join(dir, 'talk.wav');
-const cpu: Truth = {
-  k: 2,
-  rtf: 0.19,
-  fixedSec: 0.05,
-  perAudioSec: 0,
-  coldStart: { medianSec: 0.4, sigma: 0.1, everyRequest: true },
-  beforeSec: { fixedSec: 0.8, perAudioSec: 0.002 },
-  afterSec: { fixedSec: 0.3, perAudioSec: 0 },
-};
+const cpu: Truth = CPU_TRUTH;
 
 before(() => ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '1035', audio]));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,18 +12,10 @@ import { openStore } from '../../store/registry.js';
 import { autoPlanFromHistory, resolveAutoPlan, settingsFromConfig, type AutoPlanSettings } from './auto.js';
 import type { History } from './history.js';
 import { seededRandom } from './random.js';
-import { evenSegments, recordSimulatedJob, simulateHistoryJob, type Truth } from './simulate-history.js';
+import { evenSegments, recordSimulatedJob, simulateHistoryJob, CPU_TRUTH, type Truth } from './simulate-history.js';
 import { DEFAULT_SEGMENT_CAP } from './targets.js';
 
-const cpu: Truth = {
-  k: 2,
-  rtf: 0.19,
-  fixedSec: 0.05,
-  perAudioSec: 0,
-  coldStart: { medianSec: 0.4, sigma: 0.1, everyRequest: true },
-  beforeSec: { fixedSec: 0.8, perAudioSec: 0.002 },
-  afterSec: { fixedSec: 0.3, perAudioSec: 0 },
-};
+const cpu: Truth = CPU_TRUTH;
 const PLANS: Array<[number, number]> = [[207, 1], [207, 4], [414, 2], [414, 5], [621, 3], [828, 4]];
 
 function history(plans: Array<[number, number]>): History {

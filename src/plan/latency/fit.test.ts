@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { fitLatencyModel, type InsufficientReason } from './fit.js';
 import type { History, HistoryJob } from './history.js';
 import { seededRandom } from './random.js';
-import { evenSegments, simulateHistoryJob, type Truth } from './simulate-history.js';
+import { evenSegments, simulateHistoryJob, CPU_TRUTH, type Truth } from './simulate-history.js';
 
 const serverless: Truth = {
   k: 4,
@@ -21,15 +21,7 @@ const serverless: Truth = {
   afterSec: { fixedSec: 0.5, perAudioSec: 0.0001 },
 };
 
-const cpu: Truth = {
-  k: 2,
-  rtf: 0.19,
-  fixedSec: 0.05,
-  perAudioSec: 0,
-  coldStart: { medianSec: 0.4, sigma: 0.1, everyRequest: true },
-  beforeSec: { fixedSec: 0.8, perAudioSec: 0.002 },
-  afterSec: { fixedSec: 0.3, perAudioSec: 0 },
-};
+const cpu: Truth = CPU_TRUTH;
 
 function history(truth: Truth, plans: Array<[durationSec: number, segments: number]>, concurrency: number, seed = 1): History {
   const random = seededRandom(seed);

@@ -20,6 +20,17 @@ export interface Truth {
   afterSec: { fixedSec: number; perAudioSec: number };
 }
 
+/** pocketsphinx on this 2-core machine: a process (and a model load) per segment, no per-request cost. */
+export const CPU_TRUTH: Truth = {
+  k: 2,
+  rtf: 0.19,
+  fixedSec: 0.05,
+  perAudioSec: 0,
+  coldStart: { medianSec: 0.4, sigma: 0.1, everyRequest: true },
+  beforeSec: { fixedSec: 0.8, perAudioSec: 0.002 },
+  afterSec: { fixedSec: 0.3, perAudioSec: 0 },
+};
+
 export function simulateHistoryJob(truth: Truth, id: string, segmentsSec: readonly number[], concurrency: number, random: Random): HistoryJob {
   const durationSec = segmentsSec.reduce((s, d) => s + d, 0);
   const t0 = truth.beforeSec.fixedSec + truth.beforeSec.perAudioSec * durationSec;
