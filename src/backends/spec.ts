@@ -54,6 +54,11 @@ export interface BackendCapabilities {
    * concurrency is configured; local engines leave it out and get one per CPU core.
    */
   maxConcurrency?: number;
+  /**
+   * The longest segment it takes (an endpoint's upload limit, in audio seconds): the automatic plan
+   * never cuts longer ones. Absent: no limit.
+   */
+  maxSegmentSec?: number;
 }
 
 export interface TranscriptionBackend {

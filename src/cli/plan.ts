@@ -28,19 +28,20 @@ export interface PlanIo {
   signal: AbortSignal;
 }
 
-/** The primary backend a job would use (routing rules included); an unknown id fails here. */
-function primaryBackend(config: Config): string {
+/** The primary backend a job would use (routing rules included) and its segment limit; an unknown id fails here. */
+function primaryBackend(config: Config): { id: string; maxSegmentSec: number | undefined } {
   const { chain } = chooseChain(config.routing, { language: config.language, priority: config.priority, explicitBackend: config.backend, fallback: [] });
   const backends = new BackendSet(createBackendRegistry(), config.backends);
   try {
-    return backends.get(chain[0]!).id;
+    const backend = backends.get(chain[0]!);
+    return { id: backend.id, maxSegmentSec: backend.capabilities.maxSegmentSec };
   } finally {
     void backends.closeAll();
   }
 }
 
 export async function planCommand(file: string, config: Config, options: PlanCommandOptions, io: PlanIo): Promise<number> {
-  const backend = primaryBackend(config);
+  const { id: backend, maxSegmentSec } = primaryBackend(config);
   const info = await probeAudio(file, { signal: io.signal });
   if (info.durationSec === null || !(info.durationSec > 0)) {
     throw new ParascribeError('INVALID_ARGUMENT', `${file}: ffprobe gives no duration, which plan needs (transcribe decodes the file and plans with the fixed size)`);
@@ -48,7 +49,7 @@ export async function planCommand(file: string, config: Config, options: PlanCom
   const { store } = await openContext(config);
   let plan: AutoPlan;
   try {
-    plan = await resolveAutoPlan(store, config, backend, info.durationSec, io.signal);
+    plan = await resolveAutoPlan(store, config, backend, info.durationSec, io.signal, maxSegmentSec);
   } finally {
     await store.close();
   }
@@ -146,7 +147,7 @@ export function renderPlan(file: string, plan: AutoPlan, explain: boolean): stri
   lines.push(`model from ${q.jobs} jobs, ${q.segments} segments (R² ${fixed(q.r2, 3)}, rms error ${fixed(q.rmseSec, 2)} s${q.skipped.length ? `; ${q.skipped.length} job(s) left out` : ''})`);
   lines.push(...modelLines(fit.model));
   lines.push(
-    `cap        no segment over ${fixed(x.cap.capSec, 0)} s (the smaller of ${x.cap.maxSegmentSec} s and ${fixed(x.cap.maxSegmentShare * 100, 0)} % of the recording; ${x.cap.minCapSec} s always allowed)`,
+    `cap        no segment over ${fixed(x.cap.capSec, 0)} s (the smaller of ${x.cap.maxSegmentSec} s and ${fixed(x.cap.maxSegmentShare * 100, 0)} % of the recording; ${x.cap.minCapSec} s always allowed${x.cap.backendMaxSegmentSec !== undefined ? `; the backend takes at most ${fixed(x.cap.backendMaxSegmentSec, 0)} s (its upload limit)` : ''})`,
   );
   const { chosen, candidates } = x.choice;
   const shown = (explain ? [...candidates] : shortList(candidates, chosen)).sort((a, b) => a.lengthsSec.length - b.lengthsSec.length || a.label.localeCompare(b.label));

@@ -8,7 +8,7 @@ export const hedgingSchema = z
   .object({
     enabled: z.boolean().default(false),
     /** Hedge a segment once it runs past this quantile of its predicted time (needs a fitted model). */
-    quantile: z.number().gt(0.5).lt(1).default(0.9),
+    quantile: z.number().gt(0.5).lt(1).default(0.75),
     /** A fixed threshold in seconds, used when no model is fitted for the backend. */
     afterSec: z.number().positive().optional(),
     /** Duplicated audio at most this share of the recording: the worst-case extra compute. */

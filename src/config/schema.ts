@@ -21,7 +21,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The fixed target segment length: the default, and what 'auto' falls back to without a model. */
 export const DEFAULT_SEGMENT_SEC = 360;
 
-export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, minCapSec: 60, minJobs: 4, historyJobs: 200, objective: 'median' as 'p90' | 'median' };
+export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, minCapSec: 60, minJobs: 4, historyJobs: 200, objective: 'p90' as 'p90' | 'median' };
 
 export const configSchema = z
   .object({

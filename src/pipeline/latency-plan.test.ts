@@ -66,4 +66,15 @@ test('latencyPlan: fixed size, first words on another backend, hedging without a
   // A recording too short for a separate first segment keeps its plan.
   const short = await latencyPlan({ ...base, durationSec: 30, config: configSchema.parse({ dataDir, firstWords: { enabled: true } }) });
   assert.deepEqual(short.targetsSec, [360]);
+  // A backend that takes at most 300 s per segment (an upload limit) gets 300 s segments.
+  const limited = await latencyPlan({ ...base, maxSegmentSec: 300 });
+  assert.deepEqual(limited.targetsSec, [300]);
+});
+
+test('hedge thresholds for segments queued behind the first wave wait out their predicted queue', () => {
+  const gpu = model({ kind: 'lognormal', medianSec: 20, sigma: 0.5, samplesSec: [], p90Sec: 38, firstWaveProbability: 1, laterProbability: 0 });
+  // Two servers, three segments all in flight: the third waits for a first-wave one (11 s + 20 s at q 0.5).
+  const threshold = modelHedgeThreshold(gpu, 0.5, 2, [100, 100, 100], 3);
+  const thresholds = [0, 1, 2].map((i) => threshold(task(i, 100), i));
+  assert.deepEqual(thresholds, [11 + 20, 11 + 20, 31 + 11 * 1.5 + 1]);
 });

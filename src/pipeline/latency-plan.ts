@@ -8,7 +8,9 @@ import { fixedSegmentSec } from '../config/schema.js';
 import { autoPlanFromHistory, settingsFromConfig, type AutoPlan } from '../plan/latency/auto.js';
 import { fitLatencyModel } from '../plan/latency/fit.js';
 import { loadHistory } from '../plan/latency/history.js';
-import { warmServiceSec, type LatencyModel } from '../plan/latency/model.js';
+import { hedgeAfterSec, predictedQueueSec } from '../plan/latency/hedge-policy.js';
+import type { LatencyModel } from '../plan/latency/model.js';
+import { lengthsFromTargets } from '../plan/latency/targets.js';
 import type { JobStore } from '../store/jobs.js';
 import { Hedger, type HedgeRecord, type HedgeThreshold } from './hedge.js';
 
@@ -26,33 +28,18 @@ export interface LatencyPlan {
   note: { source: 'fixed' | 'model'; reason: string; targetsSec: number[] };
 }
 
-/** z for the normal quantile q (Acklam's rational approximation is overkill here: a table suffices). */
-function normalQuantile(q: number): number {
-  const table: Array<[number, number]> = [[0.5, 0], [0.75, 0.674], [0.8, 0.842], [0.85, 1.036], [0.9, 1.282], [0.95, 1.645], [0.975, 1.96], [0.99, 2.326]];
-  for (const [i, [p, z]] of table.entries()) {
-    if (q <= p) {
-      if (i === 0) return z;
-      const [p0, z0] = table[i - 1]!;
-      return z0 + ((z - z0) * (q - p0)) / (p - p0);
-    }
-  }
-  return 2.326;
-}
-
 /**
- * From the model: a segment of the first wave (one per server) may find its server cold, so its
- * threshold is the warm service time plus the cold start's q-quantile; a later one is hedged when
- * it takes half again its warm service time (plus a second of slack for the client).
+ * The model's hedging rule (src/plan/latency/hedge-policy.ts) for this job's segments of the model's
+ * backend, in dispatch order; `plannedLengthsSec` are the lengths the plan expects (for the queue wait
+ * of segments dispatched beyond the servers), the real task's length sets its service time.
  */
-export function modelHedgeThreshold(model: LatencyModel, quantile: number, slots: number): HedgeThreshold {
-  const cold = model.coldStart;
-  const coldQuantileSec = cold.kind === 'lognormal' ? cold.medianSec * Math.exp(cold.sigma * normalQuantile(quantile)) : 0;
+export function modelHedgeThreshold(model: LatencyModel, quantile: number, slots: number, plannedLengthsSec: readonly number[] = [], concurrency = slots): HedgeThreshold {
+  const queuedSec = predictedQueueSec(model, plannedLengthsSec, concurrency, quantile);
   let ordinal = 0; // among this backend's segments (a first-words segment elsewhere does not count)
   return (task) => {
     if (task.chain[0] !== model.backend) return undefined; // served by another backend: no model for it
-    const warmSec = warmServiceSec(model, task.endSec - task.startSec);
-    const coldPossible = cold.kind === 'lognormal' && (ordinal++ < slots || cold.laterProbability > 0.05);
-    return coldPossible ? warmSec + coldQuantileSec : warmSec * 1.5 + 1;
+    const i = ordinal++;
+    return hedgeAfterSec(model, task.endSec - task.startSec, i, slots, quantile, queuedSec[Math.min(i, queuedSec.length - 1)] ?? 0);
   };
 }
 
@@ -63,6 +50,8 @@ export interface LatencyPlanInput {
   chain: string[];
   /** The recording's length (probed). */
   durationSec: number;
+  /** The primary backend's longest segment (`capabilities.maxSegmentSec`): no plan cuts longer ones. */
+  maxSegmentSec?: number | undefined;
   /** Hedging needs a dispatcher that can run two copies of a segment (the embedded one). */
   canHedge: boolean;
   onHedge?: (record: HedgeRecord) => void;
@@ -71,22 +60,27 @@ export interface LatencyPlanInput {
 
 export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan> {
   const { config, chain, durationSec } = input;
+  // A fixed size over the backend's limit (an endpoint's upload size) would be refused: cut to the limit.
+  const fixedSec = Math.min(fixedSegmentSec(config), input.maxSegmentSec ?? Infinity);
   const primary = chain[0]!;
   const wantsModel = config.segmentSec === 'auto' || (config.hedging.enabled && config.hedging.afterSec === undefined && input.canHedge);
   let auto: AutoPlan | undefined;
   if (wantsModel) {
     const history = await loadHistory(input.store, primary, config.autoPlan.historyJobs);
     input.signal.throwIfAborted();
-    if (config.segmentSec === 'auto') auto = autoPlanFromHistory(history, settingsFromConfig(config), durationSec);
+    if (config.segmentSec === 'auto') auto = autoPlanFromHistory(history, settingsFromConfig(config, input.maxSegmentSec), durationSec);
     else {
       const fit = fitLatencyModel(history, { minJobs: config.autoPlan.minJobs });
-      auto = { targetsSec: [fixedSegmentSec(config)], source: 'fixed', reason: 'fixed size', explain: { fit } as AutoPlan['explain'] };
+      auto = { targetsSec: [fixedSec], source: 'fixed', reason: 'fixed size', explain: { fit } as AutoPlan['explain'] };
     }
   }
   const fit = auto?.explain.fit;
   const model = fit?.ok ? fit.model : undefined;
-  let targetsSec = config.segmentSec === 'auto' && auto ? auto.targetsSec : [fixedSegmentSec(config)];
+  let targetsSec = config.segmentSec === 'auto' && auto ? auto.targetsSec : [fixedSec];
   let concurrency = config.segmentSec === 'auto' ? auto?.concurrency : undefined;
+  // The primary backend's segments as planned (before fast first words puts one in front).
+  const plannedLengthsSec = auto?.explain.choice?.chosen.lengthsSec ?? lengthsFromTargets(durationSec, targetsSec);
+  const primaryConcurrency = concurrency ?? config.concurrency;
   const note: LatencyPlan['note'] = { source: auto?.source ?? 'fixed', reason: auto?.reason ?? 'fixed size', targetsSec };
 
   let firstSegmentChain: string[] | undefined;
@@ -107,7 +101,7 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
   if (hedging.enabled && input.canHedge) {
     const slots = Math.max(1, Math.min(model?.k ?? Infinity, concurrency ?? config.concurrency ?? Infinity));
     const threshold: HedgeThreshold | undefined =
-      hedging.afterSec !== undefined ? (task) => (task.chain[0] === primary ? hedging.afterSec : undefined) : model ? modelHedgeThreshold(model, hedging.quantile, slots) : undefined;
+      hedging.afterSec !== undefined ? (task) => (task.chain[0] === primary ? hedging.afterSec : undefined) : model ? modelHedgeThreshold(model, hedging.quantile, slots, plannedLengthsSec, primaryConcurrency ?? slots) : undefined;
     if (threshold) {
       hedger = new Hedger({
         threshold,

@@ -23,6 +23,19 @@ export interface EncodedUpload {
 /** Opus bit rate: speech at 16 kHz mono; see docs/backends-openai.md for the measurement. */
 export const OPUS_BITRATE = '24k';
 
+/**
+ * Bytes per audio second to plan segment lengths with, per format (16 kHz mono). WAV is exact; FLAC
+ * compresses speech to about 45–60 % of the PCM (the GPL preamble: 17.9 kB/s, 56 %), so 60 % is
+ * planned and a noisier segment that comes out larger is re-encoded as Opus; Opus is 24 kbit/s plus
+ * Ogg framing.
+ */
+export const PLANNING_BYTES_PER_AUDIO_SEC: Record<UploadFormat, number> = { wav: 32_000, flac: 19_200, opus: 3_300 };
+
+/** The longest segment planned to fit an upload limit in this format (a second of margin for headers). */
+export function maxSegmentSecFor(maxUploadBytes: number, format: UploadFormat): number {
+  return Math.max(1, Math.floor(maxUploadBytes / PLANNING_BYTES_PER_AUDIO_SEC[format]) - 1);
+}
+
 /** What ffmpeg is asked for (Opus only: FLAC and WAV need no subprocess). */
 const FFMPEG_FORMATS: Record<Exclude<UploadFormat, 'wav' | 'flac'>, { args: string[]; filename: string; contentType: string }> = {
   opus: {

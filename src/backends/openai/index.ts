@@ -9,7 +9,7 @@ import { silentSegment, type SegmentAudio } from '../../audio/segment-audio.js';
 import type { SegmentTranscript } from '../../transcript.js';
 import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend, WarmResult } from '../spec.js';
 import type { ErrorContext } from './classify.js';
-import { encodeSegment, type EncodedUpload } from './encode.js';
+import { encodeSegment, maxSegmentSecFor, type EncodedUpload } from './encode.js';
 import { computeSecOf, isColdStart, isVerboseRefusal, postTranscription, probe, publicURL, type ResponseFormat, type TranscriptionReply } from './http.js';
 import { lacksText, mapTextOnly, mapVerbose } from './response.js';
 import { Semaphore } from './semaphore.js';
@@ -63,6 +63,7 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
       languages: '*',
       costPerAudioMinuteUsd: this.#settings.costPerAudioMinuteUsd,
       maxConcurrency: this.#settings.maxConcurrentRequests,
+      maxSegmentSec: maxSegmentSecFor(this.#settings.maxUploadBytes, this.#settings.uploadFormat),
     };
   }
 
@@ -100,7 +101,7 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     const requested = request.language ?? this.#settings.language;
     // The endpoint takes ISO-639-1: 'en-US' → 'en'.
     const language = requested?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
-    const upload = await this.#takeUpload(request.audio, request.signal);
+    const upload = await this.#fitUpload(await this.#takeUpload(request.audio, request.signal), request.audio, request.signal, warnings);
     return this.#semaphore.run(request.signal, () => this.#send(request, upload, language, warnings));
   }
 
@@ -143,6 +144,22 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     // A failed or aborted prefetch is simply redone under this request's own signal.
     const ready = prefetched ? await prefetched.catch(() => undefined) : undefined;
     return ready ?? encodeSegment(audio, this.#settings.uploadFormat, signal);
+  }
+
+  /** An upload over the endpoint's limit goes as Opus; one too large even then fails, unsent. */
+  async #fitUpload(upload: EncodedUpload, audio: SegmentAudio, signal: AbortSignal, warnings: BackendWarning[]): Promise<EncodedUpload> {
+    const limit = this.#settings.maxUploadBytes;
+    if (upload.bytes.length <= limit) return upload;
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    const what = `a ${audio.durationSec.toFixed(0)} s segment is ${mb(upload.bytes.length)} as ${this.#settings.uploadFormat}, over the upload limit of ${mb(limit)} (maxUploadBytes)`;
+    if (this.#settings.uploadFormat !== 'opus') {
+      const opus = await encodeSegment(audio, 'opus', signal);
+      if (opus.bytes.length <= limit) {
+        warnings.push({ type: 'upload-reencoded', message: `backend "${this.id}": ${what}; sent as opus (${mb(opus.bytes.length)})` });
+        return opus;
+      }
+    }
+    throw new ParascribeError('BACKEND_FAILED', `backend "${this.id}": ${what}, even as opus; use shorter segments (--segment-sec)`, { isRetryable: false });
   }
 
   async #send(request: TranscribeRequest, upload: EncodedUpload, language: string | undefined, warnings: BackendWarning[]): Promise<TranscribeResult> {

@@ -9,6 +9,8 @@ export const UPLOAD_FORMATS = ['flac', 'opus', 'wav'] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** OpenAI's limit on an uploaded file (26214400 bytes). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 export const BASE_URL_ENV = ['PARASCRIBE_OPENAI_BASE_URL', 'OPENAI_BASE_URL'] as const;
 export const API_KEY_ENV = ['PARASCRIBE_OPENAI_API_KEY', 'OPENAI_API_KEY'] as const;
 
@@ -35,6 +37,11 @@ export const openaiSettingsSchema = z
     costPerAudioMinuteUsd: z.number().nonnegative().default(0.006),
     /** How a segment travels; see docs/backends-openai.md for the measurement behind the default. */
     uploadFormat: z.enum(UPLOAD_FORMATS).default('flac'),
+    /**
+     * The endpoint's upload limit (OpenAI: 25 MiB). Segments are planned to fit it; one that still
+     * encodes larger goes as Opus instead, and one too large even then fails before it is sent.
+     */
+    maxUploadBytes: z.number().int().min(64 * 1024).default(DEFAULT_MAX_UPLOAD_BYTES),
     responseFormat: z.enum(['verbose_json', 'json']).default('verbose_json'),
   })
   .strict();

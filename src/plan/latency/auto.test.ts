@@ -31,7 +31,7 @@ test('autoPlanFromHistory', () => {
     { name: 'too few jobs', history: history(PLANS.slice(0, 2)), durationSec: 1035, source: 'fixed', targets: [360], reason: /2 usable completed job\(s\).*4 needed/ },
     { name: 'one segment count', history: history([[207, 2], [414, 2], [621, 2], [828, 2]]), durationSec: 1035, source: 'fixed', reason: /had 2 segment\(s\)/ },
     { name: 'another fixed size', history: history([]), durationSec: 1035, settings: { fixedSegmentSec: 120 }, source: 'fixed', targets: [120], reason: /fixed 120 s/ },
-    { name: 'a model: two balanced halves on 2 cores', history: history(PLANS), durationSec: 1035, source: 'model', targets: [517.5], reason: /even 2 × 518 s: lowest predicted median wall of \d+ plans.*from 6 jobs/ },
+    { name: 'a model: two balanced halves on 2 cores', history: history(PLANS), durationSec: 1035, source: 'model', targets: [517.5], reason: /even 2 × 518 s: lowest predicted p90 wall of \d+ plans.*from 6 jobs/ },
     { name: 'a model, concurrency 1', history: history(PLANS), durationSec: 600, settings: { concurrencyLimit: 1 }, source: 'model', targets: [300], reason: /even 2 × 300 s/ },
   ];
   for (const c of cases) {
@@ -82,5 +82,22 @@ test('resolveAutoPlan reads the history from the store; other backends and setti
 test('settingsFromConfig', () => {
   const config = configSchema.parse({ dataDir, concurrency: 3, planning: { minSegmentSec: 20 }, autoPlan: { maxSegmentShare: 0.25 } });
   const s = settingsFromConfig(config);
-  assert.deepEqual(s, { objective: 'median', cap: { maxSegmentSec: 1800, maxSegmentShare: 0.25, minCapSec: 60 }, minJobs: 4, fixedSegmentSec: 360, concurrencyLimit: 3, minSegmentSec: 20 });
+  assert.deepEqual(s, { objective: 'p90', cap: { maxSegmentSec: 1800, maxSegmentShare: 0.25, minCapSec: 60 }, minJobs: 4, fixedSegmentSec: 360, concurrencyLimit: 3, minSegmentSec: 20 });
+  // Hedging by the model's rule is part of what the plan is predicted with; a fixed threshold or another backend is not.
+  const cases: Array<[Record<string, unknown>, unknown]> = [
+    [{ enabled: true }, { quantile: 0.75, maxExtraShare: 0.1 }],
+    [{ enabled: true, quantile: 0.9, maxExtraShare: 0.05 }, { quantile: 0.9, maxExtraShare: 0.05 }],
+    [{ enabled: true, afterSec: 30 }, undefined],
+    [{ enabled: true, backend: 'pocketsphinx' }, undefined],
+    [{ enabled: false }, undefined],
+  ];
+  for (const [hedging, expected] of cases) assert.deepEqual(settingsFromConfig(configSchema.parse({ dataDir, hedging })).hedge, expected, JSON.stringify(hedging));
+  // The backend's own limit (an endpoint's upload size) tightens the cap and the fixed size.
+  const limited = settingsFromConfig(configSchema.parse({ dataDir, segmentSec: 1500 }), 1364);
+  assert.deepEqual([limited.cap.maxSegmentSec, limited.cap.minCapSec, limited.fixedSegmentSec, limited.backendMaxSegmentSec], [1364, 60, 1364, 1364]);
+  const tiny = settingsFromConfig(configSchema.parse({ dataDir }), 30);
+  assert.deepEqual([tiny.cap.maxSegmentSec, tiny.cap.minCapSec, tiny.fixedSegmentSec], [30, 30, 30]);
+  const plan = autoPlanFromHistory(history(PLANS), { ...settingsFromConfig(configSchema.parse({ dataDir }), 300) }, 1035);
+  assert.ok(plan.explain.choice!.chosen.lengthsSec.every((l) => l <= 300), plan.reason);
+  assert.equal(plan.explain.cap.backendMaxSegmentSec, 300);
 });

@@ -8,6 +8,7 @@ import { fixedSegmentSec, type Config } from '../../config/schema.js';
 import type { JobStore } from '../../store/jobs.js';
 import { choosePlan, type Choice, type PlanObjective } from './choose.js';
 import { fitLatencyModel, type FitResult } from './fit.js';
+import type { HedgePolicy } from './hedge-policy.js';
 import { loadHistory, type History } from './history.js';
 import { predictJob, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
@@ -23,12 +24,16 @@ export interface AutoPlanSettings {
   draws?: number;
   seed?: number;
   objective?: PlanObjective;
+  /** The hedging the job will get (config.hedging, when enabled). */
+  hedge?: HedgePolicy | undefined;
+  /** The backend's own limit, already part of `cap.maxSegmentSec` (for the explanation). */
+  backendMaxSegmentSec?: number | undefined;
 }
 
 export interface AutoPlanExplain {
   backend: string;
   durationSec: number;
-  cap: SegmentCap & { capSec: number };
+  cap: SegmentCap & { capSec: number; backendMaxSegmentSec?: number };
   fit: FitResult;
   /** Every candidate with its prediction; null without a model. */
   choice: Choice | null;
@@ -45,15 +50,22 @@ export interface AutoPlan {
   explain: AutoPlanExplain;
 }
 
-export function settingsFromConfig(config: Config): AutoPlanSettings {
-  const { maxSegmentSec, maxSegmentShare, minCapSec, minJobs, objective } = config.autoPlan;
+/** `backendMaxSegmentSec`: the primary backend's limit (`capabilities.maxSegmentSec`), which tightens the cap. */
+export function settingsFromConfig(config: Config, backendMaxSegmentSec?: number): AutoPlanSettings {
+  const { minJobs, objective, maxSegmentShare, minCapSec } = config.autoPlan;
+  const maxSegmentSec = Math.min(config.autoPlan.maxSegmentSec, backendMaxSegmentSec ?? Infinity);
+  const { enabled, quantile, maxExtraShare, afterSec, backend } = config.hedging;
   return {
     objective,
-    cap: { maxSegmentSec, maxSegmentShare, minCapSec },
+    // A fixed hedging.afterSec, or hedges sent to another backend, are not what the model predicts.
+    ...(enabled && afterSec === undefined && backend === undefined ? { hedge: { quantile, maxExtraShare } } : {}),
+    // A backend limit below minCapSec wins too: such a segment would be refused.
+    cap: { maxSegmentSec, maxSegmentShare, minCapSec: Math.min(minCapSec, maxSegmentSec) },
     minJobs,
-    fixedSegmentSec: fixedSegmentSec(config),
+    fixedSegmentSec: Math.min(fixedSegmentSec(config), maxSegmentSec),
     concurrencyLimit: config.concurrency,
     minSegmentSec: config.planning.minSegmentSec,
+    ...(backendMaxSegmentSec !== undefined ? { backendMaxSegmentSec } : {}),
   };
 }
 
@@ -64,7 +76,7 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
   const explain: AutoPlanExplain = {
     backend: history.backend,
     durationSec,
-    cap: { ...settings.cap, capSec: capSec(durationSec, settings.cap) },
+    cap: { ...settings.cap, capSec: capSec(durationSec, settings.cap), ...(settings.backendMaxSegmentSec !== undefined ? { backendMaxSegmentSec: settings.backendMaxSegmentSec } : {}) },
     fit,
     choice: null,
     fixed: { segmentSec: settings.fixedSegmentSec, lengthsSec: lengthsFromTargets(durationSec, fixedTargets, settings.minSegmentSec), prediction: null },
@@ -79,10 +91,13 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
     ...(settings.draws ? { draws: settings.draws } : {}),
     seed: settings.seed ?? 1,
     ...(settings.objective ? { objective: settings.objective } : {}),
+    ...(settings.hedge ? { hedge: settings.hedge } : {}),
   };
   const choice = choosePlan(fit.model, durationSec, options);
   explain.choice = choice;
-  explain.fixed.prediction = predictJob(fit.model, explain.fixed.lengthsSec, choice.chosen.concurrency, options);
+  // The fixed size as it runs: hedged too, its segments dispatched as the chosen plan's are.
+  const fixedConcurrency = settings.hedge ? Math.min(settings.concurrencyLimit ?? Infinity, Math.max(fit.model.k, explain.fixed.lengthsSec.length)) : choice.chosen.concurrency;
+  explain.fixed.prediction = predictJob(fit.model, explain.fixed.lengthsSec, fixedConcurrency, options);
   const { chosen } = choice;
   const wall = chosen.prediction.wallSec;
   return {
@@ -90,16 +105,16 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
     concurrency: chosen.concurrency,
     source: 'model',
     reason:
-      `${chosen.label}: lowest predicted ${settings.objective === 'p90' ? 'p90' : 'median'} wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
+      `${chosen.label}: lowest predicted ${settings.objective === 'median' ? 'median' : 'p90'} wall of ${choice.candidates.length} plans, median ${wall.medianSec.toFixed(1)} s ` +
       `(p10–p90 ${wall.p10Sec.toFixed(1)}–${wall.p90Sec.toFixed(1)} s), from ${fit.quality.jobs} jobs (R² ${fit.quality.r2.toFixed(2)})`,
     explain,
   };
 }
 
 /** The plan for a recording of `durationSec` on `backendId`, from the job store's history. */
-export async function resolveAutoPlan(store: JobStore, config: Config, backendId: string, durationSec: number, signal?: AbortSignal): Promise<AutoPlan> {
+export async function resolveAutoPlan(store: JobStore, config: Config, backendId: string, durationSec: number, signal?: AbortSignal, backendMaxSegmentSec?: number): Promise<AutoPlan> {
   signal?.throwIfAborted();
   const history = await loadHistory(store, backendId, config.autoPlan.historyJobs);
   signal?.throwIfAborted();
-  return autoPlanFromHistory(history, settingsFromConfig(config), durationSec);
+  return autoPlanFromHistory(history, settingsFromConfig(config, backendMaxSegmentSec), durationSec);
 }

@@ -110,10 +110,28 @@ test("objective: on the seed study's cold-starting endpoint the p90 picks a boot
     wallSigma: 0,
   };
   const byP90 = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, objective: 'p90' });
-  const byMedian = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000 });
+  const byMedian = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, objective: 'median' });
   assert.equal(byP90.chosen.kind, 'boot-wave', byP90.chosen.label);
   assert.equal(byMedian.chosen.kind, 'even', byMedian.chosen.label);
   assert.ok(byP90.chosen.prediction.wallSec.p90Sec < byMedian.chosen.prediction.wallSec.p90Sec);
   assert.ok(byMedian.chosen.prediction.wallSec.medianSec < byP90.chosen.prediction.wallSec.medianSec);
   assert.ok(byP90.chosen.prediction.firstResultSec < byMedian.chosen.prediction.firstResultSec, 'and its first words come earlier');
+});
+
+test('with hedging predicted, the p90 picks a boot wave whose boot segments fit the hedge budget, all dispatched at once', () => {
+  const seed: LatencyModel = { ...serverless, overhead: { fixedSec: 17, perAudioSec: 0.00358 }, coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 } };
+  const hedge = { quantile: 0.75, maxExtraShare: 0.1 };
+  const hedged = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, hedge });
+  const unhedged = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000 });
+  const { chosen } = hedged;
+  assert.equal(chosen.kind, 'boot-wave', chosen.label);
+  const bootSec = chosen.lengthsSec.slice(0, 4);
+  assert.ok(bootSec.reduce((s, d) => s + d, 0) <= 0.1 * 3726, `boot segments ${bootSec.join(', ')} fit the 10 % budget`);
+  assert.equal(chosen.concurrency, chosen.lengthsSec.length, 'every segment in flight, so hedges queue behind originals');
+  assert.ok(chosen.prediction.hedging!.hedgesPerJob > 0.5, 'the slow boots get hedged');
+  assert.ok(chosen.prediction.hedging!.extraComputeShare < 0.02, 'a hedge of a booting segment costs almost no compute');
+  assert.ok(chosen.prediction.wallSec.p90Sec < unhedged.chosen.prediction.wallSec.p90Sec - 5, 'hedging cuts the predicted tail');
+  // The concurrency limit still holds.
+  const limited = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 100, hedge, concurrencyLimit: 3 });
+  assert.ok(limited.candidates.every((c) => c.concurrency <= 3));
 });

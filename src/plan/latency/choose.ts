@@ -2,10 +2,13 @@
  * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
- * Monte Carlo (predict.ts, common random numbers: one seed for all); the lowest median wall wins (the
- * default objective; 'p90' ranks by the 90th percentile first), then the other of the two, the earlier
- * first words, fewer segments. Plans with a segment over the blast-radius cap never win.
+ * Monte Carlo (predict.ts, common random numbers: one seed for all), with the hedging the job will get;
+ * the lowest p90 wall wins (the default objective: the turnaround one can promise; 'median' ranks by
+ * the median first), then the other of the two, the earlier first words, fewer segments. Plans with a
+ * segment over the blast-radius cap never win. With hedging, every segment is dispatched at once (up
+ * to the configured concurrency), so that the backend queues a hedge behind the originals, not ahead.
  */
+import type { HedgePolicy } from './hedge-policy.js';
 import type { LatencyModel } from './model.js';
 import { predictJob, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
@@ -41,8 +44,10 @@ export interface ChooseOptions {
   minSegmentSec?: number | undefined;
   draws?: number;
   seed?: number;
-  /** What "fastest" means: the lowest median wall (default) or the lowest p90. */
+  /** What "fastest" means: the lowest p90 wall (default) or the lowest median. */
   objective?: PlanObjective;
+  /** The hedging the job will get; absent: none. */
+  hedge?: HedgePolicy | undefined;
 }
 
 export type PlanObjective = 'p90' | 'median';
@@ -77,6 +82,11 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
       if (largeSec <= 2 * bootSec) break;
       add('boot-wave', `boot ${slots} × ${bootSec} s + ${m} × ${whole(largeSec)} s`, [...Array<number>(slots).fill(bootSec), largeSec]);
     }
+    // Large segments of a fixed size, the last one shorter: the cap itself and the round sizes.
+    for (const largeSec of [cap, ...ROUND_SIZES_SEC.filter((r) => r < cap)]) {
+      if (largeSec <= 2 * bootSec || largeSec >= restSec) continue;
+      add('boot-wave', `boot ${slots} × ${bootSec} s + ${whole(largeSec)} s`, [...Array<number>(slots).fill(bootSec), largeSec]);
+    }
   }
   return plans;
 }
@@ -85,15 +95,18 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
   const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
   const cap = capSec(durationSec, options.cap);
-  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
-  const candidates = candidatePlans(durationSec, slots, options).map((plan) => ({
+  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1, ...(options.hedge ? { hedge: options.hedge } : {}) };
+  const plans = candidatePlans(durationSec, slots, options).map((plan) =>
+    options.hedge ? { ...plan, concurrency: Math.min(options.concurrencyLimit ?? Infinity, Math.max(plan.concurrency, plan.lengthsSec.length)) } : plan,
+  );
+  const candidates = plans.map((plan) => ({
     ...plan,
     prediction: predictJob(model, plan.lengthsSec, plan.concurrency, predictOptions),
     // A hair of slack: an even split into two is exactly half of the recording.
     withinCap: Math.max(...plan.lengthsSec) <= cap + 1e-6,
   }));
   const allowed = candidates.filter((c) => c.withinCap);
-  const objective = options.objective ?? 'median';
+  const objective = options.objective ?? 'p90';
   const chosen = allowed.reduce((best, c) => (better(c, best, objective) ? c : best));
   return { chosen, candidates, capSec: cap };
 }

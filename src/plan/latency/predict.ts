@@ -2,8 +2,12 @@
  * Monte Carlo in virtual time: a job of the given segments (in dispatch order) under a fitted model.
  * Each draw schedules the segments on min(k, concurrency) servers, the first wave paying cold starts
  * as often as history says, and adds the client's time; the wall is then scaled by the history's
- * unexplained spread (model.wallSigma). Seeded, so the same inputs give the same answer.
+ * unexplained spread (model.wallSigma). With a hedging policy, each draw runs the job through
+ * hedge-sim.ts instead (k servers, hedges queued behind the originals). Seeded, so the same inputs
+ * give the same answer.
  */
+import { hedgeAfterSec, predictedQueueSec, type HedgePolicy } from './hedge-policy.js';
+import { simulateHedgedJob } from './hedge-sim.js';
 import { clientBeforeSec, clientSec, warmServiceSec, type LatencyModel } from './model.js';
 import { lognormalDraw, seededRandom, standardNormal } from './random.js';
 import { listSchedule } from './schedule.js';
@@ -12,6 +16,8 @@ import { quantileSorted } from './stats.js';
 export interface PredictOptions {
   draws?: number;
   seed?: number;
+  /** The hedging the job will get (absent: none). */
+  hedge?: HedgePolicy;
 }
 
 export interface Prediction {
@@ -20,6 +26,8 @@ export interface Prediction {
   firstResultSec: number;
   /** Servers the segments were scheduled on: min(k, concurrency). */
   slots: number;
+  /** With a hedging policy: hedges per job and the compute their losers spent, as a share of the job's (means). */
+  hedging?: { hedgesPerJob: number; extraComputeShare: number };
 }
 
 export const DEFAULT_DRAWS = 500;
@@ -38,7 +46,14 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   const cold = model.coldStart;
   const walls: number[] = [];
   const firsts: number[] = [];
+  const hedged = options.hedge ? hedgedSpans(model, lengthsSec, concurrency, options.hedge, draws, random) : undefined;
   for (let draw = 0; draw < draws; draw++) {
+    if (hedged) {
+      const scale = model.wallSigma > 0 ? Math.exp(model.wallSigma * standardNormal(noise)) : 1;
+      walls.push((client + hedged.spansSec[draw]!) * scale);
+      firsts.push((before + hedged.firstsSec[draw]!) * scale);
+      continue;
+    }
     const services =
       cold.kind !== 'lognormal'
         ? warm
@@ -57,5 +72,41 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
     wallSec: { medianSec: quantileSorted(walls, 0.5), p10Sec: quantileSorted(walls, 0.1), p90Sec: quantileSorted(walls, 0.9) },
     firstResultSec: quantileSorted(firsts, 0.5),
     slots,
+    ...(hedged ? { hedging: hedged.hedging } : {}),
   };
+}
+
+/** Each draw's span (first dispatch to last answer) and first answer, with hedging. */
+function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurrency: number, policy: HedgePolicy, draws: number, random: () => number) {
+  const servers = Math.max(1, model.k);
+  const inFlight = Math.max(1, Math.floor(concurrency));
+  const slots = Math.min(servers, inFlight);
+  const cold = model.coldStart;
+  const queued = predictedQueueSec(model, lengthsSec, inFlight, policy.quantile);
+  const computeSec = lengthsSec.map((d) => model.rtf * d);
+  const base = {
+    servers,
+    concurrency: inFlight,
+    serviceSec: lengthsSec.map((d) => warmServiceSec(model, d)),
+    computeSec,
+    audioSec: lengthsSec,
+    hedgeAfterSec: lengthsSec.map((d, i) => hedgeAfterSec(model, d, i, slots, policy.quantile, queued[i])),
+    hedgeBudgetAudioSec: policy.maxExtraShare * lengthsSec.reduce((s, d) => s + d, 0),
+  };
+  const totalComputeSec = computeSec.reduce((s, c) => s + c, 0);
+  const spansSec: number[] = [];
+  const firstsSec: number[] = [];
+  let hedges = 0;
+  let extraSec = 0;
+  for (let draw = 0; draw < draws; draw++) {
+    const coldDraw = (probability: number) => (cold.kind === 'lognormal' && random() < probability ? lognormalDraw(cold.medianSec, cold.sigma, random) : 0);
+    const bootSec = Array.from({ length: servers }, () => coldDraw(cold.kind === 'lognormal' ? cold.firstWaveProbability : 0));
+    const laterColdSec = lengthsSec.map((_, i) => (i < slots ? 0 : coldDraw(cold.kind === 'lognormal' ? cold.laterProbability : 0)));
+    const result = simulateHedgedJob({ ...base, bootSec, laterColdSec });
+    spansSec.push(Math.max(...result.completionsSec));
+    firstsSec.push(result.completionsSec[0]!);
+    hedges += result.hedges;
+    extraSec += result.extraComputeSec;
+  }
+  return { spansSec, firstsSec, hedging: { hedgesPerJob: hedges / draws, extraComputeShare: totalComputeSec > 0 ? extraSec / draws / totalComputeSec : 0 } };
 }
