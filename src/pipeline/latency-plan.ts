@@ -52,6 +52,8 @@ export interface LatencyPlanInput {
   durationSec: number;
   /** The primary backend's longest segment (`capabilities.maxSegmentSec`): no plan cuts longer ones. */
   maxSegmentSec?: number | undefined;
+  /** The primary backend's own concurrency (`capabilities.maxConcurrency`): the pool's, when nothing else sets it. */
+  maxConcurrency?: number | undefined;
   /** Hedging needs a dispatcher that can run two copies of a segment (the embedded one). */
   canHedge: boolean;
   onHedge?: (record: HedgeRecord) => void;
@@ -80,7 +82,7 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
   let concurrency = config.segmentSec === 'auto' ? auto?.concurrency : undefined;
   // The primary backend's segments as planned (before fast first words puts one in front).
   const plannedLengthsSec = auto?.explain.choice?.chosen.lengthsSec ?? lengthsFromTargets(durationSec, targetsSec);
-  const primaryConcurrency = concurrency ?? config.concurrency;
+  const primaryConcurrency = concurrency ?? config.concurrency ?? input.maxConcurrency;
   const note: LatencyPlan['note'] = { source: auto?.source ?? 'fixed', reason: auto?.reason ?? 'fixed size', targetsSec };
 
   let firstSegmentChain: string[] | undefined;
