@@ -135,3 +135,18 @@ test('with hedging predicted, the p90 picks a boot wave whose boot segments fit 
   const limited = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 100, hedge, concurrencyLimit: 3 });
   assert.ok(limited.candidates.every((c) => c.concurrency <= 3));
 });
+
+test('pruning and screening the hedged predictions changes no choice, and skips the many-segment plans', () => {
+  const seed: LatencyModel = { ...serverless, overhead: { fixedSec: 17, perAudioSec: 0.00358 }, coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 }, wallSigma: 0.03 };
+  const hedge = { quantile: 0.75, maxExtraShare: 0.1 };
+  for (const [durationSec, objective] of [[3726, 'p90'], [3726, 'median'], [1200, 'p90'], [9000, 'median']] as const) {
+    const cap = { ...DEFAULT_SEGMENT_CAP, maxSegmentSec: 1364 };
+    const pruned = choosePlan(seed, durationSec, { cap, draws: 200, hedge, objective });
+    const exhaustive = choosePlan(seed, durationSec, { cap, draws: 200, hedge, objective, pruneHedged: false });
+    assert.equal(pruned.chosen.label, exhaustive.chosen.label, `${durationSec} s, ${objective}`);
+    assert.deepEqual(pruned.chosen.prediction, exhaustive.chosen.prediction);
+    const skipped = pruned.candidates.filter((c) => c.prediction.hedging === undefined);
+    assert.ok(skipped.length > 0, `${skipped.length} of ${pruned.candidates.length} skipped`);
+    assert.ok(exhaustive.candidates.every((c) => c.prediction.hedging !== undefined));
+  }
+});

@@ -10,7 +10,7 @@
  */
 import type { HedgePolicy } from './hedge-policy.js';
 import type { LatencyModel } from './model.js';
-import { predictJob, type Prediction } from './predict.js';
+import { DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
 
 export type CandidateKind = 'even' | 'round' | 'boot-wave';
@@ -48,6 +48,12 @@ export interface ChooseOptions {
   objective?: PlanObjective;
   /** The hedging the job will get; absent: none. */
   hedge?: HedgePolicy | undefined;
+  /**
+   * With hedging, skip the (slower) hedged prediction of candidates that cannot win, and screen the rest
+   * with fewer draws before the finalists get all of them. Default true; false predicts every candidate
+   * hedged with all the draws (for tests).
+   */
+  pruneHedged?: boolean;
 }
 
 export type PlanObjective = 'p90' | 'median';
@@ -95,21 +101,50 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
   const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
   const cap = capSec(durationSec, options.cap);
-  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1, ...(options.hedge ? { hedge: options.hedge } : {}) };
+  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
   const plans = candidatePlans(durationSec, slots, options).map((plan) =>
     options.hedge ? { ...plan, concurrency: Math.min(options.concurrencyLimit ?? Infinity, Math.max(plan.concurrency, plan.lengthsSec.length)) } : plan,
   );
-  const candidates = plans.map((plan) => ({
+  const objective = options.objective ?? 'p90';
+  const candidates: Candidate[] = plans.map((plan) => ({
     ...plan,
     prediction: predictJob(model, plan.lengthsSec, plan.concurrency, predictOptions),
     // A hair of slack: an even split into two is exactly half of the recording.
     withinCap: Math.max(...plan.lengthsSec) <= cap + 1e-6,
   }));
+  if (options.hedge) predictHedged(model, candidates, { ...predictOptions, hedge: options.hedge }, objective, options.pruneHedged ?? true);
   const allowed = candidates.filter((c) => c.withinCap);
-  const objective = options.objective ?? 'p90';
   const chosen = allowed.reduce((best, c) => (better(c, best, objective) ? c : best));
   return { chosen, candidates, capSec: cap };
 }
+
+/**
+ * Predicts candidates again with hedging (the event simulation costs ~10× list scheduling, and this
+ * runs at every job start). Cheapest floor first; a candidate whose floor is above the best hedged
+ * objective so far cannot win (hedging never beats an all-warm run) and keeps its unhedged
+ * prediction. The rest are screened with a fifth of the draws, and the best ones by the objective
+ * are predicted again with all of them (the same seed: common random numbers keep the ranking).
+ */
+function predictHedged(model: LatencyModel, candidates: Candidate[], options: PredictOptions, objective: PlanObjective, prune: boolean): void {
+  const key = (c: Candidate) => (objective === 'p90' ? c.prediction.wallSec.p90Sec : c.prediction.wallSec.medianSec);
+  const draws = options.draws ?? DEFAULT_DRAWS;
+  const screen = { ...options, draws: prune ? Math.max(50, Math.ceil(draws / 5)) : draws };
+  const withFloor = candidates.map((c) => ({ c, floorSec: wallFloorSec(model, c.lengthsSec, c.concurrency) })).sort((a, b) => a.floorSec - b.floorSec);
+  let bestSec = Infinity;
+  const screened: Candidate[] = [];
+  for (const { c, floorSec } of withFloor) {
+    if (prune && floorSec > bestSec) continue;
+    c.prediction = predictJob(model, c.lengthsSec, c.concurrency, screen);
+    screened.push(c);
+    if (c.withinCap) bestSec = Math.min(bestSec, key(c));
+  }
+  if (!prune) return;
+  const finalists = screened.filter((c) => c.withinCap).sort((a, b) => key(a) - key(b)).slice(0, HEDGED_FINALISTS);
+  for (const c of finalists) c.prediction = predictJob(model, c.lengthsSec, c.concurrency, options);
+}
+
+/** How many screened candidates get the full number of draws. */
+const HEDGED_FINALISTS = 12;
 
 const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
 

@@ -76,6 +76,18 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   };
 }
 
+/**
+ * A floor under every draw of `predictJob` for these segments, hedged or not: no server ever cold, so
+ * nothing for a hedge to win back, and the widest downward scaling by the unexplained spread (3 σ).
+ */
+export function wallFloorSec(model: LatencyModel, lengthsSec: readonly number[], concurrency: number): number {
+  if (lengthsSec.length === 0) return 0;
+  const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
+  const spanSec = Math.max(...listSchedule(lengthsSec.map((d) => warmServiceSec(model, d)), slots));
+  const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
+  return (clientSec(model, durationSec) + spanSec) * Math.exp(-3 * model.wallSigma);
+}
+
 /** Each draw's span (first dispatch to last answer) and first answer, with hedging. */
 function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurrency: number, policy: HedgePolicy, draws: number, random: () => number) {
   const servers = Math.max(1, model.k);
