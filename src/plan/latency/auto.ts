@@ -6,7 +6,7 @@
  */
 import { fixedSegmentSec, type Config } from '../../config/schema.js';
 import type { JobStore } from '../../store/jobs.js';
-import { choosePlan, type Choice, type PlanObjective } from './choose.js';
+import { choosePlan, hedgedConcurrency, type Choice, type PlanObjective } from './choose.js';
 import { fitLatencyModel, type FitResult } from './fit.js';
 import type { HedgePolicy } from './hedge-policy.js';
 import { loadHistory, type History } from './history.js';
@@ -96,7 +96,7 @@ export function autoPlanFromHistory(history: History, settings: AutoPlanSettings
   const choice = choosePlan(fit.model, durationSec, options);
   explain.choice = choice;
   // The fixed size as it runs: hedged too, its segments dispatched as the chosen plan's are.
-  const fixedConcurrency = settings.hedge ? Math.min(settings.concurrencyLimit ?? Infinity, Math.max(fit.model.k, explain.fixed.lengthsSec.length)) : choice.chosen.concurrency;
+  const fixedConcurrency = settings.hedge ? hedgedConcurrency(fit.model.k, explain.fixed.lengthsSec.length, settings.concurrencyLimit) : choice.chosen.concurrency;
   explain.fixed.prediction = predictJob(fit.model, explain.fixed.lengthsSec, fixedConcurrency, options);
   const { chosen } = choice;
   const wall = chosen.prediction.wallSec;

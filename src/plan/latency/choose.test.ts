@@ -26,6 +26,14 @@ const serverless: LatencyModel = {
   wallSigma: 0,
 };
 
+// The table fit (bench/seed-fit.md): k = 4, cold start lognormal 15 s σ 0.8 on every first-wave request,
+// 17 s + 0.0036 s per audio second per request (FLAC at 17.9 kB/s over 40 Mbit/s), RTF 0.006.
+const seedFit: LatencyModel = {
+  ...serverless,
+  overhead: { fixedSec: 17, perAudioSec: 0.00358 },
+  coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 },
+};
+
 test('candidatePlans: even splits, round sizes and boot waves, without duplicates', () => {
   const plans = candidatePlans(1200, 2, { cap: DEFAULT_SEGMENT_CAP });
   const labels = plans.map((p) => p.label);
@@ -97,18 +105,7 @@ test('choosePlan is deterministic for a seed and refuses a zero duration', () =>
 });
 
 test("objective: on the seed study's cold-starting endpoint the p90 picks a boot wave, the median an even split", () => {
-  // The table fit (bench/seed-fit.md): k = 4, cold start lognormal 15 s σ 0.8 on every first-wave request,
-  // 17 s + 0.0036 s per audio second per request, RTF 0.006.
-  const seed: LatencyModel = {
-    backend: 'gpu',
-    k: 4,
-    kBound: 'exact',
-    rtf: 0.006,
-    overhead: { fixedSec: 17, perAudioSec: 0.00358 },
-    coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 },
-    client: { fixedSec: 3, perAudioSec: 0, beforeFixedSec: 1, beforePerAudioSec: 0 },
-    wallSigma: 0,
-  };
+  const seed = seedFit;
   const byP90 = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, objective: 'p90' });
   const byMedian = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, objective: 'median' });
   assert.equal(byP90.chosen.kind, 'boot-wave', byP90.chosen.label);
@@ -119,7 +116,7 @@ test("objective: on the seed study's cold-starting endpoint the p90 picks a boot
 });
 
 test('with hedging predicted, the p90 picks a boot wave whose boot segments fit the hedge budget, all dispatched at once', () => {
-  const seed: LatencyModel = { ...serverless, overhead: { fixedSec: 17, perAudioSec: 0.00358 }, coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 } };
+  const seed = seedFit;
   const hedge = { quantile: 0.75, maxExtraShare: 0.1 };
   const hedged = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000, hedge });
   const unhedged = choosePlan(seed, 3726, { cap: DEFAULT_SEGMENT_CAP, draws: 1000 });
@@ -137,7 +134,7 @@ test('with hedging predicted, the p90 picks a boot wave whose boot segments fit 
 });
 
 test('pruning and screening the hedged predictions changes no choice, and skips the many-segment plans', () => {
-  const seed: LatencyModel = { ...serverless, overhead: { fixedSec: 17, perAudioSec: 0.00358 }, coldStart: { kind: 'lognormal', medianSec: 15, sigma: 0.8, samplesSec: [], p90Sec: 42, firstWaveProbability: 1, laterProbability: 0 }, wallSigma: 0.03 };
+  const seed: LatencyModel = { ...seedFit, wallSigma: 0.03 };
   const hedge = { quantile: 0.75, maxExtraShare: 0.1 };
   for (const [durationSec, objective] of [[3726, 'p90'], [3726, 'median'], [1200, 'p90'], [9000, 'median']] as const) {
     const cap = { ...DEFAULT_SEGMENT_CAP, maxSegmentSec: 1364 };

@@ -97,13 +97,21 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
   return plans;
 }
 
+/**
+ * A hedged job's dispatch concurrency: every segment at once (so that the backend queues a hedge behind
+ * the originals, not ahead), at least `slots`, at most the configured limit.
+ */
+export function hedgedConcurrency(slots: number, segments: number, limit: number | undefined): number {
+  return Math.min(limit ?? Infinity, Math.max(slots, segments));
+}
+
 export function choosePlan(model: LatencyModel, durationSec: number, options: ChooseOptions): Choice {
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
   const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
   const cap = capSec(durationSec, options.cap);
   const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
   const plans = candidatePlans(durationSec, slots, options).map((plan) =>
-    options.hedge ? { ...plan, concurrency: Math.min(options.concurrencyLimit ?? Infinity, Math.max(plan.concurrency, plan.lengthsSec.length)) } : plan,
+    options.hedge ? { ...plan, concurrency: hedgedConcurrency(plan.concurrency, plan.lengthsSec.length, options.concurrencyLimit) } : plan,
   );
   const objective = options.objective ?? 'p90';
   const candidates: Candidate[] = plans.map((plan) => ({

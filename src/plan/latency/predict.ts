@@ -110,10 +110,11 @@ function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurr
   const firstsSec: number[] = [];
   let hedges = 0;
   let extraSec = 0;
+  const lognormal = cold.kind === 'lognormal' ? cold : undefined;
+  const coldDraw = (probability: number) => (lognormal && random() < probability ? lognormalDraw(lognormal.medianSec, lognormal.sigma, random) : 0);
   for (let draw = 0; draw < draws; draw++) {
-    const coldDraw = (probability: number) => (cold.kind === 'lognormal' && random() < probability ? lognormalDraw(cold.medianSec, cold.sigma, random) : 0);
-    const bootSec = Array.from({ length: servers }, () => coldDraw(cold.kind === 'lognormal' ? cold.firstWaveProbability : 0));
-    const laterColdSec = lengthsSec.map((_, i) => (i < slots ? 0 : coldDraw(cold.kind === 'lognormal' ? cold.laterProbability : 0)));
+    const bootSec = Array.from({ length: servers }, () => coldDraw(lognormal?.firstWaveProbability ?? 0));
+    const laterColdSec = lengthsSec.map((_, i) => (i < slots ? 0 : coldDraw(lognormal?.laterProbability ?? 0)));
     const result = simulateHedgedJob({ ...base, bootSec, laterColdSec });
     spansSec.push(Math.max(...result.completionsSec));
     firstsSec.push(result.completionsSec[0]!);
