@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   URL_FETCH_FAILED: { exitCode: 22, retryable: true },
   NOT_READY: { exitCode: 23, retryable: true },
   REQUEST_TIMEOUT: { exitCode: 24, retryable: true },
+  /** A container outside the demuxer allowlist (a playlist, a concat list...): src/audio/ffmpeg-input.ts. */
+  UNSUPPORTED_FORMAT: { exitCode: 25, retryable: false },
+  /** Longer than `limits.maxAudioSec`, or more decoded PCM than `limits.maxDecodedMb`. */
+  AUDIO_TOO_LONG: { exitCode: 26, retryable: false },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

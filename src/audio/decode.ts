@@ -7,6 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ParascribeError } from '../errors.js';
+import { refusedDemuxer, restrictedInputArgs, toolReason, unsupportedFormatMessage } from './ffmpeg-input.js';
 import type { AudioInfo } from './probe.js';
 import { spawnBound } from './process.js';
 
@@ -25,6 +26,11 @@ export interface DecodeOptions {
    * the write, so they are ahead of this.
    */
   onWritten?: (bytes: number) => void;
+  /**
+   * Stop with AUDIO_TOO_LONG once the PCM would pass this many bytes: a container can lie about its
+   * length (the probe's check is not enough), and the PCM file is disk the job holds.
+   */
+  maxBytes?: { bytes: number; reason: string };
 }
 
 export interface DecodeResult {
@@ -34,15 +40,21 @@ export interface DecodeResult {
 }
 
 export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {
-  const args = ['-nostdin', '-v', 'error', '-i', info.path, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  const args = ['-nostdin', '-v', 'error', ...restrictedInputArgs(info.path), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
   const { child, done } = spawnBound('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 16 * 1024) stderr += chunk.toString('utf8');
   });
   let bytes = 0;
+  const limit = options.maxBytes;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (limit && bytes + chunk.length > limit.bytes) {
+        child.kill('SIGKILL');
+        callback(new ParascribeError('AUDIO_TOO_LONG', `${info.path}: ${limit.reason}`));
+        return;
+      }
       bytes += chunk.length;
       options.onPcm?.(chunk);
       options.onProgress?.(bytes / BYTES_PER_SEC);
@@ -53,10 +65,13 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
   if (exit.status === 'rejected') throw exit.reason;
   if (exit.value.reason === 'aborted') throw new ParascribeError('ABORTED', 'decoding aborted');
   if (streamed.status === 'rejected') {
+    if ((streamed.reason as ParascribeError).code === 'AUDIO_TOO_LONG') throw streamed.reason;
     throw new ParascribeError('INTERNAL', `writing decoded audio to ${pcmPath} failed: ${(streamed.reason as Error).message}`);
   }
   const durationSec = bytes / BYTES_PER_SEC;
-  const firstError = stderr.trim().split('\n')[0]?.replace(/^\[[^\]]*\]\s*/, '') ?? '';
+  const refused = exit.value.exitCode !== 0 ? refusedDemuxer(stderr) : null;
+  if (refused) throw new ParascribeError('UNSUPPORTED_FORMAT', `${info.path}: ${unsupportedFormatMessage(refused)}`, { details: { format: refused } });
+  const firstError = toolReason(stderr, info.path, 'first');
   if (exit.value.exitCode !== 0) {
     throw new ParascribeError('CORRUPT_AUDIO', `${info.path}: cannot decode audio${firstError ? ` (${firstError})` : ''}`);
   }

@@ -1,6 +1,7 @@
 /** ffprobe: what is in a file, and a clear, typed error when it is not usable audio. */
 import { open, stat } from 'node:fs/promises';
 import { ParascribeError } from '../errors.js';
+import { imageFormat, isAllowedFormat, refusedDemuxer, restrictedInputArgs, toolReason, unsupportedFormatMessage } from './ffmpeg-input.js';
 import { runTool } from './process.js';
 
 export interface AudioInfo {
@@ -70,7 +71,7 @@ export async function probeAudio(path: string, options: { signal?: AbortSignal }
   if (sizeBytes === 0) throw new ParascribeError('EMPTY_AUDIO', `${path}: file is empty (0 bytes)`);
   const result = await runTool(
     'ffprobe',
-    ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_type,codec_name,sample_rate,channels,duration', '-of', 'json', path],
+    ['-v', 'error', '-show_entries', 'format=format_name,duration:stream=codec_type,codec_name,sample_rate,channels,duration', '-of', 'json', ...restrictedInputArgs(path)],
     { timeoutMs: 60_000, ...(options.signal ? { signal: options.signal } : {}) },
   );
   let parsed: FfprobeJson = {};
@@ -79,8 +80,16 @@ export async function probeAudio(path: string, options: { signal?: AbortSignal }
   } catch {
     parsed = {};
   }
+  // ffprobe refuses a demuxer off the allowlist before it reads the header, so nothing it names was opened.
+  const refused = result.exitCode !== 0 ? refusedDemuxer(result.stderr) : null;
+  const image = refused ? imageFormat(refused) : null;
+  if (image) throw new ParascribeError('NOT_AUDIO', `${path}: no audio stream (found: ${image})`);
+  if (refused) throw new ParascribeError('UNSUPPORTED_FORMAT', `${path}: ${unsupportedFormatMessage(refused)}`, { details: { format: refused } });
+  if (parsed.format?.format_name && !isAllowedFormat(parsed.format.format_name)) {
+    throw new ParascribeError('UNSUPPORTED_FORMAT', `${path}: ${unsupportedFormatMessage(parsed.format.format_name)}`, { details: { format: parsed.format.format_name } });
+  }
   if (result.exitCode !== 0 || !parsed.format) {
-    const reason = result.stderr.trim().split('\n').at(-1)?.replace(/^.*?:\s*/, '') || 'unreadable';
+    const reason = toolReason(result.stderr, path) || 'unreadable';
     if (looksLikeAudioContainer(await readHead(path, 16))) {
       throw new ParascribeError('CORRUPT_AUDIO', `${path}: corrupt or truncated audio (${reason})`);
     }

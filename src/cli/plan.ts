@@ -6,6 +6,7 @@
  * line (INVALID_CONFIG) and prints the fixed size it would use instead.
  */
 import { basename } from 'node:path';
+import { checkAudioDuration } from '../audio/limits.js';
 import { probeAudio } from '../audio/probe.js';
 import { createBackendRegistry } from '../backends/registry.js';
 import { BackendSet } from '../backends/set.js';
@@ -43,6 +44,7 @@ function primaryBackend(config: Config): { id: string; maxSegmentSec: number | u
 export async function planCommand(file: string, config: Config, options: PlanCommandOptions, io: PlanIo): Promise<number> {
   const { id: backend, maxSegmentSec } = primaryBackend(config);
   const info = await probeAudio(file, { signal: io.signal });
+  checkAudioDuration(info, config.limits);
   if (info.durationSec === null || !(info.durationSec > 0)) {
     throw new ParascribeError('INVALID_ARGUMENT', `${file}: ffprobe gives no duration, which plan needs (transcribe decodes the file and plans with the fixed size)`);
   }

@@ -126,3 +126,16 @@ test("config: segmentSec takes a number or 'auto' (file or flag); fixedSegmentSe
     );
   }
 });
+
+test('config: limits from defaults < file < env; a bad value names its variable; dataDir is made absolute', () => {
+  assert.deepEqual(loadConfig({ env: baseEnv }).limits, { maxAudioSec: 36_000, maxDecodedMb: 2048 });
+  const limitsFile = join(dir, 'limits.json');
+  writeFileSync(limitsFile, JSON.stringify({ limits: { maxAudioSec: 600, maxDecodedMb: 100 } }));
+  assert.deepEqual(loadConfig({ env: baseEnv, configPath: limitsFile }).limits, { maxAudioSec: 600, maxDecodedMb: 100 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_AUDIO_SEC: '7200' }, configPath: limitsFile }).limits, { maxAudioSec: 7200, maxDecodedMb: 100 });
+  assert.throws(
+    () => loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_AUDIO_SEC: 'forever' } }),
+    (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /PARASCRIBE_MAX_AUDIO_SEC/.test(error.message),
+  );
+  assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_DATA_DIR: 'relative/data' } }).dataDir, join(process.cwd(), 'relative', 'data'));
+});

@@ -3,13 +3,14 @@
  * (JSON) < environment (PARASCRIBE_*) < command-line flags.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { PRIORITIES } from '../pipeline/route.js';
 import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
 import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js';
+import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 
@@ -25,7 +26,8 @@ export const DEFAULT_AUTO_PLAN = { maxSegmentSec: 1800, maxSegmentShare: 0.5, mi
 
 export const configSchema = z
   .object({
-    dataDir: z.string().min(1),
+    /** Made absolute, so that every path under it is recognisable (client messages replace them). */
+    dataDir: z.string().min(1).transform((dir) => resolve(dir)),
     /**
      * The job store: absent, the embedded SQLite file in dataDir; a postgres:// URL, a PostgreSQL
      * database shared by every process that points at it (src/store/registry.ts).
@@ -133,6 +135,8 @@ export const configSchema = z
       .default({ minPauseSec: 0.2, baseSilenceDb: -45, maxSilenceDb: -30, marginDb: 10 }),
     /** Settings per backend id, checked by that backend's own schema. */
     backends: z.record(z.string(), z.unknown()).default({}),
+    /** What one job may cost: audio duration and decoded PCM on disk (src/config/limits.ts). */
+    limits: limitsSchema.default(DEFAULT_LIMITS),
     serve: serveSchema.default(DEFAULT_SERVE_CONFIG),
     distributed: distributedSchema.default(DEFAULT_DISTRIBUTED_CONFIG),
   })

@@ -6,7 +6,7 @@
  * disk and the detector is final up to its end (so its speech share is exact). The first segments are
  * transcribed while the rest of the file is still being decoded; no stage waits for the whole file.
  */
-import { BYTES_PER_SEC, decodeToPcmFile, SAMPLE_RATE, type DecodeResult } from '../audio/decode.js';
+import { BYTES_PER_SEC, decodeToPcmFile, SAMPLE_RATE, type DecodeOptions, type DecodeResult } from '../audio/decode.js';
 import type { AudioInfo } from '../audio/probe.js';
 import { estimateSegmentCount, IncrementalPlanner } from '../plan/incremental.js';
 import { planSegments, type Pause, type PlannedSegment, type PlanOptions } from '../plan/planner.js';
@@ -22,6 +22,8 @@ export interface StreamDecodeOptions {
   silence: EnergyDetectorOptions;
   plan: PlanOptions;
   signal: AbortSignal;
+  /** The decoder stops with AUDIO_TOO_LONG past this (config `limits`). */
+  maxBytes?: DecodeOptions['maxBytes'];
   onDecodeProgress?: (decodedSec: number) => void;
   /** Makes planned segments known (store rows, reuse) before any can be dispatched: in plan order, one call at a time. */
   register: (segments: readonly PlannedSegment[]) => Promise<SegmentWork[]>;
@@ -131,6 +133,7 @@ export class StreamDecode {
     try {
       const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
         signal: AbortSignal.any([options.signal, internal.signal]),
+        ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
         onPcm: (chunk) => {
           this.#detector.push(chunk);
           feedPauses();
@@ -234,6 +237,7 @@ export async function decodeWholeFile(
   const detector = new EnergyPauseDetector(options.silence);
   const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
     signal: options.signal,
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
     onPcm: (chunk) => detector.push(chunk),
     ...(options.onDecodeProgress ? { onProgress: options.onDecodeProgress } : {}),
   });

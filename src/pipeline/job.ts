@@ -5,6 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { checkAudioDuration, decodeLimit } from '../audio/limits.js';
 import { probeAudio, wavDataBytes } from '../audio/probe.js';
 import type { BackendSet } from '../backends/set.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
@@ -146,6 +147,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   if (request.outputPath) await assertWritableOutput(request.outputPath);
   events?.onStage?.('probing');
   const info = await probeAudio(request.input, { signal });
+  checkAudioDuration(info, config.limits);
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
@@ -251,6 +253,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     silence: config.silence,
     plan: planOptions,
     signal,
+    maxBytes: decodeLimit(config.limits),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
   };
   let plan: PlannedSegment[];

@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { toParascribeError, type ErrorCode, type ParascribeError } from '../errors.js';
+import { clientMessage } from '../service/client-message.js';
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   INVALID_ARGUMENT: 400,
@@ -19,7 +20,9 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   ABORTED: 409,
   NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
+  AUDIO_TOO_LONG: 413,
   NOT_AUDIO: 415,
+  UNSUPPORTED_FORMAT: 415,
   CORRUPT_AUDIO: 422,
   EMPTY_AUDIO: 422,
   RATE_LIMITED: 429,
@@ -34,18 +37,29 @@ export function statusForCode(code: ErrorCode): ContentfulStatusCode {
   return STATUS[code] ?? (code === 'BACKEND_FAILED' ? 502 : 500);
 }
 
-export function errorBody(error: ParascribeError): { error: { code: string; message: string } } {
+/**
+ * The JSON error body. The message goes through clientMessage, so no server path reaches a client
+ * (`dataDir` and any other absolute path are replaced); a 500's message is generic.
+ */
+export function errorBody(error: ParascribeError, dataDir?: string): { error: { code: string; message: string } } {
   const internal = statusForCode(error.code) === 500;
-  return { error: { code: error.code, message: internal ? 'internal error (see the server log)' : error.message } };
+  const known = dataDir ? [{ path: dataDir, as: '[server path]' }] : [];
+  return { error: { code: error.code, message: internal ? 'internal error (see the server log)' : clientMessage(error.message, known) } };
 }
 
-export function errorResponse(c: Context, thrown: unknown, log?: (line: string) => void): Response {
+export interface ErrorResponseOptions {
+  /** The server log: gets the full message of every 5xx. */
+  log?: (line: string) => void;
+  dataDir?: string;
+}
+
+export function errorResponse(c: Context, thrown: unknown, options: ErrorResponseOptions = {}): Response {
   const error = toParascribeError(thrown);
   const status = statusForCode(error.code);
-  if (status >= 500) log?.(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
+  if (status >= 500) options.log?.(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
   const retryAfterSec = error.details?.retryAfterSec;
   // The body of a refused upload may be unread: the socket must not be reused for the next request.
   if (c.req.method === 'POST') c.header('Connection', 'close');
   if (typeof retryAfterSec === 'number') c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
-  return c.json(errorBody(error), status);
+  return c.json(errorBody(error, options.dataDir), status);
 }

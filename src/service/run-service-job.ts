@@ -115,7 +115,7 @@ export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<v
 
 async function sendWebhook(row: JobRow, url: string, ctx: ServiceJobContext, segments: readonly SegmentRow[]): Promise<void> {
   const event: WebhookEvent = row.status === 'completed' ? 'job.completed' : row.status === 'cancelled' ? 'job.cancelled' : 'job.failed';
-  const payload = { event, job: jobView(row, jobProgress(row, segments, null), ctx.publicUrl()) };
+  const payload = { event, job: jobView(row, jobProgress(row, segments, null), { baseUrl: ctx.publicUrl(), dataDir: ctx.config.dataDir }) };
   try {
     const result = await deliverWebhook({ url, event, payload, deliveryId: `${row.id}.${event}` }, { secret: ctx.config.serve.webhookSecret! });
     ctx.metrics.webhook(result.delivered ? 'delivered' : 'failed');

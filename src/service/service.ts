@@ -4,6 +4,7 @@
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
 import { readFile } from 'node:fs/promises';
+import { checkAudioDuration } from '../audio/limits.js';
 import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
@@ -137,7 +138,7 @@ export class TranscriptionService {
       await this.files.remove(jobId);
       throw error;
     }
-    await this.files.accept(jobId, signal);
+    await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
     await this.deps.store.createJob({
       id: jobId,
       source: this.files.input(jobId),
@@ -189,7 +190,7 @@ export class TranscriptionService {
 
   async view(row: JobRow): Promise<JobView> {
     const finished = await this.deps.store.countFinishedSegments(row.id);
-    return jobView(row, jobProgress(row, finished, this.stage(row)), this.#publicUrl);
+    return jobView(row, jobProgress(row, finished, this.stage(row)), { baseUrl: this.#publicUrl, dataDir: this.deps.config.dataDir });
   }
 
   /** What the job is doing now: the pipeline's stage while it runs, 'queued' while it waits. */

@@ -6,9 +6,10 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeAudio } from '../audio/probe.js';
+import { probeAudio, type AudioInfo } from '../audio/probe.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import type { JobStore } from '../store/jobs.js';
+import { clientMessage, uploadLabel } from './client-message.js';
 import { TERMINAL_STATUSES } from './views.js';
 
 export class JobFiles {
@@ -35,18 +36,22 @@ export class JobFiles {
     await mkdir(this.dir(jobId), { recursive: true });
   }
 
-  /** Checks that the finished upload is audio or video (ffprobe, not the name), then makes it the job's input. */
-  async accept(jobId: string, signal?: AbortSignal): Promise<{ durationSec: number | null }> {
+  /**
+   * Checks that the finished upload is audio or video in an accepted container (ffprobe, not the
+   * name) and passes `check` (the duration limit), then makes it the job's input. A refused upload
+   * leaves nothing on disk, and its error names it as the client does (`sourceName`), never by path.
+   */
+  async accept(jobId: string, sourceName: string | null, check: (info: AudioInfo) => void, signal?: AbortSignal): Promise<{ durationSec: number | null }> {
     const partial = this.partial(jobId);
     try {
       const info = await probeAudio(partial, { signal });
+      check(info);
       await rename(partial, this.input(jobId));
       return { durationSec: info.durationSec };
     } catch (error) {
       await this.remove(jobId);
       const e = toParascribeError(error);
-      // probe messages name the temp path; the caller knows the file by its own name.
-      throw new ParascribeError(e.code, e.message.replaceAll(partial, 'upload'));
+      throw new ParascribeError(e.code, clientMessage(e.message, [{ path: partial, as: uploadLabel(sourceName) }]), e.details ? { details: e.details } : {});
     }
   }
 

@@ -3,6 +3,7 @@ import type { PartialSegment } from '../pipeline/events.js';
 import type { JobRow, SegmentRow } from '../store/jobs.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
 import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
+import { clientMessage, uploadLabel } from './client-message.js';
 import type { JobOptions } from './job-options.js';
 
 export const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
@@ -30,7 +31,26 @@ export function jobProgress(row: JobRow, finished: readonly Pick<SegmentRow, 'st
   return { stage: TERMINAL_STATUSES.has(row.status) ? null : stage, segments_done: done, segments_total: row.chunk_count };
 }
 
-export function jobView(row: JobRow, progress: JobProgress, baseUrl: string) {
+/** Where a view is shown from: the base of its links, and the data dir no client may see. */
+export interface ViewContext {
+  baseUrl: string;
+  dataDir: string;
+}
+
+/**
+ * A failed or cancelled job's error as its client sees it: the stored message names the server's
+ * copy of the upload (and maybe other server paths); the client reads its own filename instead.
+ */
+export function jobErrorView(row: Pick<JobRow, 'error_code' | 'error' | 'source' | 'source_name' | 'status'>, dataDir: string): { code: string; message: string } | null {
+  if (!row.error_code) return null;
+  const message = clientMessage(row.error ?? `the job ended ${row.status}`, [
+    { path: row.source, as: uploadLabel(row.source_name) },
+    { path: dataDir, as: '[server path]' },
+  ]);
+  return { code: row.error_code, message };
+}
+
+export function jobView(row: JobRow, progress: JobProgress, context: ViewContext) {
   const options = jobRequestOptions(row);
   let telemetry: JobTelemetry | null = null;
   try {
@@ -38,7 +58,7 @@ export function jobView(row: JobRow, progress: JobProgress, baseUrl: string) {
   } catch {
     telemetry = null;
   }
-  const self = `${baseUrl}/v1/jobs/${row.id}`;
+  const self = `${context.baseUrl}/v1/jobs/${row.id}`;
   return {
     id: row.id,
     object: 'transcription.job',
@@ -67,7 +87,7 @@ export function jobView(row: JobRow, progress: JobProgress, baseUrl: string) {
       cost_per_audio_minute_usd: round(telemetry.costPerAudioMinuteUsd, 6),
       cache_hit: telemetry.cacheHit,
     },
-    error: row.error_code ? { code: row.error_code, message: row.error ?? '' } : null,
+    error: jobErrorView(row, context.dataDir),
     links: { self, events: `${self}/events`, transcript: `${self}/transcript` },
   };
 }

@@ -8,7 +8,7 @@ import { streamSSE } from 'hono/streaming';
 import { ParascribeError } from '../../errors.js';
 import { followJob } from '../../service/follow.js';
 import type { TranscriptionService } from '../../service/service.js';
-import { segmentEventData } from '../../service/views.js';
+import { jobErrorView, segmentEventData } from '../../service/views.js';
 import type { AuthEnv } from '../auth/index.js';
 
 function resumeIndex(raw: string | undefined): number {
@@ -34,7 +34,7 @@ export function eventsRoutes(service: TranscriptionService): Hono<AuthEnv> {
         } else if (event.job.status === 'completed') {
           await stream.writeSSE({ event: 'done', data: JSON.stringify(await service.view(event.job)) });
         } else {
-          const error = { code: event.job.error_code ?? 'FAILED', message: event.job.error ?? event.job.status };
+          const error = jobErrorView(event.job, service.config.dataDir) ?? { code: 'FAILED', message: `the job ended ${event.job.status}` };
           await stream.writeSSE({ event: 'error', data: JSON.stringify({ status: event.job.status, error }) });
         }
       }

@@ -14,6 +14,7 @@ import { renderSrt, renderVtt } from '../../outputs/subtitles.js';
 import { followJob } from '../../service/follow.js';
 import { jobOptionsFromFields, type JobOptions } from '../../service/job-options.js';
 import type { TranscriptionService } from '../../service/service.js';
+import { jobErrorView } from '../../service/views.js';
 import type { JobRow } from '../../store/jobs.js';
 import type { AuthEnv } from '../auth/index.js';
 import { errorBody, statusForCode } from '../http-errors.js';
@@ -71,7 +72,7 @@ export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
               const document = await service.document(event.job);
               await sse.writeSSE({ data: JSON.stringify({ type: 'transcript.text.done', text: document.transcript.text }) });
             } else {
-              const error = new ParascribeError('BACKEND_FAILED', event.job.error ?? `the job ended ${event.job.status}`);
+              const error = new ParascribeError('BACKEND_FAILED', jobErrorView(event.job, service.config.dataDir)?.message ?? `the job ended ${event.job.status}`);
               await sse.writeSSE({ event: 'error', data: JSON.stringify(errorBody(error)) });
             }
           }
@@ -83,7 +84,7 @@ export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
     if (ended.status !== 'completed') {
       const stored = ended.error_code ?? '';
       const code = stored in ERROR_CODES ? (stored as ErrorCode) : 'BACKEND_FAILED';
-      const error = new ParascribeError(code, ended.error ?? `the job ended ${ended.status}`);
+      const error = new ParascribeError(code, jobErrorView(ended, service.config.dataDir)?.message ?? `the job ended ${ended.status}`);
       return c.json(errorBody(error), statusForCode(error.code));
     }
     const document = await service.document(ended);
