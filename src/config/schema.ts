@@ -7,12 +7,12 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
-import { PRIORITIES } from '../pipeline/route.js';
 import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
 import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js';
 import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
+import { PRIORITIES } from '../core/types.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');

@@ -2,8 +2,8 @@
  * Quality guard: a result that looks failed is retried on the next backend. Signals from the backend
  * (whisper's compression_ratio, avg_logprob, no_speech_prob) and from our own pause map.
  */
-import type { Pause } from '../plan/planner.js';
 import type { SegmentTranscript } from '../transcript.js';
+import type { Pause } from '../core/types.js';
 
 export interface QualityThresholds {
   /** Above this, text is repetitive (whisper's own fallback threshold is 2.4). */

@@ -4,8 +4,9 @@
  * default. Under pressure a segment is diverted to a configured faster alternative.
  */
 
-export const PRIORITIES = ['critical', 'normal', 'batch'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+import type { BackendSet } from '../backends/set.js';
+import type { TranscriptionBackend } from '../backends/spec.js';
+import type { Priority } from '../core/types.js';
 
 export interface RoutingRule {
   /** ISO-639-1 code(s) the rule applies to; '*' or absent for any. */
@@ -62,4 +63,14 @@ export function divertUnderPressure(chain: string[], pressure: Record<string, Pr
   const rule = first === undefined ? undefined : pressure[first];
   if (!rule || backlog(first!) < rule.maxBacklog) return chain;
   return [...new Set([rule.divertTo, ...chain])];
+}
+
+/** The job's backend chain from config and routing; every id in it must be buildable (fails here otherwise). */
+export function resolveChain(
+  config: { routing: RoutingConfig; language?: string | undefined; priority: Priority; backend?: string | undefined; fallback: string[] },
+  backends: BackendSet,
+): { chain: string[]; primary: TranscriptionBackend } {
+  const { chain } = chooseChain(config.routing, { language: config.language, priority: config.priority, explicitBackend: config.backend, fallback: config.fallback });
+  const built = chain.map((id) => backends.get(id));
+  return { chain, primary: built[0]! };
 }

@@ -12,6 +12,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 15_000 };
 
+/** The process's policy from its config (the runtime builds it once). */
+export function retryPolicyFor(config: { maxAttempts: number }): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts };
+}
+
 export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random() * cap);
