@@ -3,29 +3,12 @@
  * An explicit backend (flag, env or config file) wins; else the first matching rule; else the
  * default. Under pressure a segment is diverted to a configured faster alternative.
  */
-
 import type { BackendSet } from '../backends/set.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
+import type { PressureRule, RoutingConfig } from '../config/failure.js';
 import type { Priority } from '../core/types.js';
 
-export interface RoutingRule {
-  /** ISO-639-1 code(s) the rule applies to; '*' or absent for any. */
-  language?: string | string[];
-  priority?: Priority | Priority[];
-  backend: string;
-  fallback?: string[];
-}
-
-export interface PressureRule {
-  /** Segments assigned to the backend and not yet finished, above which new ones are diverted. */
-  maxBacklog: number;
-  divertTo: string;
-}
-
-export interface RoutingConfig {
-  rules: RoutingRule[];
-  pressure: Record<string, PressureRule>;
-}
+export type { PressureRule, RoutingConfig, RoutingRule } from '../config/failure.js';
 
 export interface RouteInput {
   language: string | undefined;
