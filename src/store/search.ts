@@ -121,17 +121,16 @@ export class SegmentSearch {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new ParascribeError('INVALID_ARGUMENT', `limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}`);
     if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SEARCH_OFFSET) throw new ParascribeError('INVALID_ARGUMENT', `offset must be an integer from 0 to ${MAX_SEARCH_OFFSET}`);
     const owner = options.owner === undefined ? sql`` : sql`and j.owner = ${options.owner}`;
-    const statement =
-      this.dialect === 'postgres'
-        ? sql<HitRow>`
-            select s.job_id, s.idx, s.start_sec, s.end_sec, s.text, j.source, j.source_name, ts_rank_cd(s.tsv, q.query, 1) as score
+    const tsquery = this.dialect === 'postgres' ? sql`${tsqueryLiteral(query)}::tsquery` : undefined;
+    const statement = tsquery
+      ? sql<HitRow>`
+            select s.job_id, s.idx, s.start_sec, s.end_sec, s.text, j.source, j.source_name, ts_rank_cd(s.tsv, ${tsquery}, 1) as score
             from segment_search s
             join transcription_jobs j on j.id = s.job_id
-            cross join (select ${tsqueryLiteral(query)}::tsquery as query) q
-            where s.tsv @@ q.query ${owner}
+            where s.tsv @@ ${tsquery} ${owner}
             order by score desc, s.job_id collate "C", s.idx
             limit ${limit + 1} offset ${offset}`
-        : sql<HitRow>`
+      : sql<HitRow>`
             select s.job_id, s.idx, s.start_sec, s.end_sec, s.text, j.source, j.source_name, -bm25(segment_search_fts) as score
             from segment_search_fts
             join segment_search s on s.id = segment_search_fts.rowid
@@ -148,7 +147,7 @@ export class SegmentSearch {
         startSec: Number(row.start_sec),
         endSec: Number(row.end_sec),
         snippet: makeSnippet(row.text, query),
-        score: Math.round(Number(row.score) * 1e6) / 1e6,
+        score: Number(Number(row.score).toPrecision(6)),
       })),
       hasMore: rows.length > limit,
     };
