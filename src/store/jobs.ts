@@ -221,13 +221,17 @@ export class JobStore {
    * A resumed job keeps its finished segments when the new plan has the same boundaries (the planner is
    * deterministic); otherwise the old rows go and the plan is inserted afresh. The old rows may be a
    * prefix of the plan: a streamed job inserts rows as it plans, so a crash can leave only the first
-   * ones; the rest are inserted. Returns finished results by index.
+   * ones; the rest are inserted. Returns finished results by index. Dropped segments leave the search
+   * index with them.
    */
   async resumeSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<Map<number, string>> {
     const rows = await this.listSegments(jobId);
     const same = rows.length <= plan.length && rows.every((r, i) => r.idx === i && segmentKey(r.start_sec, r.end_sec) === segmentKey(plan[i]!.startSec, plan[i]!.endSec));
     if (!same) {
-      await this.db.deleteFrom('transcription_segments').where('job_id', '=', jobId).execute();
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('segment_search').where('job_id', '=', jobId).execute();
+        await trx.deleteFrom('transcription_segments').where('job_id', '=', jobId).execute();
+      });
       await this.insertSegments(jobId, plan);
       return new Map();
     }

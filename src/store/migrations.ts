@@ -141,7 +141,8 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
   },
   '2026_12_07_001_segment_search': {
     // Transcript search (search.ts): one row per finished segment with text, its terms indexed by FTS5
-    // (SQLite) or a GIN-indexed tsvector (PostgreSQL); segments finished before now are indexed here.
+    // (SQLite) or a GIN-indexed tsvector (PostgreSQL); segments finished before now are indexed here
+    // (jobs answered from the transcript cache before now are not: their first run is).
     async up(db: Kysely<unknown>) {
       let table: CreateTableBuilder<'segment_search', string> = db.schema.createTable('segment_search');
       // SQLite: an INTEGER PRIMARY KEY, so the FTS5 rowid that points at the row never changes (VACUUM).
@@ -153,7 +154,9 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
         .addColumn('end_sec', t.float, (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
         .addColumn('terms', 'text', (c) => c.notNull())
-        .addForeignKeyConstraint('segment_search_segment_fk', ['job_id', 'idx'], 'transcription_segments', ['job_id', 'idx'], (fk) => fk.onDelete('cascade'));
+        // Not a key into transcription_segments: a job answered from the transcript cache has no segments
+        // and is indexed in pieces (search.ts indexTranscript). resumeSegments drops a job's rows with its segments.
+        .addForeignKeyConstraint('segment_search_job_fk', ['job_id'], 'transcription_jobs', ['id'], (fk) => fk.onDelete('cascade'));
       table =
         dialect === 'sqlite'
           ? table.addUniqueConstraint('segment_search_segment', ['job_id', 'idx'])

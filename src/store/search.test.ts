@@ -218,6 +218,30 @@ for (const driver of await storeDriverCases('search')) {
       assert.equal(Number(n), CORPUS.reduce((sum, c) => sum + c.segments.length, 0) + 1);
     });
 
+    test('a job answered from the transcript cache (no segments) is indexed from its transcript, in pieces of about a minute', async () => {
+      const id = 'jsrchcache1';
+      await createJob(store, { id, owner: BOB, sourceName: 'again.mp3' });
+      const utterance = (startSec: number, endSec: number, text: string) => ({ startSec, endSec, text, words: [] });
+      await store.search.indexTranscript(id, {
+        text: 'unused when there are utterances',
+        durationSec: 150,
+        utterances: [utterance(0, 20, 'Cached words about a glacier.'), utterance(21, 58, 'More about ice.'), utterance(59, 95, 'The glacier melts.'), utterance(96, 150, '  ')],
+      });
+      assert.deepEqual(
+        (await store.search.search('glacier', { owner: BOB })).hits.map((h) => [key(h), h.source, h.startSec, h.endSec, h.snippet]),
+        [
+          [`${id}#1`, 'again.mp3', 59, 95, 'The «glacier» melts.'],
+          [`${id}#0`, 'again.mp3', 0, 58, 'Cached words about a «glacier». More about ice.'],
+        ],
+      );
+      // Indexing it again (a retried job) changes nothing; no utterances: the text, over the whole recording.
+      await store.search.indexTranscript(id, { text: '', durationSec: 150, utterances: [utterance(0, 20, 'Cached words about a glacier.'), utterance(21, 58, 'More about ice.'), utterance(59, 95, 'The glacier melts.')] });
+      assert.equal((await store.search.search('glacier')).hits.length, 2);
+      await createJob(store, { id: 'jsrchcache2' });
+      await store.search.indexTranscript('jsrchcache2', { text: 'Only text, no utterances: a fjord.', durationSec: 42, utterances: [] });
+      assert.deepEqual((await store.search.search('fjord')).hits.map((h) => [key(h), h.startSec, h.endSec]), [['jsrchcache2#0', 0, 42]]);
+    });
+
     test('the migration indexes segments finished before search existed', async () => {
       const settings = await driver.settings();
       await seedBeforeSearch(settings);

@@ -12,14 +12,16 @@
  * text search configuration is involved), so both match the same segments; snippets are cut here from
  * the stored text, so they are identical too. Only the scores differ (BM25 against cover density),
  * hence ties and close calls may be ordered differently; equal scores go by job id, then segment index.
- * Index rows go with their segment (a foreign key with ON DELETE CASCADE: a resumed job whose plan
- * changed drops its segments and their index rows together).
+ * Index rows are keyed by job and segment index; they go with their job (ON DELETE CASCADE) and
+ * with their segments (a resumed job whose plan changed drops both: JobStore.resumeSegments). A job
+ * answered from the transcript cache has no segments; its transcript is indexed in pieces instead.
  */
 import { basename } from 'node:path';
 import { sql, type Kysely, type QueryCreator, type UpdateQueryBuilder } from 'kysely';
 import { ParascribeError } from '../errors.js';
 import type { StoreDialect } from './migrations.js';
 import type { Database } from './schema.js';
+import type { Utterance } from '../transcript.js';
 import { fts5Match, indexTerms, makeSnippet, parseSearchQuery, textOfResult, tsqueryLiteral, tsvectorLiteral } from './search-text.js';
 
 export interface SearchHit {
@@ -53,6 +55,8 @@ export interface SearchPage {
 
 export const MAX_SEARCH_LIMIT = 1000;
 export const MAX_SEARCH_OFFSET = 100_000;
+/** How much of a cached transcript one index row holds (indexTranscript). */
+export const TRANSCRIPT_PIECE_SEC = 60;
 
 /** What an UPDATE that finishes a segment returns: the segment and its times. */
 export type FinishedSegment = { job_id: string; idx: number; start_sec: number; end_sec: number };
@@ -108,9 +112,21 @@ export class SegmentSearch {
     }
     return this.db.transaction().execute(async (trx) => {
       const rows = await update(trx).execute();
-      for (const row of rows) await upsertSqlite(trx, row, doc);
+      for (const row of rows) await upsertRow(trx, 'sqlite', row, doc);
       return rows.length > 0;
     });
+  }
+
+  /**
+   * A job answered from the transcript cache has no segments: its transcript is indexed instead, in
+   * pieces of about a minute (numbered 0, 1, … in place of segment indexes), so that the job is found
+   * like any other. Each piece is one idempotent upsert.
+   */
+  async indexTranscript(jobId: string, transcript: { text: string; durationSec: number; utterances: readonly Utterance[] }): Promise<void> {
+    for (const [idx, piece] of transcriptPieces(transcript).entries()) {
+      const doc = indexedText(piece.text);
+      if (doc) await upsertRow(this.db, this.dialect, { job_id: jobId, idx, start_sec: piece.startSec, end_sec: piece.endSec }, doc);
+    }
   }
 
   /** Ranked hits for `q` (words: all of them; "quoted phrases": these words in order). */
@@ -154,14 +170,37 @@ export class SegmentSearch {
   }
 }
 
-async function upsertSqlite(db: Kysely<Database>, row: FinishedSegment, doc: IndexedText): Promise<void> {
-  const values = { job_id: row.job_id, idx: row.idx, start_sec: row.start_sec, end_sec: row.end_sec, text: doc.text, terms: doc.terms.join(' ') };
-  // An UPDATE of the row (not a replace): the FTS5 triggers move its terms, and its id (the FTS rowid) stays.
+/** Writes (or rewrites) one index row. On SQLite an UPDATE of an existing row, not a replace: the FTS5 triggers move its terms and its id (the FTS rowid) stays. */
+async function upsertRow(db: Kysely<Database>, dialect: StoreDialect, row: FinishedSegment, doc: IndexedText): Promise<void> {
+  const terms = doc.terms.join(' ');
+  if (dialect === 'postgres') {
+    await sql`insert into segment_search (job_id, idx, start_sec, end_sec, text, terms, tsv)
+      values (${row.job_id}, ${row.idx}, ${row.start_sec}, ${row.end_sec}, ${doc.text}, ${terms}, ${tsvectorLiteral(doc.terms)}::tsvector)
+      on conflict (job_id, idx) do update set start_sec = excluded.start_sec, end_sec = excluded.end_sec, text = excluded.text, terms = excluded.terms, tsv = excluded.tsv`.execute(db);
+    return;
+  }
   await db
     .insertInto('segment_search')
-    .values(values)
-    .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ start_sec: values.start_sec, end_sec: values.end_sec, text: values.text, terms: values.terms }))
+    .values({ job_id: row.job_id, idx: row.idx, start_sec: row.start_sec, end_sec: row.end_sec, text: doc.text, terms })
+    .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ start_sec: row.start_sec, end_sec: row.end_sec, text: doc.text, terms }))
     .execute();
+}
+
+/** Utterances (absolute times) in pieces of about `pieceSec`, utterances kept whole; the text alone when there are none. */
+export function transcriptPieces(transcript: { text: string; durationSec: number; utterances: readonly Utterance[] }, pieceSec = TRANSCRIPT_PIECE_SEC): Array<{ startSec: number; endSec: number; text: string }> {
+  const pieces: Array<{ startSec: number; endSec: number; text: string }> = [];
+  for (const u of transcript.utterances) {
+    if (u.text.trim() === '') continue;
+    const last = pieces.at(-1);
+    if (last && u.endSec - last.startSec <= pieceSec) {
+      last.text += ` ${u.text.trim()}`;
+      last.endSec = Math.max(last.endSec, u.endSec);
+    } else {
+      pieces.push({ startSec: u.startSec, endSec: u.endSec, text: u.text.trim() });
+    }
+  }
+  if (pieces.length === 0 && transcript.text.trim() !== '') pieces.push({ startSec: 0, endSec: transcript.durationSec, text: transcript.text });
+  return pieces;
 }
 
 /**
@@ -186,12 +225,7 @@ export async function backfillSegmentSearch(db: Kysely<Database>, dialect: Store
     for (const row of rows) {
       const doc = indexedText(textOfResult(row.result_json));
       if (!doc) continue;
-      if (dialect === 'postgres') {
-        await sql`insert into segment_search (job_id, idx, start_sec, end_sec, text, terms, tsv)
-          values (${row.job_id}, ${row.idx}, ${row.start_sec}, ${row.end_sec}, ${doc.text}, ${doc.terms.join(' ')}, ${tsvectorLiteral(doc.terms)}::tsvector)`.execute(db);
-      } else {
-        await upsertSqlite(db, row, doc);
-      }
+      await upsertRow(db, dialect, row, doc);
       indexed++;
     }
     after = rows.at(-1)!;
