@@ -9,6 +9,7 @@ import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { planCommand } from './plan.js';
+import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
@@ -117,6 +118,17 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       // `jobs` has --json too and commander gives it to the parent when both define it.
       const json = options.json || jobs.opts().json === true;
       exitCode = await jobShowCommand(loadConfig(configPath(program)), id, { json }, stdout);
+    });
+
+  program
+    .command('search')
+    .description('search every stored transcript: ranked segments with job, file, time and a snippet')
+    .argument('<query...>', 'words (all must occur) and "quoted phrases" (quote them for your shell: \'"hiring plan"\')')
+    .addOption(new Option('-n, --limit <n>', 'how many hits (1-1000)').argParser(number).default(20))
+    .addOption(new Option('--offset <n>', 'hits to skip (the next page)').argParser(number).default(0))
+    .option('--json', 'JSON output: { query, data: [{ job_id, source, segment_index, start_sec, end_sec, snippet, score }], has_more, next_offset }', false)
+    .action(async (words: string[], options: { limit: number; offset: number; json: boolean }) => {
+      exitCode = await searchCommand(loadConfig(configPath(program)), words.join(' '), options, stdout);
     });
 
   program
