@@ -12,7 +12,7 @@ import { resolveChain } from '../pipeline/job.js';
 import { BreakerBoard } from '../queue/breaker.js';
 import { distributedSettings, SegmentWorker } from '../queue/bullmq/index.js';
 import { BackendLoad } from '../queue/load.js';
-import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
+import { segmentRetryPolicy } from '../config/retry.js';
 import { openContext } from './context.js';
 
 export interface WorkerIo {
@@ -61,7 +61,7 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
       load: new BackendLoad(),
       pressure: {},
       quality: config.quality,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+      retryPolicy: segmentRetryPolicy(config),
       segmentTimeoutSec: config.segmentTimeoutSec,
       store: context.store,
     },

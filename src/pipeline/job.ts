@@ -25,7 +25,7 @@ import { runSegments, type RunSegmentsResult, type SegmentWork } from './run-seg
 import { decodeWholeFile, reuseOrRun, streamAndRun, type ReusableSegment } from './decode-and-plan.js';
 import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
-import { DEFAULT_RETRY_POLICY } from '../queue/retry.js';
+import { segmentRetryPolicy } from '../config/retry.js';
 import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { latencyPlan } from './latency-plan.js';
 import { chooseChain } from './route.js';
@@ -234,7 +234,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
     hedger: latency.hedger,
     priority: config.priority,
     dispatcher: request.dispatcher,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+    retryPolicy: segmentRetryPolicy(config),
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,
     signal,
