@@ -9,26 +9,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBackendRegistry } from '../src/backends/registry.js';
-import { BackendSet } from '../src/backends/set.js';
-import { openContext } from '../src/cli/context.js';
 import { configSchema } from '../src/config/schema.js';
-import type { PlannedSegment } from '../src/plan/planner.js';
-import { BreakerBoard } from '../src/queue/breaker.js';
-import { BackendLoad } from '../src/queue/load.js';
+import { openRuntime } from '../src/runtime.js';
 import { createApp } from '../src/server/app.js';
 import { ownerOfKey } from '../src/server/auth/index.js';
 import { TranscriptionService } from '../src/service/service.js';
 import { newJobId } from '../src/store/jobs.js';
 import { markdownTable, positiveNumber } from './lib.js';
+import type { PlannedSegment } from '../src/core/types.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string' } } });
 const requests = positiveNumber(values.requests, '--requests', 3000);
 const KEY = 'bench-key-0123456789abcdef';
 const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-api-cost-'));
 const config = configSchema.parse({ dataDir, serve: { apiKeys: [KEY], rateLimit: { requestsPerSec: 1e9, burst: 1e9 } } });
-const context = await openContext(config);
-const service = new TranscriptionService({ config, store: context.store, cache: context.cache, backends: new BackendSet(createBackendRegistry(), {}), breakers: new BreakerBoard(), load: new BackendLoad() });
+const context = await openRuntime(config);
+const service = new TranscriptionService({ runtime: context });
 const { app } = createApp(service);
 
 const id = newJobId();
@@ -52,5 +48,5 @@ const measure = async (label: string, path: string) => {
 };
 const rows = [await measure('GET /v1/jobs/:id', `/v1/jobs/${id}`), await measure('GET /healthz', '/healthz')];
 process.stdout.write(`${markdownTable(['request', 'CPU ms/request', 'wall ms/request'], rows)}\n`);
-await context.store.close();
+await context.close();
 rmSync(dataDir, { recursive: true, force: true });

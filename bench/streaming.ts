@@ -16,13 +16,9 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { createBackendRegistry } from '../src/backends/registry.js';
-import { BackendSet } from '../src/backends/set.js';
-import { openContext } from '../src/cli/context.js';
 import { loadConfig } from '../src/config/load.js';
 import { runJob } from '../src/pipeline/job.js';
-import { BreakerBoard } from '../src/queue/breaker.js';
-import { BackendLoad } from '../src/queue/load.js';
+import { openRuntime } from '../src/runtime.js';
 import { startFakeOpenAIServer } from '../test/fakes/openai-server.js';
 import { WORK_DIR, die, ensureLongAudio, fmt, markdownTable, median, positiveNumber, recordResults, requireTools } from './lib.js';
 
@@ -83,10 +79,7 @@ const config = loadConfig({
     backends: { openai: { baseURL: server.url, apiKey: 'bench-key-0123456789', maxConcurrentRequests: concurrency, uploadFormat: 'flac' } },
   },
 });
-const context = await openContext(config);
-const backends = new BackendSet(createBackendRegistry(), config.backends);
-const breakers = new BreakerBoard(config.breaker);
-const load = new BackendLoad();
+const context = await openRuntime(config);
 
 interface Sample {
   /** All seconds from the job's start (runJob called). */
@@ -110,11 +103,7 @@ async function measure(input: string, streaming: boolean): Promise<Sample> {
     outputPath: path.join(WORK_DIR, 'streaming-out.txt'),
     format: 'txt',
     config,
-    backends,
-    breakers,
-    load,
-    store: context.store,
-    cache: context.cache,
+    runtime: context,
     signal: AbortSignal.timeout(600_000),
     streaming,
     events: {
@@ -163,8 +152,7 @@ try {
     notes.push(`- ${path.basename(audio)}: first request ${fmt(ratio, 1)}× sooner streamed; total wall ${fmt(saved)} s shorter (medians)`);
   }
 } finally {
-  await context.store.close();
-  await backends.closeAll();
+  await context.close();
   await server.close();
 }
 

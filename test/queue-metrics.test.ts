@@ -13,16 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createBackendRegistry } from '../src/backends/registry.js';
-import { BackendSet } from '../src/backends/set.js';
-import { openContext, type CliContext } from '../src/cli/context.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
 import { configSchema } from '../src/config/schema.js';
-import { BreakerBoard } from '../src/queue/breaker.js';
 import { segmentQueueName } from '../src/queue/bullmq/connection.js';
 import type { SegmentTaskData } from '../src/queue/bullmq/dispatcher.js';
 import { configuredQueueBackends, QueueInspector } from '../src/queue/bullmq/queue-stats.js';
 import { workerKey } from '../src/queue/bullmq/worker.js';
-import { BackendLoad } from '../src/queue/load.js';
 import { createApp } from '../src/server/app.js';
 import { TranscriptionService } from '../src/service/service.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from './helpers/postgres.js';
@@ -61,7 +57,7 @@ for (const driver of ['sqlite', 'postgres'] as const) {
     let redis: PrivateRedis;
     let database: TestDatabase | undefined;
     let dataDir: string;
-    let context: CliContext;
+    let context: Runtime;
     let inspector: QueueInspector;
     let service: TranscriptionService;
     let app: ReturnType<typeof createApp>['app'];
@@ -82,7 +78,7 @@ for (const driver of ['sqlite', 'postgres'] as const) {
         backends: { fake: { type: 'openai', baseURL: 'http://127.0.0.1:1/v1', apiKey: 'x' } },
         distributed: { redisUrl: redis.url, queuePrefix: PREFIX, autoscale: { latencyTargetSec: 60, minWorkers: 0, maxWorkers: 100 }, worker: { concurrency: 1 } },
       });
-      context = await openContext(config);
+      context = await openRuntime(config);
       inspector = new QueueInspector({
         redisUrl: redis.url,
         queuePrefix: PREFIX,
@@ -92,15 +88,8 @@ for (const driver of ['sqlite', 'postgres'] as const) {
         workerConcurrency: config.distributed.worker.concurrency,
         cacheMs: 0,
       });
-      service = new TranscriptionService({
-        config,
-        store: context.store,
-        cache: context.cache,
-        backends: new BackendSet(createBackendRegistry(), config.backends),
-        breakers: new BreakerBoard(),
-        load: new BackendLoad(),
-        queueStats: inspector,
-      });
+      // The runtime as a server opens it, with this test's inspector (no cache) as the queue stats.
+      service = new TranscriptionService({ runtime: { ...context, queueStats: inspector } });
       app = createApp(service, { queueBoard: inspector }).app;
 
       // pocketsphinx: one prioritized (the dispatcher's priority 5), one plain waiting, one delayed: 150 s.
@@ -243,7 +232,7 @@ describe('queue reads against a Redis that accepts connections and never answers
   test('the snapshot resolves within the read timeout, with every queue unread and no scaling decision', async () => {
     const { port } = silent.address() as { port: number };
     const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-queue-metrics-silent-'));
-    const context = await openContext(configSchema.parse({ dataDir }));
+    const context = await openRuntime(configSchema.parse({ dataDir }));
     const inspector = new QueueInspector({
       redisUrl: `redis://127.0.0.1:${port}`,
       queuePrefix: PREFIX,

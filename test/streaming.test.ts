@@ -12,15 +12,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createBackendRegistry } from '../src/backends/registry.js';
-import { BackendSet } from '../src/backends/set.js';
-import { openContext, type CliContext } from '../src/cli/context.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ParascribeError } from '../src/errors.js';
 import type { JobEvents } from '../src/pipeline/events.js';
 import { runJob, type JobRequest } from '../src/pipeline/job.js';
-import { BreakerBoard } from '../src/queue/breaker.js';
-import { BackendLoad } from '../src/queue/load.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './fakes/openai-server.js';
 import { ffmpeg, FIXTURES, tempDir } from './helpers/cli.js';
 
@@ -39,7 +35,7 @@ function digestTranscript(bytes: Uint8Array) {
 interface Harness {
   server: FakeOpenAIServer;
   arrivalsMs: number[];
-  context: CliContext;
+  context: Runtime;
   job(input: string, extra?: Partial<JobRequest>, outputName?: string): ReturnType<typeof runJob>;
   close(): Promise<void>;
 }
@@ -58,10 +54,7 @@ async function harness(name: string, holdMs = 0): Promise<Harness> {
     env: { PARASCRIBE_DATA_DIR: dataDir, XDG_CONFIG_HOME: join(dataDir, 'no-config') },
     flags: { backend: 'openai', segmentSec: 30, concurrency: 4, cache: false, maxAttempts: 1, backends: { openai: { baseURL: server.url, apiKey: 'test-key-0123456789' } } },
   });
-  const context = await openContext(config);
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  const breakers = new BreakerBoard(config.breaker);
-  const load = new BackendLoad();
+  const context = await openRuntime(config);
   return {
     server,
     arrivalsMs,
@@ -72,17 +65,12 @@ async function harness(name: string, holdMs = 0): Promise<Harness> {
         outputPath: join(dir, outputName),
         format: 'txt',
         config,
-        backends,
-        breakers,
-        load,
-        store: context.store,
-        cache: context.cache,
+        runtime: context,
         signal: AbortSignal.timeout(300_000),
         ...extra,
       }),
     async close() {
-      await context.store.close();
-      await backends.closeAll();
+      await context.close();
       await server.close();
     },
   };

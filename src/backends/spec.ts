@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SegmentAudio } from '../audio/segment-audio.js';
+import type { RecordingContext } from '../core/types.js';
 import type { SegmentTranscript } from '../transcript.js';
 
 export interface BackendWarning {
@@ -25,8 +26,8 @@ export interface TranscribeRequest {
   signal: AbortSignal;
 }
 
-/** JSON-serialisable, so that it can later travel with a segment task to another process. */
-export type RecordingContext = Record<string, string | number | boolean>;
+/** JSON-serialisable (core/types.ts), so that it travels with a segment task to another process. */
+export type { RecordingContext } from '../core/types.js';
 
 export interface TranscribeResult extends SegmentTranscript {
   /** Seconds the engine itself spent on this segment (for a subprocess: its run time). */

@@ -7,7 +7,7 @@ import { segmentTelemetry } from '../telemetry/from-store.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
 import type { AttemptRecord } from '../pipeline/serve-segment.js';
 import type { BreakerTransition } from '../queue/breaker.js';
-import { openContext } from './context.js';
+import { openRuntime } from '../runtime.js';
 import { fixed, table, telemetrySummary } from './render.js';
 
 const chainOf = (job: JobRow): string[] => {
@@ -18,7 +18,8 @@ const chainOf = (job: JobRow): string[] => {
 const wallOf = (job: JobRow): number | null => (job.started_at !== null && job.completed_at !== null ? job.completed_at - job.started_at : null);
 
 export async function jobsListCommand(config: Config, options: { limit: number; json: boolean }, stdout: NodeJS.WritableStream): Promise<number> {
-  const { store } = await openContext(config);
+  const runtime = await openRuntime(config);
+  const { store } = runtime;
   try {
     const jobs = await store.listJobs(options.limit);
     if (options.json) {
@@ -48,7 +49,7 @@ export async function jobsListCommand(config: Config, options: { limit: number; 
     stdout.write(`${table(['id', 'file', 'audio min', 'wall s', 'compute s', 'k', 'segments', 'cost $', 'status', 'created (UTC)'], rows)}\n`);
     return 0;
   } finally {
-    await store.close();
+    await runtime.close();
   }
 }
 
@@ -58,7 +59,8 @@ function publicJob(job: JobRow) {
 }
 
 export async function jobShowCommand(config: Config, id: string, options: { json: boolean }, stdout: NodeJS.WritableStream): Promise<number> {
-  const { store } = await openContext(config);
+  const runtime = await openRuntime(config);
+  const { store } = runtime;
   try {
     const job = await store.findJob(id);
     if (job === 'ambiguous') throw new ParascribeError('INVALID_ARGUMENT', `job id prefix "${id}" matches several jobs; give more characters`);
@@ -112,7 +114,7 @@ export async function jobShowCommand(config: Config, id: string, options: { json
     }
     return 0;
   } finally {
-    await store.close();
+    await runtime.close();
   }
 }
 

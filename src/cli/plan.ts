@@ -8,15 +8,13 @@
 import { basename } from 'node:path';
 import { checkAudioDuration } from '../audio/limits.js';
 import { probeAudio } from '../audio/probe.js';
-import { createBackendRegistry } from '../backends/registry.js';
-import { BackendSet } from '../backends/set.js';
 import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import { chooseChain } from '../pipeline/route.js';
 import { resolveAutoPlan, type AutoPlan } from '../plan/latency/auto.js';
 import type { Candidate } from '../plan/latency/choose.js';
 import type { LatencyModel } from '../plan/latency/model.js';
-import { openContext } from './context.js';
+import { openRuntime } from '../runtime.js';
 import { fixed, formatClock, table } from './render.js';
 
 export interface PlanCommandOptions {
@@ -29,31 +27,23 @@ export interface PlanIo {
   signal: AbortSignal;
 }
 
-/** The primary backend a job would use (routing rules included) and its segment limit; an unknown id fails here. */
-function primaryBackend(config: Config): { id: string; maxSegmentSec: number | undefined } {
-  const { chain } = chooseChain(config.routing, { language: config.language, priority: config.priority, explicitBackend: config.backend, fallback: [] });
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  try {
-    const backend = backends.get(chain[0]!);
-    return { id: backend.id, maxSegmentSec: backend.capabilities.maxSegmentSec };
-  } finally {
-    void backends.closeAll();
-  }
-}
-
 export async function planCommand(file: string, config: Config, options: PlanCommandOptions, io: PlanIo): Promise<number> {
-  const { id: backend, maxSegmentSec } = primaryBackend(config);
-  const info = await probeAudio(file, { signal: io.signal });
-  checkAudioDuration(info, config.limits);
-  if (info.durationSec === null || !(info.durationSec > 0)) {
-    throw new ParascribeError('INVALID_ARGUMENT', `${file}: ffprobe gives no duration, which plan needs (transcribe decodes the file and plans with the fixed size)`);
-  }
-  const { store } = await openContext(config);
+  const runtime = await openRuntime(config);
   let plan: AutoPlan;
+  let backend: string;
   try {
-    plan = await resolveAutoPlan(store, config, backend, info.durationSec, io.signal, maxSegmentSec);
+    // The primary backend a job would use (routing rules included); an unknown id fails here.
+    const { chain } = chooseChain(config.routing, { language: config.language, priority: config.priority, explicitBackend: config.backend, fallback: [] });
+    const primary = runtime.backends.get(chain[0]!);
+    backend = primary.id;
+    const info = await probeAudio(file, { signal: io.signal });
+    checkAudioDuration(info, config.limits);
+    if (info.durationSec === null || !(info.durationSec > 0)) {
+      throw new ParascribeError('INVALID_ARGUMENT', `${file}: ffprobe gives no duration, which plan needs (transcribe decodes the file and plans with the fixed size)`);
+    }
+    plan = await resolveAutoPlan(runtime.store, config, backend, info.durationSec, io.signal, primary.capabilities.maxSegmentSec);
   } finally {
-    await store.close();
+    await runtime.close();
   }
   io.stdout.write(options.json ? `${JSON.stringify(planJson(file, plan), null, 2)}\n` : renderPlan(file, plan, options.explain));
   if (plan.source === 'fixed') {

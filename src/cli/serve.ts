@@ -3,20 +3,14 @@
  * a previous process left unfinished, then serves until SIGINT/SIGTERM; on the signal it stops
  * taking requests, returns running jobs to the queue (the next start resumes them) and exits 0.
  */
-import { createBackendRegistry } from '../backends/registry.js';
-import { BackendSet } from '../backends/set.js';
 import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import { resolveChain } from '../pipeline/job.js';
-import { BreakerBoard } from '../queue/breaker.js';
-import { BullmqDispatcher, distributedSettings } from '../queue/bullmq/index.js';
-import { backendOfQueue, configuredQueueBackends, QueueInspector } from '../queue/bullmq/queue-stats.js';
-import { BackendLoad } from '../queue/load.js';
+import { openRuntime } from '../runtime.js';
 import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
 import { isLoopbackHost, listen } from '../server/listen.js';
 import { TranscriptionService } from '../service/service.js';
-import { openContext } from './context.js';
 
 export interface ServeIo {
   stdout: NodeJS.WriteStream;
@@ -37,42 +31,13 @@ function checkAuth(config: Config): void {
 export async function serveCommand(config: Config, io: ServeIo): Promise<number> {
   checkAuth(config);
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  resolveChain(config, backends);
-  const breakers = new BreakerBoard(config.breaker, (t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
-  const distributed = distributedSettings(config);
-  const context = await openContext(config, log);
   let listeningUrl = '';
-  const dispatcher = distributed
-    ? new BullmqDispatcher({ config: distributed, store: context.store, publicUrl: () => distributed.publicUrl ?? listeningUrl, log })
-    : undefined;
-  // Distributed mode: the queues as /metrics (autoscaling signal) and /admin/queues see them.
-  const inspector =
-    distributed && dispatcher
-      ? new QueueInspector({
-          redisUrl: distributed.redisUrl,
-          queuePrefix: distributed.queuePrefix,
-          store: context.store,
-          backendIds: () => [...configuredQueueBackends(config), ...dispatcher.queues().map((q) => backendOfQueue(q.name))],
-          policy: distributed.autoscale,
-          workerConcurrency: distributed.worker.concurrency,
-        })
-      : undefined;
-  const service = new TranscriptionService({
-    config,
-    store: context.store,
-    cache: context.cache,
-    backends,
-    breakers,
-    load: new BackendLoad(),
-    hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT),
-    log,
-    ...(dispatcher ? { dispatcher } : {}),
-    ...(inspector ? { queueStats: inspector } : {}),
-  });
+  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
+  const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
-    listening = await listen(createApp(service, { log, ...(inspector ? { queueBoard: inspector } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
+    const { queueStats, distributed } = runtime;
+    listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
     if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
@@ -88,9 +53,6 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   } finally {
     await listening?.close();
     await service.stop();
-    await dispatcher?.close();
-    await inspector?.close();
-    await context.store.close();
-    await backends.closeAll();
+    await runtime.close();
   }
 }

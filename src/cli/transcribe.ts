@@ -1,15 +1,11 @@
 /** `parascribe transcribe <inputs...>`: one job per input file, run one after another. */
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createBackendRegistry } from '../backends/registry.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
 import type { OutputFormat } from '../outputs/formats.js';
-import { BackendSet } from '../backends/set.js';
 import { resolveChain, runJob, type JobOutcome } from '../pipeline/job.js';
-import { BreakerBoard } from '../queue/breaker.js';
-import { BackendLoad } from '../queue/load.js';
-import { openContext } from './context.js';
+import { openRuntime } from '../runtime.js';
 import { expandInputs } from './inputs.js';
 import { createProgress } from './progress.js';
 import { telemetrySummary } from './render.js';
@@ -57,22 +53,20 @@ const round = (value: number, digits = 3): number => Number(value.toFixed(digits
 
 /** Returns the exit code: 0, or the first failure's code. */
 export async function transcribeCommand(inputs: string[], config: Config, options: TranscribeCommandOptions, io: CliIo): Promise<number> {
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  // Unknown or misconfigured backends fail here, before any job starts.
-  resolveChain(config, backends);
-  const breakers = new BreakerBoard(config.breaker, (t) => {
-    if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
-  });
-  const load = new BackendLoad();
   const format = config.format as OutputFormat;
-  const planned = await expandInputs(inputs, format, options.output, io.signal);
-
-  const context = await openContext(config);
+  const runtime = await openRuntime(config, {
+    // Unknown or misconfigured backends fail here, before any job starts.
+    checkBackends: (backends) => resolveChain(config, backends),
+    onBreaker: (t) => {
+      if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
+    },
+  });
   let firstFailure: ParascribeError | undefined;
   try {
+    const planned = await expandInputs(inputs, format, options.output, io.signal);
     // Jobs whose process died (kill -9, reboot) are marked interrupted and their scratch files removed;
     // their finished segments stay available for reuse.
-    for (const id of await context.store.markInterruptedJobs()) {
+    for (const id of await runtime.store.markInterruptedJobs()) {
       await rm(join(config.dataDir, 'work', id), { recursive: true, force: true });
     }
     for (const item of planned) {
@@ -84,11 +78,7 @@ export async function transcribeCommand(inputs: string[], config: Config, option
           outputPath: options.planOnly ? null : item.outputPath,
           format,
           config,
-          backends,
-          breakers,
-          load,
-          store: context.store,
-          cache: context.cache,
+          runtime,
           signal: io.signal,
           events: progress,
           planOnly: options.planOnly,
@@ -109,8 +99,7 @@ export async function transcribeCommand(inputs: string[], config: Config, option
       }
     }
   } finally {
-    await context.store.close();
-    await backends.closeAll();
+    await runtime.close();
   }
   return firstFailure ? firstFailure.exitCode : 0;
 }

@@ -4,16 +4,12 @@
  * On the signal it stops taking tasks; in-flight segments get the grace period, then go back to the
  * queue for another worker.
  */
-import { createBackendRegistry } from '../backends/registry.js';
-import { BackendSet } from '../backends/set.js';
+import type { BackendSet } from '../backends/set.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { resolveChain } from '../pipeline/job.js';
-import { BreakerBoard } from '../queue/breaker.js';
 import { distributedSettings, SegmentWorker } from '../queue/bullmq/index.js';
-import { BackendLoad } from '../queue/load.js';
-import { segmentRetryPolicy } from '../config/retry.js';
-import { openContext } from './context.js';
+import { openRuntime } from '../runtime.js';
 
 export interface WorkerIo {
   stdout: NodeJS.WriteStream;
@@ -45,28 +41,19 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
   if (!distributed) throw new ParascribeError('INVALID_CONFIG', 'parascribe worker needs PARASCRIBE_REDIS_URL (redis://…): the queue it takes segment tasks from');
   const log = (line: string) => io.stderr.write(`parascribe worker: ${line}\n`);
   const { worker: settings } = distributed;
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  const served = servedBackends(config, backends);
-  for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
-  const context = await openContext(config, log);
-  const breakers = new BreakerBoard(config.breaker, (t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
-  const worker = new SegmentWorker({
-    config: distributed,
-    backendIds: served,
-    concurrency: settings.concurrency,
+  let served: string[] = [];
+  const runtime = await openRuntime(config, {
+    role: 'worker',
     log,
-    deps: {
-      backends,
-      breakers,
-      load: new BackendLoad(),
-      pressure: {},
-      quality: config.quality,
-      retryPolicy: segmentRetryPolicy(config),
-      segmentTimeoutSec: config.segmentTimeoutSec,
-      store: context.store,
+    checkBackends: (backends) => {
+      served = servedBackends(config, backends);
+      for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
     },
   });
+  const { backends } = runtime;
+  let worker: SegmentWorker | undefined;
   try {
+    worker = new SegmentWorker({ config: distributed, backendIds: served, concurrency: settings.concurrency, log, deps: runtime.serving });
     if (settings.minWarm) {
       // The warm pool: pay model loads now, not on the first segment (whisper.cpp loads its model here).
       const started = performance.now();
@@ -80,10 +67,9 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
     await worker.stop(settings.graceSec);
     return 0;
   } catch (thrown) {
-    await worker.stop(0).catch(() => {});
+    await worker?.stop(0).catch(() => {});
     throw toParascribeError(thrown);
   } finally {
-    await context.store.close();
-    await backends.closeAll();
+    await runtime.close();
   }
 }

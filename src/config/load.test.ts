@@ -186,8 +186,9 @@ test('config: an error names where the bad value came from — env, file key or 
   );
 });
 
-test('config: retry budget and backoff from defaults < file < env < flag; segmentRetryPolicy carries them with maxAttempts', async () => {
-  const { DEFAULT_RETRY, segmentRetryPolicy } = await import('./retry.js');
+test('config: retry budget and backoff from defaults < file < env < flag; retryPolicyFor carries them with maxAttempts', async () => {
+  const { DEFAULT_RETRY } = await import('./retry.js');
+  const { retryPolicyFor } = await import('../queue/retry.js');
   assert.deepEqual(loadConfig({ env: baseEnv }).retry, { budgetSec: 600, baseDelayMs: 500, maxDelaySec: 30 });
   assert.deepEqual(DEFAULT_RETRY, { budgetSec: 600, baseDelayMs: 500, maxDelaySec: 30 });
   const retryFile = join(dir, 'retry.json');
@@ -197,5 +198,5 @@ test('config: retry budget and backoff from defaults < file < env < flag; segmen
   assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_RETRY_BUDGET_SEC: '45' }, configPath: retryFile }).retry.budgetSec, 45);
   const flagged = loadConfig({ env: { ...baseEnv, PARASCRIBE_RETRY_BUDGET_SEC: '45' }, configPath: retryFile, flags: { retry: { budgetSec: 8 } } });
   assert.deepEqual(flagged.retry, { budgetSec: 8, baseDelayMs: 100, maxDelaySec: 5 }, 'the flag replaces one key; the file keeps the others');
-  assert.deepEqual(segmentRetryPolicy(flagged), { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, budgetMs: 8000 });
+  assert.deepEqual(retryPolicyFor(flagged), { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, budgetMs: 8000 });
 });

@@ -4,9 +4,9 @@
  * exponential backoff and full jitter (min(maxDelaySec, baseDelayMs × 2^(n−1)), a Retry-After as the
  * floor); when the budget runs out, the next backend of the chain takes the segment, and without one
  * the job fails. Other failures stay bounded by `maxAttempts` (top level, `--max-attempts`).
+ * queue/retry.ts `retryPolicyFor` turns these into the policy segments are served with.
  */
 import { z } from 'zod';
-import type { RetryPolicy } from '../queue/retry.js';
 
 export const retrySchema = z
   .object({
@@ -21,12 +21,3 @@ export const retrySchema = z
 export type RetryConfig = z.infer<typeof retrySchema>;
 export const DEFAULT_RETRY: RetryConfig = retrySchema.parse({});
 
-/** The policy every segment is served with (this process's pool, or a `parascribe worker`). */
-export function segmentRetryPolicy(config: { maxAttempts: number; retry: RetryConfig }): RetryPolicy {
-  return {
-    maxAttempts: config.maxAttempts,
-    baseDelayMs: config.retry.baseDelayMs,
-    maxDelayMs: config.retry.maxDelaySec * 1000,
-    budgetMs: config.retry.budgetSec * 1000,
-  };
-}

@@ -6,14 +6,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
-import { DEFAULT_QUALITY } from '../pipeline/quality.js';
-import { PRIORITIES } from '../pipeline/route.js';
-import { DEFAULT_BREAKER_OPTIONS } from '../queue/breaker.js';
 import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js';
+import { breakerSchema, DEFAULT_BREAKER_OPTIONS, DEFAULT_QUALITY, DEFAULT_ROUTING, qualitySchema, routingSchema } from './failure.js';
 import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_RETRY, retrySchema } from './retry.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
+import { PRIORITIES } from '../core/types.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
@@ -42,42 +41,9 @@ export const configSchema = z
     /** Backends to try, in order, when the primary fails, has an open breaker or returns a suspicious result. */
     fallback: z.array(z.string().min(1)).default([]),
     priority: z.enum(PRIORITIES).default('normal'),
-    routing: z
-      .object({
-        rules: z
-          .array(
-            z
-              .object({
-                language: z.union([z.string(), z.array(z.string())]).optional(),
-                priority: z.union([z.enum(PRIORITIES), z.array(z.enum(PRIORITIES))]).optional(),
-                backend: z.string().min(1),
-                fallback: z.array(z.string().min(1)).optional(),
-              })
-              .strict(),
-          )
-          .default([]),
-        pressure: z.record(z.string(), z.object({ maxBacklog: z.number().int().min(1), divertTo: z.string().min(1) }).strict()).default({}),
-      })
-      .strict()
-      .default({ rules: [], pressure: {} }),
-    breaker: z
-      .object({
-        failureThreshold: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.failureThreshold),
-        errorRateThreshold: z.number().gt(0).max(1).default(DEFAULT_BREAKER_OPTIONS.errorRateThreshold),
-        windowSize: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.windowSize),
-        minCalls: z.number().int().min(1).default(DEFAULT_BREAKER_OPTIONS.minCalls),
-        openSec: z.number().positive().default(DEFAULT_BREAKER_OPTIONS.openSec),
-      })
-      .strict()
-      .default(DEFAULT_BREAKER_OPTIONS),
-    quality: z
-      .object({
-        maxCompressionRatio: z.number().positive().default(DEFAULT_QUALITY.maxCompressionRatio),
-        minAvgLogprob: z.number().default(DEFAULT_QUALITY.minAvgLogprob),
-        minSpeechSecForEmpty: z.number().nonnegative().default(DEFAULT_QUALITY.minSpeechSecForEmpty),
-      })
-      .strict()
-      .default(DEFAULT_QUALITY),
+    routing: routingSchema.default(DEFAULT_ROUTING),
+    breaker: breakerSchema.default(DEFAULT_BREAKER_OPTIONS),
+    quality: qualitySchema.default(DEFAULT_QUALITY),
     /**
      * Target segment length; cut points move to the nearest pause. 'auto' (the default): the plan with
      * the lowest predicted wall from this backend's job history (src/plan/latency/, docs/planning.md),

@@ -9,12 +9,14 @@
 import { BYTES_PER_SEC, decodeToPcmFile, SAMPLE_RATE, type DecodeOptions, type DecodeResult } from '../audio/decode.js';
 import type { AudioInfo } from '../audio/probe.js';
 import { estimateSegmentCount, IncrementalPlanner } from '../plan/incremental.js';
-import { planSegments, type Pause, type PlannedSegment, type PlanOptions } from '../plan/planner.js';
+import { planSegments, type PlanOptions } from '../plan/planner.js';
 import { PushQueue } from '../queue/pool.js';
 import { EnergyPauseDetector, type EnergyDetectorOptions } from '../silence/energy.js';
-import { nowSec, segmentKey, type JobStore } from '../store/jobs.js';
+import { segmentKey, type JobStore } from '../store/jobs.js';
 import type { SegmentTranscript } from '../transcript.js';
 import { runSegments, type RunSegmentsOptions, type RunSegmentsResult, type SegmentWork } from './run-segments.js';
+import type { Pause, PlannedSegment } from '../core/types.js';
+import { nowSec } from '../core/time.js';
 
 export interface StreamDecodeOptions {
   info: AudioInfo;

@@ -1,6 +1,6 @@
 /** What a running job reports as it goes: the CLI draws a progress bar from it, the API will stream it. */
-import type { PlannedSegment } from '../plan/planner.js';
 import type { Utterance } from '../transcript.js';
+import type { PlannedSegment } from '../core/types.js';
 
 export type JobStage = 'probing' | 'hashing' | 'decoding' | 'planning' | 'transcribing' | 'stitching' | 'writing';
 

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import { ParascribeError } from '../errors.js';
-import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import type { SegmentTranscript } from '../transcript.js';
 import { Hedger, type HedgerOptions } from './hedge.js';
+import type { SegmentTask } from '../core/types.js';
 
 /**
  * A dispatcher whose answers take a scripted time per (segment, copy); 'fail' rejects after that time.
@@ -14,7 +15,8 @@ function scripted(script: Record<string, { ms: number; fail?: boolean }>) {
   const aborted: string[] = [];
   const calls: string[] = [];
   const dispatcher: SegmentDispatcher = {
-    kind: 'local',
+    servesLocally: true,
+    canHedge: true,
     dispatch: (task, _audio, signal) =>
       new Promise<SegmentTranscript>((resolve, reject) => {
         const key = `${task.index}${task.hedge ? 'h' : ''}`;

@@ -7,9 +7,10 @@
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
-import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
-import { nowSec } from '../store/jobs.js';
+import type { DispatchScope, SegmentDispatcher } from '../queue/dispatch.js';
 import type { SegmentTranscript } from '../transcript.js';
+import type { SegmentTask } from '../core/types.js';
+import { nowSec } from '../core/time.js';
 
 export interface HedgeRecord {
   index: number;
@@ -66,10 +67,10 @@ export class Hedger {
    * Serves `task` through `dispatcher`, hedged. The caller's signal ends both copies. Resolves with the
    * first successful copy; rejects only when every copy launched has failed (with the original's error).
    */
-  async dispatch(dispatcher: SegmentDispatcher, task: SegmentTask, audio: SegmentAudio, signal: AbortSignal): Promise<SegmentTranscript> {
+  async dispatch(dispatcher: SegmentDispatcher, task: SegmentTask, audio: SegmentAudio, signal: AbortSignal, scope?: DispatchScope): Promise<SegmentTranscript> {
     const ordinal = this.#dispatched++;
     const afterSec = this.options.threshold(task, ordinal);
-    if (afterSec === undefined || !(afterSec >= 0)) return dispatcher.dispatch(task, audio, signal);
+    if (afterSec === undefined || !(afterSec >= 0)) return dispatcher.dispatch(task, audio, signal, scope);
 
     const startedSec = nowSec();
     const original = new AbortController();
@@ -81,7 +82,7 @@ export class Hedger {
     signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const first = settle(dispatcher.dispatch(task, audio, original.signal));
+      const first = settle(dispatcher.dispatch(task, audio, original.signal, scope));
       const fired = new Promise<'fire'>((resolve) => {
         timer = setTimeout(() => resolve('fire'), afterSec * 1000);
       });
@@ -94,7 +95,7 @@ export class Hedger {
       const record: HedgeRecord = { index: task.index, afterSec: nowSec() - startedSec, audioSec: audio.durationSec, chain, winner: 'none', settledAfterSec: null };
       this.records.push(record);
       this.options.onHedge?.(record);
-      const second = settle(dispatcher.dispatch({ ...task, chain, hedge: true }, audio, hedge.signal));
+      const second = settle(dispatcher.dispatch({ ...task, chain, hedge: true }, audio, hedge.signal, scope));
       const winner = await firstSuccess([first, second]);
       record.settledAfterSec = nowSec() - startedSec;
       if (winner.index === -1) return unwrap(await first); // both failed: the original's error

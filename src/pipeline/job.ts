@@ -1,52 +1,59 @@
 /**
- * One transcription job, end to end: audio → plan → queue → backend → stitch → store → outputs.
- * The job row is created first and records the outcome, success or failure.
+ * One transcription job, end to end, as named stages:
+ *   prepare (output writable, probe, limits, backends usable) → identify (content hash, cache key)
+ *   → cache (a hit finishes at once) → plan (latency plan, warm pool) → transcribe (decode, plan,
+ *   run segments: job-transcribe.ts) → finish (stitch, cache, output file, job row completed).
+ * The job row is created first and records the outcome, success or failure; its writes go through
+ * one JobRecord (job-record.ts).
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { checkAudioDuration, decodeLimit } from '../audio/limits.js';
-import { probeAudio, wavDataBytes } from '../audio/probe.js';
+import { checkAudioDuration } from '../audio/limits.js';
+import { probeAudio, wavDataBytes, type AudioInfo } from '../audio/probe.js';
 import type { BackendSet } from '../backends/set.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import { computeCacheKey, hashFile, type TranscriptCache } from '../cache/index.js';
-import { fixedSegmentSec, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import { nowSec } from '../core/time.js';
+import type { PlannedSegment } from '../core/types.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
 import { assertWritableOutput, writeFileAtomic } from '../outputs/write.js';
-import type { PlannedSegment, PlanOptions } from '../plan/planner.js';
+import type { BreakerBoard } from '../queue/breaker.js';
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { stitch } from '../stitch/stitcher.js';
-import { newJobId, nowSec, type JobStore } from '../store/jobs.js';
+import type { JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
 import type { JobTelemetry, JobTimings } from '../telemetry/summary.js';
-import type { SegmentTranscript, Transcript } from '../transcript.js';
+import type { Transcript } from '../transcript.js';
 import type { JobEvents } from './events.js';
-import { runSegments, type RunSegmentsResult, type SegmentWork } from './run-segments.js';
-import { decodeWholeFile, reuseOrRun, streamAndRun, type ReusableSegment } from './decode-and-plan.js';
-import type { BreakerBoard } from '../queue/breaker.js';
-import type { BackendLoad } from '../queue/load.js';
-import { segmentRetryPolicy } from '../config/retry.js';
-import type { SegmentDispatcher } from '../queue/dispatch.js';
+import { JobRecord } from './job-record.js';
+import { transcribeStage, type TranscribeStageResult } from './job-transcribe.js';
 import { latencyPlan } from './latency-plan.js';
-import { chooseChain } from './route.js';
+import { resolveChain } from './route.js';
 import { warmPool } from './warm-pool.js';
 
+export { resolveChain } from './route.js';
+
+/** What a job uses of its process (a Runtime, src/runtime.ts, is one). */
+export interface JobRuntime {
+  readonly store: JobStore;
+  readonly cache: TranscriptCache;
+  readonly backends: BackendSet;
+  readonly breakers: BreakerBoard;
+  readonly dispatcher: SegmentDispatcher;
+}
+
 export interface JobRequest {
+  runtime: JobRuntime;
   input: string;
   /** Where the transcript goes; null for plan-only runs. */
   outputPath: string | null;
   format: OutputFormat;
+  /** This job's options: the process's config, with a service caller's choices on top. */
   config: Config;
-  /** The process's backends, breakers and load: shared by every job of the process. */
-  backends: BackendSet;
-  breakers: BreakerBoard;
-  load: BackendLoad;
-  store: JobStore;
-  cache: TranscriptCache;
   signal: AbortSignal;
   events?: JobEvents;
-  /** Where segments are served (queue driver); absent: this process's backends. */
-  dispatcher?: SegmentDispatcher;
   /** Probe, decode, detect pauses and plan, then stop (for benchmarks and `--plan-only`). */
   planOnly?: boolean;
   /**
@@ -77,245 +84,159 @@ function transcriptOptions(config: Config) {
   return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
 }
 
-/** The job's backend chain from config and routing; every id in it must be buildable. */
-export function resolveChain(config: Config, backends: BackendSet): { chain: string[]; primary: TranscriptionBackend } {
-  const { chain } = chooseChain(config.routing, {
-    language: config.language,
-    priority: config.priority,
-    explicitBackend: config.backend,
-    fallback: config.fallback,
-  });
-  const built = chain.map((id) => backends.get(id));
-  return { chain, primary: built[0]! };
+/** What the stages share once the job row exists. */
+interface JobRun {
+  request: JobRequest;
+  record: JobRecord;
+  chain: string[];
+  primary: TranscriptionBackend;
 }
 
 export async function runJob(request: JobRequest): Promise<JobOutcome> {
-  const { config, store, events } = request;
-  const { chain, primary: backend } = resolveChain(config, request.backends);
-  const jobId = request.jobId ?? newJobId();
-  const existing = request.jobId ? await store.getJob(request.jobId) : undefined;
-  if (request.jobId && !existing) throw new ParascribeError('JOB_NOT_FOUND', `no job ${request.jobId}`);
-  if (!existing) {
-    await store.createJob({
-      id: jobId,
-      source: request.input,
-      segmentSec: fixedSegmentSec(config),
-      backend: backend.id,
-      format: request.format,
-      language: config.language ?? null,
-      priority: config.priority,
-      options: { ...transcriptOptions(config), chain },
-    });
-  }
-  events?.onJobCreated?.(jobId);
-  const workDir = join(config.dataDir, 'work', jobId);
-  // A resumed job keeps its first start: its wall clock includes the outage, as its user saw it.
-  const startedAtSec = existing?.started_at ?? nowSec();
+  const { config, runtime } = request;
+  const { chain, primary } = resolveChain(config, runtime.backends);
+  const record = await JobRecord.open({
+    store: runtime.store,
+    breakers: runtime.breakers,
+    events: request.events,
+    jobId: request.jobId,
+    input: request.input,
+    format: request.format,
+    config,
+    chain,
+    backend: { id: primary.id, model: primary.model },
+    options: transcriptOptions(config),
+  });
+  const workDir = join(config.dataDir, 'work', record.jobId);
   try {
-    await store.updateJob(jobId, { status: 'running', started_at: startedAtSec, model: backend.model, pid: process.pid, error_code: null, error: null });
-    return await execute(jobId, workDir, startedAtSec, chain, request, existing !== undefined);
+    const run: JobRun = { request, record, chain, primary };
+    const info = await prepare(run);
+    const cacheKey = await identify(run, info);
+    if (config.cache && !request.planOnly) {
+      const cached = await runtime.cache.get(cacheKey);
+      if (cached) return await finish(run, cacheKey, cached, [], true);
+    }
+    const latency = await planLatency(run, info);
+    const warming = config.warmPool.enabled && runtime.dispatcher.servesLocally ? warmPool(primary, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, request.signal) : undefined;
+    record.stage('decoding');
+    await mkdir(workDir, { recursive: true });
+    const done = await transcribeStage({
+      runtime,
+      record,
+      config,
+      events: request.events,
+      signal: request.signal,
+      info,
+      cacheKey,
+      chain,
+      primary,
+      latency,
+      workDir,
+      streaming: request.streaming !== false,
+      planOnly: request.planOnly === true,
+    });
+    const decodeSec = (done.decodeEndMs - done.decodeStartMs) / 1000;
+    if (!done.ran) return await plannedOnly(run, cacheKey, done, decodeSec);
+    const transcript = await stitchAndCache(run, cacheKey, done);
+    const firstResultAtSec = (await runtime.store.listSegments(record.jobId)).find((row) => row.idx === 0)?.completed_at;
+    return await finish(run, cacheKey, transcript, done.plan, false, {
+      decodeSec,
+      ...(done.ran.firstDispatchMs !== null ? { firstDispatchSec: (done.ran.firstDispatchMs - done.decodeStartMs) / 1000 } : {}),
+      ...(firstResultAtSec ? { firstResultSec: firstResultAtSec - record.startedAtSec } : {}),
+      plan: latency.note,
+      ...(latency.hedger ? { hedges: latency.hedger.summary() } : {}),
+      ...(warming ? { warmPool: await warming } : {}),
+    });
   } catch (thrown) {
     const error = toParascribeError(thrown);
-    // The original error matters more than a failed bookkeeping write.
-    await store
-      .updateJob(jobId, {
-        status: error.code === 'ABORTED' ? 'cancelled' : 'failed',
-        completed_at: nowSec(),
-        error_code: error.code,
-        error: error.message,
-      })
-      .catch(() => {});
-    await store.cancelOpenSegments(jobId).catch(() => {});
-    await recordBreakerEvents(request, jobId, startedAtSec).catch(() => {});
+    await record.failed(error);
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-/** Breaker state changes during the job, for `jobs show`. */
-async function recordBreakerEvents(request: JobRequest, jobId: string, startedAtSec: number): Promise<void> {
-  const events = request.breakers.transitions.filter((t) => t.atSec >= startedAtSec);
-  if (events.length > 0) await request.store.updateJob(jobId, { breaker_events_json: JSON.stringify(events) });
-}
-
-async function execute(jobId: string, workDir: string, startedAtSec: number, chain: string[], request: JobRequest, resumed: boolean): Promise<JobOutcome> {
-  const { config, store, signal, events, cache } = request;
-  const backends = chain.map((id) => request.backends.get(id));
-  const backend = backends[0]!;
-  // Fail before any work if the transcript could not be written at the end.
+/** Fails before any work if the output could not be written, the audio is unusable, or no backend works. */
+async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
+  const { signal, config, runtime } = request;
   if (request.outputPath) await assertWritableOutput(request.outputPath);
-  events?.onStage?.('probing');
+  record.stage('probing');
   const info = await probeAudio(request.input, { signal });
   checkAudioDuration(info, config.limits);
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
   }
-  // Fail fast when no backend of the chain can work at all; a broken fallback alone is tolerated.
-  // With a remote queue the workers run the backends, and check them when they start.
-  const remote = request.dispatcher !== undefined && request.dispatcher.kind !== 'local';
-  const checks = remote ? [] : await Promise.allSettled(backends.map((b) => b.check?.(signal)));
-  const firstFailure = checks.find((c) => c.status === 'rejected');
-  if (checks.every((c) => c.status === 'rejected') && firstFailure) throw firstFailure.reason;
-
-  events?.onStage?.('hashing');
-  const fileSha256 = await hashFile(request.input, store, signal);
-  const cacheKey = computeCacheKey({ fileSha256, backend: backend.id, model: backend.model, backendFingerprint: backend.fingerprint, options: transcriptOptions(config) });
-  await store.updateJob(jobId, { cache_key: cacheKey, duration_sec: info.durationSec });
-
-  const finish = async (transcript: Transcript, plan: PlannedSegment[], cacheHit: boolean, timings?: JobTimings): Promise<JobOutcome> => {
-    events?.onStage?.('writing');
-    const completedAtSec = nowSec();
-    const telemetry = await jobTelemetry(store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit, timings);
-    if (request.outputPath) {
-      const rendered = OUTPUT_FORMATS[request.format].render({
-        job: { id: jobId, source: request.input, backend: backend.id, model: backend.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
-        transcript,
-        telemetry,
-      });
-      await writeFileAtomic(request.outputPath, rendered, { signal });
-    }
-    await store.updateJob(jobId, {
-      status: 'completed',
-      completed_at: completedAtSec,
-      duration_sec: transcript.durationSec,
-      // All backend compute of the job: its segments plus the per-recording preparation.
-      gpu_elapsed_sec: telemetry.computeSec,
-      chunk_count: plan.length,
-      cache_hit: cacheHit ? 1 : 0,
-      cost_usd: telemetry.costUsd,
-      output_path: request.outputPath,
-      telemetry_json: JSON.stringify(telemetry),
-    });
-    await recordBreakerEvents(request, jobId, startedAtSec);
-    return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };
-  };
-
-  if (config.cache && !request.planOnly) {
-    const cached = await cache.get(cacheKey);
-    if (cached) return finish(cached, [], true);
+  // A broken fallback alone is tolerated. When other processes serve the segments, they check their
+  // own backends when they start.
+  if (runtime.dispatcher.servesLocally) {
+    const checks = await Promise.allSettled(chain.map((id) => runtime.backends.get(id).check?.(signal)));
+    const firstFailure = checks.find((c) => c.status === 'rejected');
+    if (checks.every((c) => c.status === 'rejected') && firstFailure) throw firstFailure.reason;
   }
+  return info;
+}
 
-  // Segment sizes ('auto'), fast first words and hedging, from the backend's fitted latency model.
-  const latency = await latencyPlan({ config, store, chain, durationSec: info.durationSec ?? 0, maxSegmentSec: backend.capabilities.maxSegmentSec, maxConcurrency: backend.capabilities.maxConcurrency, canHedge: !remote, signal });
-  const warming = config.warmPool.enabled && !remote ? warmPool(backend, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, signal) : undefined;
-  events?.onStage?.('decoding');
-  await mkdir(workDir, { recursive: true });
-  const pcmPath = join(workDir, 'audio.pcm');
-  const { targetsSec } = latency;
-  const planOptions: PlanOptions = { targetSec: targetsSec.at(-1)!, ...(targetsSec.length > 1 ? { targetsSec } : {}), ...config.planning };
-  const reusable = config.cache ? await store.findReusableSegments(cacheKey, jobId) : new Map<string, ReusableSegment>();
-  let reused = 0;
-  // In plan order, one at a time, so onSegmentPlanned comes in order.
-  const workFor = async (segments: readonly PlannedSegment[], own = new Map<number, string>()) => {
-    const work: SegmentWork[] = [];
-    for (const segment of segments) {
-      const json = own.get(segment.index);
-      work.push(json ? { segment, reused: JSON.parse(json) as SegmentTranscript } : await reuseOrRun(segment, reusable, store, jobId, backend.id));
-      if (work.at(-1)!.reused) reused++;
-      events?.onSegmentPlanned?.(segment, work.at(-1)!.reused !== undefined);
-    }
-    return work;
-  };
-  const segmentOptions = {
-    jobId,
-    pcmPath,
+/** The content hash and the cache key: the same audio with the same options is the same transcript. */
+async function identify({ request, record, primary }: JobRun, info: AudioInfo): Promise<string> {
+  record.stage('hashing');
+  const fileSha256 = await hashFile(request.input, request.runtime.store, request.signal);
+  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config) });
+  await record.progress({ cache_key: cacheKey, duration_sec: info.durationSec });
+  return cacheKey;
+}
+
+/** Segment sizes ('auto'), fast first words and hedging, from the backend's fitted latency model. */
+function planLatency({ request, chain, primary }: JobRun, info: AudioInfo) {
+  const { runtime, config, signal } = request;
+  return latencyPlan({
+    config,
+    store: runtime.store,
     chain,
-    backends: request.backends,
-    breakers: request.breakers,
-    load: request.load,
-    pressure: config.routing.pressure,
-    quality: config.quality,
-    language: config.language,
-    // Remote: as many segments on the queue as allowed; the workers' number and concurrency set the pace.
-    concurrency: remote ? config.distributed.maxSegmentsInFlight : latency.concurrency ?? config.concurrency ?? backend.capabilities.maxConcurrency ?? availableParallelism(),
-    firstSegmentChain: latency.firstSegmentChain,
-    hedger: latency.hedger,
-    priority: config.priority,
-    dispatcher: request.dispatcher,
-    retryPolicy: segmentRetryPolicy(config),
-    segmentTimeoutSec: config.segmentTimeoutSec,
-    store,
+    durationSec: info.durationSec ?? 0,
+    maxSegmentSec: primary.capabilities.maxSegmentSec,
+    maxConcurrency: primary.capabilities.maxConcurrency,
+    canHedge: runtime.dispatcher.canHedge,
     signal,
-    events,
-  };
-  const decodeStartMs = performance.now();
-  let decodeEndMs = decodeStartMs;
-  const decodedNow = (durationSec: number) => {
-    decodeEndMs = performance.now();
-    events?.onDecoded?.(durationSec, (decodeEndMs - decodeStartMs) / 1000);
-    events?.onStage?.('planning');
-  };
-  const decodeOptions = {
-    info,
-    pcmPath,
-    silence: config.silence,
-    plan: planOptions,
-    signal,
-    maxBytes: decodeLimit(config.limits),
-    onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
-  };
-  let plan: PlannedSegment[];
-  let durationSec: number;
-  let ran: RunSegmentsResult;
+  });
+}
 
-  // A fresh job decodes, plans and transcribes at once. A resumed job (its segment rows exist) and a
-  // plan-only run decode the whole file first: a resume matches the old rows against the whole plan.
-  if (!request.planOnly && request.streaming !== false && (await store.listSegments(jobId)).length === 0) {
-    ({ plan, durationSec, ran } = await streamAndRun({
-      ...decodeOptions,
-      // Rows go in as segments are planned; insertSegments takes any batch of new indices.
-      register: (segments) => store.insertSegments(jobId, segments).then(() => workFor(segments)),
-      onDecoded: (decoded) => {
-        decodedNow(decoded.durationSec);
-        return store.updateJob(jobId, { duration_sec: decoded.durationSec });
-      },
-      onPlanned: async (whole) => {
-        await store.updateJob(jobId, { chunk_count: whole.length });
-        events?.onPlan?.(whole, reused);
-        events?.onStage?.('transcribing');
-      },
-      segments: segmentOptions,
-    }));
-  } else {
-    const whole = await decodeWholeFile(decodeOptions);
-    decodedNow(whole.durationSec);
-    ({ plan, durationSec } = whole);
-    await store.updateJob(jobId, { duration_sec: durationSec, chunk_count: plan.length });
-    const ownResults = resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();
-    if (!resumed) await store.insertSegments(jobId, plan);
-    const work = await workFor(plan, ownResults);
-    events?.onPlan?.(plan, reused);
-    if (request.planOnly) {
-      await store.updateJob(jobId, { status: 'completed', completed_at: nowSec(), error: 'plan only' });
-      const telemetry = await jobTelemetry(store, jobId, durationSec, nowSec() - startedAtSec, false, { decodeSec: (decodeEndMs - decodeStartMs) / 1000 });
-      return { jobId, status: 'planned', source: request.input, output: null, cacheKey, transcript: null, plan, telemetry };
-    }
-    events?.onStage?.('transcribing');
-    // The sample sits where a streamed run of this file puts it (probed duration), so a resumed job's new segments match.
-    const sample = { durationSec: info.durationSec ?? durationSec, untilOnDisk: async () => durationSec };
-    ran = await runSegments(work, { ...segmentOptions, pauses: whole.pauses, sample });
-  }
-
-  events?.onStage?.('stitching');
-  const { transcripts } = ran;
-  const language = config.language ?? transcripts.find((t) => t.language)?.language ?? backend.capabilities.languages[0] ?? 'und';
+async function stitchAndCache({ request, record, primary }: JobRun, cacheKey: string, done: TranscribeStageResult): Promise<Transcript> {
+  record.stage('stitching');
+  const { transcripts, prepareComputeSec } = done.ran!;
+  const { config, runtime } = request;
+  const language = config.language ?? transcripts.find((t) => t.language)?.language ?? primary.capabilities.languages[0] ?? 'und';
   const transcript = stitch(
-    plan.map((segment, i) => ({ startSec: segment.startSec, endSec: segment.endSec, transcript: transcripts[i]! })),
-    { durationSec, language },
+    done.plan.map((segment, i) => ({ startSec: segment.startSec, endSec: segment.endSec, transcript: transcripts[i]! })),
+    { durationSec: done.durationSec, language },
   );
   // Only a transcript entirely from the primary backend is what this cache key promises.
-  const segmentRows = await store.listSegments(jobId);
-  if (segmentRows.every((row) => row.backend === backend.id)) await cache.put(cacheKey, transcript);
-  await store.updateJob(jobId, { prepare_compute_sec: ran.prepareComputeSec });
-  const firstResultAtSec = segmentRows.find((row) => row.idx === 0)?.completed_at;
-  return finish(transcript, plan, false, {
-    decodeSec: (decodeEndMs - decodeStartMs) / 1000,
-    ...(ran.firstDispatchMs !== null ? { firstDispatchSec: (ran.firstDispatchMs - decodeStartMs) / 1000 } : {}),
-    ...(firstResultAtSec ? { firstResultSec: firstResultAtSec - startedAtSec } : {}),
-    plan: latency.note,
-    ...(latency.hedger ? { hedges: latency.hedger.summary() } : {}),
-    ...(warming ? { warmPool: await warming } : {}),
-  });
+  const segmentRows = await runtime.store.listSegments(record.jobId);
+  if (segmentRows.every((row) => row.backend === primary.id)) await runtime.cache.put(cacheKey, transcript);
+  await record.progress({ prepare_compute_sec: prepareComputeSec });
+  return transcript;
+}
+
+async function plannedOnly({ request, record }: JobRun, cacheKey: string, done: TranscribeStageResult, decodeSec: number): Promise<JobOutcome> {
+  await record.planned();
+  const telemetry = await jobTelemetry(request.runtime.store, record.jobId, done.durationSec, nowSec() - record.startedAtSec, false, { decodeSec });
+  return { jobId: record.jobId, status: 'planned', source: request.input, output: null, cacheKey, transcript: null, plan: done.plan, telemetry };
+}
+
+/** Telemetry, the output file (atomically), and the completed row. */
+async function finish({ request, record, primary }: JobRun, cacheKey: string, transcript: Transcript, plan: PlannedSegment[], cacheHit: boolean, timings?: JobTimings): Promise<JobOutcome> {
+  record.stage('writing');
+  const completedAtSec = nowSec();
+  const { jobId, startedAtSec } = record;
+  const telemetry = await jobTelemetry(request.runtime.store, jobId, transcript.durationSec, completedAtSec - startedAtSec, cacheHit, timings);
+  if (request.outputPath) {
+    const rendered = OUTPUT_FORMATS[request.format].render({
+      job: { id: jobId, source: request.input, backend: primary.id, model: primary.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
+      transcript,
+      telemetry,
+    });
+    await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
+  }
+  await record.completed({ durationSec: transcript.durationSec, segments: plan.length, cacheHit, outputPath: request.outputPath, telemetry, completedAtSec });
+  return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };
 }

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../config/schema.js';
 import type { LatencyModel } from '../plan/latency/model.js';
-import type { SegmentTask } from '../queue/dispatch.js';
 import { openStore } from '../store/registry.js';
 import { latencyPlan, modelHedgeThreshold } from './latency-plan.js';
+import type { SegmentTask } from '../core/types.js';
 
 const model = (cold: LatencyModel['coldStart']): LatencyModel => ({
   backend: 'gpu',

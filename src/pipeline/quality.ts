@@ -2,19 +2,11 @@
  * Quality guard: a result that looks failed is retried on the next backend. Signals from the backend
  * (whisper's compression_ratio, avg_logprob, no_speech_prob) and from our own pause map.
  */
-import type { Pause } from '../plan/planner.js';
 import type { SegmentTranscript } from '../transcript.js';
+import { DEFAULT_QUALITY, type QualityThresholds } from '../config/failure.js';
+import type { Pause } from '../core/types.js';
 
-export interface QualityThresholds {
-  /** Above this, text is repetitive (whisper's own fallback threshold is 2.4). */
-  maxCompressionRatio: number;
-  /** Below this mean log-probability, with a low no-speech probability, the decode is unreliable. */
-  minAvgLogprob: number;
-  /** An empty transcript is suspicious when at least this much of the segment is not pause. */
-  minSpeechSecForEmpty: number;
-}
-
-export const DEFAULT_QUALITY: QualityThresholds = { maxCompressionRatio: 2.4, minAvgLogprob: -1.0, minSpeechSecForEmpty: 5 };
+export { DEFAULT_QUALITY, type QualityThresholds };
 
 /** Seconds of [startSec, endSec] not covered by a pause. */
 export function speechSecIn(pauses: readonly Pause[], startSec: number, endSec: number): number {

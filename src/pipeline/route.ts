@@ -3,28 +3,12 @@
  * An explicit backend (flag, env or config file) wins; else the first matching rule; else the
  * default. Under pressure a segment is diverted to a configured faster alternative.
  */
+import type { BackendSet } from '../backends/set.js';
+import type { TranscriptionBackend } from '../backends/spec.js';
+import type { PressureRule, RoutingConfig } from '../config/failure.js';
+import type { Priority } from '../core/types.js';
 
-export const PRIORITIES = ['critical', 'normal', 'batch'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export interface RoutingRule {
-  /** ISO-639-1 code(s) the rule applies to; '*' or absent for any. */
-  language?: string | string[];
-  priority?: Priority | Priority[];
-  backend: string;
-  fallback?: string[];
-}
-
-export interface PressureRule {
-  /** Segments assigned to the backend and not yet finished, above which new ones are diverted. */
-  maxBacklog: number;
-  divertTo: string;
-}
-
-export interface RoutingConfig {
-  rules: RoutingRule[];
-  pressure: Record<string, PressureRule>;
-}
+export type { PressureRule, RoutingConfig, RoutingRule } from '../config/failure.js';
 
 export interface RouteInput {
   language: string | undefined;
@@ -62,4 +46,14 @@ export function divertUnderPressure(chain: string[], pressure: Record<string, Pr
   const rule = first === undefined ? undefined : pressure[first];
   if (!rule || backlog(first!) < rule.maxBacklog) return chain;
   return [...new Set([rule.divertTo, ...chain])];
+}
+
+/** The job's backend chain from config and routing; every id in it must be buildable (fails here otherwise). */
+export function resolveChain(
+  config: { routing: RoutingConfig; language?: string | undefined; priority: Priority; backend?: string | undefined; fallback: string[] },
+  backends: BackendSet,
+): { chain: string[]; primary: TranscriptionBackend } {
+  const { chain } = chooseChain(config.routing, { language: config.language, priority: config.priority, explicitBackend: config.backend, fallback: config.fallback });
+  const built = chain.map((id) => backends.get(id));
+  return { chain, primary: built[0]! };
 }

@@ -5,16 +5,14 @@
  * still being decoded (stream-decode.ts): each is dispatched as soon as it arrives.
  */
 import { sliceSegment } from '../audio/segment-audio.js';
-import type { RecordingContext } from '../backends/spec.js';
-import type { Pause, PlannedSegment } from '../plan/planner.js';
-import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { runPool } from '../queue/pool.js';
 import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
-import type { Priority } from './route.js';
 import { speechSecIn } from './quality.js';
-import { localDispatcher } from './serve-and-store.js';
+import type { BackendSet } from '../backends/set.js';
+import type { JobEvents } from './events.js';
 import type { Hedger } from './hedge.js';
-import type { ServeContext } from './serve-segment.js';
+import type { RecordingContext, Pause, PlannedSegment, SegmentTask, Priority } from '../core/types.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -33,15 +31,22 @@ export interface RecordingSample {
   untilOnDisk(endSec: number, signal: AbortSignal): Promise<number>;
 }
 
-export interface RunSegmentsOptions extends ServeContext {
+export interface RunSegmentsOptions {
+  jobId: string;
+  /** Backend ids in fallback order; the first is asked to prepare the recording and to prefetch. */
+  chain: string[];
+  language: string | undefined;
+  /** The process's backends (the primary's prepareRecording and prefetch run here). */
+  backends: BackendSet;
+  /** Where segments are served (the runtime's: this process's backends, or a queue). */
+  dispatcher: SegmentDispatcher;
+  events?: JobEvents | undefined;
   pcmPath: string;
   /** The recording's pauses; while it streams, the detector's growing list (final up to every dispatched segment's end). */
   pauses: readonly Pause[];
   concurrency: number;
   priority: Priority;
   signal: AbortSignal;
-  /** Where segments are served; absent: this process's backends (the embedded default). */
-  dispatcher?: SegmentDispatcher | undefined;
   sample: RecordingSample;
   /** The best-known final number of segments while the plan still grows; default: the segments so far. */
   expectedTotal?: () => number;
@@ -81,7 +86,8 @@ async function transcribeOnce(
     ...(context ? { recording: context } : {}),
   };
   const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
-  return options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal) : dispatcher.dispatch(task, audio, signal);
+  const scope = options.events?.onRetry ? { onRetry: options.events.onRetry.bind(options.events) } : undefined;
+  return options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal, scope) : dispatcher.dispatch(task, audio, signal, scope);
 }
 
 /** 20 s (or the whole recording, if shorter) from a tenth of the way in. */
@@ -127,14 +133,14 @@ function prefetchAfter(work: readonly SegmentWork[], position: number, options: 
 export async function runSegments(work: readonly SegmentWork[] | AsyncIterable<SegmentWork>, options: RunSegmentsOptions): Promise<RunSegmentsResult> {
   let done = 0;
   let firstDispatchMs: number | null = null;
-  const served = options.dispatcher ?? localDispatcher(options);
-  const local = served.kind === 'local';
+  const served = options.dispatcher;
   // Same driver, timed: when the first segment left (time to first dispatch, in the telemetry).
   const dispatcher: SegmentDispatcher = {
-    kind: served.kind,
-    dispatch: (task, audio, signal) => {
+    servesLocally: served.servesLocally,
+    canHedge: served.canHedge,
+    dispatch: (task, audio, signal, scope) => {
       firstDispatchMs ??= performance.now();
-      return served.dispatch(task, audio, signal);
+      return served.dispatch(task, audio, signal, scope);
     },
   };
   // Segments in plan order as they arrive (the pool's positions): what prefetch can look ahead at.
@@ -155,7 +161,7 @@ export async function runSegments(work: readonly SegmentWork[] | AsyncIterable<S
     },
     run: async (item, signal, position) => {
       // Prefetch prepares uploads in this process: no use when another process serves the segment.
-      if (local) prefetchAfter(arrived, position, options, signal);
+      if (served.servesLocally) prefetchAfter(arrived, position, options, signal);
       const transcript = await transcribeOnce(item, options, dispatcher, signal, recording);
       options.events?.onSegmentDone?.(item.segment.index, ++done, Math.max(done, options.expectedTotal?.() ?? arrived.length));
       return transcript;

@@ -5,9 +5,10 @@
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import { toParascribeError } from '../errors.js';
-import type { SegmentDispatcher, SegmentTask } from '../queue/dispatch.js';
+import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { toSegmentTranscript, type SegmentTranscript } from '../transcript.js';
-import { serveSegment, type ServeContext } from './serve-segment.js';
+import { serveSegment, type AttemptRecord, type ServeContext } from './serve-segment.js';
+import type { SegmentTask } from '../core/types.js';
 
 /** A process's serving machinery: its backends, breakers, load, policies and the job store. */
 export type ServingDeps = Omit<ServeContext, 'jobId' | 'chain' | 'language'>;
@@ -38,9 +39,25 @@ export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps
   }
 }
 
-/** The embedded queue driver: segments are served by this process's own backends. */
+/**
+ * The embedded queue driver: segments are served by this process's own backends. One per process
+ * (the runtime's); each job's attempt lists live while a call of that job is in flight, so that a
+ * hedge and its original share one list and nothing outlives the job.
+ */
 export function localDispatcher(deps: ServingDeps): SegmentDispatcher {
-  // One attempt list per segment for this dispatcher's job: a hedge and its original share it.
-  const attemptLogs = deps.attemptLogs ?? new Map();
-  return { kind: 'local', dispatch: (task, audio, signal) => serveAndStore(task, audio, { ...deps, attemptLogs }, signal) };
+  const jobs = new Map<string, { attemptLogs: Map<number, AttemptRecord[]>; inFlight: number }>();
+  return {
+    servesLocally: true,
+    canHedge: true,
+    dispatch: async (task, audio, signal, scope) => {
+      let job = jobs.get(task.jobId);
+      if (!job) jobs.set(task.jobId, (job = { attemptLogs: new Map(), inFlight: 0 }));
+      job.inFlight++;
+      try {
+        return await serveAndStore(task, audio, { ...deps, attemptLogs: job.attemptLogs, ...(scope ? { events: scope } : {}) }, signal);
+      } finally {
+        if (--job.inFlight === 0) jobs.delete(task.jobId);
+      }
+    },
+  };
 }

@@ -7,15 +7,17 @@
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import type { BackendSet } from '../backends/set.js';
-import type { BackendWarning, RecordingContext, TranscribeResult } from '../backends/spec.js';
+import type { BackendWarning, TranscribeResult } from '../backends/spec.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
 import { SYSTEM_CLOCK, withRetry, type RetryClock, type RetryPolicy } from '../queue/retry.js';
-import { nowSec, type JobStore } from '../store/jobs.js';
+import { type JobStore } from '../store/jobs.js';
 import type { JobEvents } from './events.js';
 import { suspiciousReason, type QualityThresholds } from './quality.js';
 import { divertUnderPressure, type PressureRule } from './route.js';
+import type { RecordingContext } from '../core/types.js';
+import { nowSec } from '../core/time.js';
 
 export interface AttemptRecord {
   backend: string;

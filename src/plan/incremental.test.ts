@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateSegmentCount, IncrementalPlanner } from './incremental.js';
-import { planSegments, type Pause, type PlannedSegment, type PlanOptions } from './planner.js';
+import { planSegments, type PlanOptions } from './planner.js';
+import type { Pause, PlannedSegment } from '../core/types.js';
 
 /**
  * Feeds the planner as a decoder would: the decode reaches `positionsSec` one after another; a pause is

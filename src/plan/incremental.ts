@@ -12,7 +12,8 @@
  * candidates are settled once no pause can still arrive at or before its end: the caller promises
  * that every pause not yet added has its midpoint after `confirmedSec`.
  */
-import { planWalk, round, segmentPlanOptions, validatePlanOptions, type Midpoint, type Pause, type PlannedSegment, type PlanOptions, type PlanWalkState } from './planner.js';
+import { planWalk, round, segmentPlanOptions, validatePlanOptions, type Midpoint, type PlanOptions, type PlanWalkState } from './planner.js';
+import type { Pause, PlannedSegment } from '../core/types.js';
 
 const MARGIN_SEC = 1e-6;
 

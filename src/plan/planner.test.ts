@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planSegments, type Pause, type PlanOptions } from './planner.js';
+import { planSegments, type PlanOptions } from './planner.js';
+import type { Pause } from '../core/types.js';
 
 interface Case {
   name: string;

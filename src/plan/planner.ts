@@ -6,20 +6,7 @@
  * with the incremental planner (incremental.ts), so both cut exactly alike.
  */
 
-export interface Pause {
-  startSec: number;
-  endSec: number;
-}
-
-export type CutKind = 'pause' | 'hard' | 'end';
-
-export interface PlannedSegment {
-  index: number;
-  startSec: number;
-  endSec: number;
-  /** How this segment's end was chosen. */
-  cutAfter: CutKind;
-}
+import type { Pause, PlannedSegment } from '../core/types.js';
 
 export interface PlanOptions {
   targetSec: number;

@@ -8,15 +8,9 @@
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-export interface BreakerOptions {
-  failureThreshold: number;
-  errorRateThreshold: number;
-  windowSize: number;
-  minCalls: number;
-  openSec: number;
-}
+import { DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from '../config/failure.js';
 
-export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { failureThreshold: 5, errorRateThreshold: 0.5, windowSize: 20, minCalls: 10, openSec: 30 };
+export { DEFAULT_BREAKER_OPTIONS, type BreakerOptions };
 
 export interface BreakerTransition {
   backend: string;

@@ -2,38 +2,37 @@
  * Where a segment is served: the queue-driver interface. The job's pool (run-segments.ts) decides
  * which segments run and in what order; a dispatcher serves one segment and stores its result once.
  * Two drivers: `localDispatcher` (this process's backends, the embedded default) and the BullMQ
- * driver (queue/bullmq/: a task on Redis, served by `parascribe worker` processes).
+ * driver (queue/bullmq/: a task on Redis, served by `parascribe worker` processes). Callers ask a
+ * driver what it can do (the fields below), never which driver it is.
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';
-import type { RecordingContext } from '../backends/spec.js';
-import type { Priority } from '../pipeline/route.js';
+import type { SegmentTask } from '../core/types.js';
 import type { SegmentTranscript } from '../transcript.js';
 
-/** Everything a worker anywhere needs to serve one segment (JSON-serialisable). */
-export interface SegmentTask {
-  jobId: string;
-  index: number;
-  startSec: number;
-  endSec: number;
-  /** Seconds of speech in it (from the pause detector), for the result-quality check. */
-  speechSec: number;
-  /** Backend ids in fallback order. */
-  chain: string[];
-  language?: string;
-  priority: Priority;
-  recording?: RecordingContext;
-  /** A hedged duplicate of a segment already in flight (pipeline/hedge.ts): same result, recorded as such. */
-  hedge?: boolean;
+/** Per-job observers a driver may feed while it serves (the local driver does; a remote one cannot). */
+export interface DispatchScope {
+  /** Told of each retry (the progress bar's "retrying" note). */
+  onRetry?(index: number, attempt: number, reason: string, delayMs: number): void;
 }
 
 export interface SegmentDispatcher {
-  /** The driver's name; 'local' means this process's own backends serve the segment. */
-  readonly kind: string;
+  /**
+   * This process's own backends serve the segments: the job checks them before it starts, warms
+   * them, and hints them about upcoming segments (prefetch). False: other processes do all that.
+   */
+  readonly servesLocally: boolean;
+  /** Hedged duplicates are possible (they need this process's view of in-flight attempts). */
+  readonly canHedge: boolean;
+  /**
+   * Segments of one job in flight at once that the driver wants, whatever the job's own plan says
+   * (a queue takes as many as allowed; its workers set the pace). Absent: the job's plan decides.
+   */
+  readonly maxInFlight?: number;
   /**
    * Serves the segment and stores its result in the job store (idempotently: a second result for a
    * finished segment is dropped). Resolves with the transcript; rejects when it cannot be served,
    * or with ABORTED when the signal ends it (a job cancelled: the driver withdraws the segment).
    */
-  dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal): Promise<SegmentTranscript>;
+  dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal, scope?: DispatchScope): Promise<SegmentTranscript>;
   close?(): Promise<void>;
 }

@@ -9,6 +9,7 @@
  * open circuit breaker (`gate`) runs on the budget and is never an attempt. Without a budget,
  * `maxAttempts` bounds every retryable failure (the webhook deliveries' policy).
  */
+import type { RetryConfig } from '../config/retry.js';
 import { ParascribeError, toParascribeError, type ErrorCode } from '../errors.js';
 
 export interface RetryPolicy {
@@ -20,6 +21,19 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 15_000 };
+
+/**
+ * The process's segment policy from its config (the runtime builds it once, for this process's pool
+ * and for a `parascribe worker` alike): `retry.*` (config/retry.ts) and `maxAttempts`.
+ */
+export function retryPolicyFor(config: { maxAttempts: number; retry: RetryConfig }): RetryPolicy {
+  return {
+    maxAttempts: config.maxAttempts,
+    baseDelayMs: config.retry.baseDelayMs,
+    maxDelayMs: config.retry.maxDelaySec * 1000,
+    budgetMs: config.retry.budgetSec * 1000,
+  };
+}
 
 export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
-import { PRIORITIES } from '../pipeline/route.js';
+import { PRIORITIES } from '../core/types.js';
 
 export const jobOptionsSchema = z
   .object({

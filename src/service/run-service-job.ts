@@ -3,16 +3,13 @@
  * webhook, removing the upload. A job stopped by a service shutdown goes back to `queued` so that
  * the next start resumes it (its finished segments are kept).
  */
-import type { SegmentDispatcher } from '../queue/dispatch.js';
-import type { TranscriptCache } from '../cache/index.js';
-import type { BackendSet } from '../backends/set.js';
 import type { Config } from '../config/schema.js';
 import { toParascribeError } from '../errors.js';
 import type { JobEvents, JobStage } from '../pipeline/events.js';
-import { runJob } from '../pipeline/job.js';
-import type { BreakerBoard } from '../queue/breaker.js';
+import { runJob, type JobRuntime } from '../pipeline/job.js';
+import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { BackendLoad } from '../queue/load.js';
-import type { JobRow, JobStore, SegmentRow } from '../store/jobs.js';
+import type { JobRow, SegmentRow } from '../store/jobs.js';
 import { configForJob } from './job-options.js';
 import type { JobWatch } from './job-watch.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -27,19 +24,17 @@ export interface ServiceHooks {
   onUploadBytes?(bytes: number): void;
 }
 
-/** What every job of a process shares: config, store and cache, and the backends with their breakers and load. */
-export interface PipelineDeps {
-  config: Config;
-  store: JobStore;
-  cache: TranscriptCache;
-  backends: BackendSet;
-  breakers: BreakerBoard;
-  load: BackendLoad;
-  /** Distributed mode: segments go to this queue driver instead of this process's backends. */
-  dispatcher?: SegmentDispatcher;
+/** What the service uses of its process (a Runtime, src/runtime.ts, is one). */
+export interface ServiceRuntime extends JobRuntime {
+  readonly config: Config;
+  readonly load: BackendLoad;
+  /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
+  readonly queueStats?: QueueStatsSource | undefined;
 }
 
-export interface ServiceJobContext extends PipelineDeps {
+export interface ServiceJobContext {
+  runtime: ServiceRuntime;
+  config: Config;
   files: JobFiles;
   watch: JobWatch;
   metrics: ServiceMetrics;
@@ -56,7 +51,7 @@ export interface ServiceJobContext extends PipelineDeps {
 export const SHUTDOWN = new Error('service stopping');
 
 export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: ServiceJobContext): Promise<void> {
-  const row = await ctx.store.getJob(jobId);
+  const row = await ctx.runtime.store.getJob(jobId);
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
   const config = configForJob(ctx.config, jobRequestOptions(row));
   const events: JobEvents = {
@@ -78,19 +73,14 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       outputPath: ctx.files.transcript(jobId),
       format: 'json',
       config,
-      backends: ctx.backends,
-      breakers: ctx.breakers,
-      load: ctx.load,
-      store: ctx.store,
-      cache: ctx.cache,
+      runtime: ctx.runtime,
       signal,
       events,
-      ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
     if (signal.reason === SHUTDOWN) {
-      await ctx.store.updateJob(jobId, { status: 'queued', completed_at: null, error_code: null, error: null });
+      await ctx.runtime.store.updateJob(jobId, { status: 'queued', completed_at: null, error_code: null, error: null });
       ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start`);
       return;
     }
@@ -104,9 +94,9 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
 
 /** Metrics, webhook and cleanup once a job has a final status. */
 export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<void> {
-  const row = await ctx.store.getJob(jobId);
+  const row = await ctx.runtime.store.getJob(jobId);
   if (!row || row.status === 'queued' || row.status === 'running') return;
-  const segments = await ctx.store.listSegments(jobId);
+  const segments = await ctx.runtime.store.listSegments(jobId);
   ctx.metrics.jobEnded(row, segments);
   await ctx.files.removeInput(jobId);
   const webhookUrl = jobRequestOptions(row).webhook_url;

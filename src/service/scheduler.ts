@@ -1,8 +1,8 @@
+import type { Priority } from '../core/types.js';
 /**
  * Runs service jobs, at most `maxConcurrent` at once, the rest waiting by priority then age. Each
  * running job has its own AbortController, so a cancel aborts its running segments at once.
  */
-import type { Priority } from '../pipeline/route.js';
 
 const PRIORITY_RANK: Record<Priority, number> = { critical: 0, normal: 1, batch: 2 };
 

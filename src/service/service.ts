@@ -7,25 +7,24 @@ import { readFile } from 'node:fs/promises';
 import { checkAudioDuration } from '../audio/limits.js';
 import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
-import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { OutputDocument } from '../outputs/document.js';
 import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
 import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
-import type { Priority } from '../pipeline/route.js';
-import { newJobId, nowSec, type JobRow, type JobStore } from '../store/jobs.js';
+import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
 import { ServiceMetrics } from './metrics.js';
-import { jobEnded, runServiceJob, SHUTDOWN, type PipelineDeps, type ServiceHooks, type ServiceJobContext } from './run-service-job.js';
+import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRuntime, type ServiceJobContext } from './run-service-job.js';
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
+import type { Priority } from '../core/types.js';
+import { nowSec } from '../core/time.js';
 
-export interface ServiceDeps extends PipelineDeps {
-  /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
-  queueStats?: QueueStatsSource;
+export interface ServiceDeps {
+  runtime: ServiceRuntime;
   hooks?: ServiceHooks;
   log?: (line: string) => void;
 }
@@ -45,21 +44,23 @@ export class TranscriptionService {
 
   constructor(private readonly deps: ServiceDeps) {
     const log = deps.log ?? (() => {});
-    this.files = new JobFiles(deps.config.dataDir);
-    this.scheduler = new JobScheduler(deps.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
+    const { runtime } = deps;
+    this.files = new JobFiles(runtime.config.dataDir);
+    this.scheduler = new JobScheduler(runtime.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
       log(`job ${jobId}: ${(error as Error).message}`),
     );
     this.metrics = new ServiceMetrics({
-      store: deps.store,
-      breakers: deps.breakers,
-      load: deps.load,
-      backendIds: () => deps.backends.ids(),
+      store: runtime.store,
+      breakers: runtime.breakers,
+      load: runtime.load,
+      backendIds: () => runtime.backends.ids(),
       queuedJobs: () => this.scheduler.queued,
       runningJobs: () => this.scheduler.running,
-      ...(deps.queueStats ? { queues: deps.queueStats } : {}),
+      ...(runtime.queueStats ? { queues: runtime.queueStats } : {}),
     });
     this.#ctx = {
-      ...deps,
+      runtime,
+      config: runtime.config,
       files: this.files,
       watch: this.watch,
       metrics: this.metrics,
@@ -75,11 +76,11 @@ export class TranscriptionService {
   }
 
   get config(): Config {
-    return this.deps.config;
+    return this.deps.runtime.config;
   }
 
   get store(): JobStore {
-    return this.deps.store;
+    return this.deps.runtime.store;
   }
 
   get hooks(): ServiceHooks {
@@ -88,7 +89,7 @@ export class TranscriptionService {
 
   /** Breaker state of every backend this process has used. */
   readonly metricsSources = {
-    breakerStates: (): Record<string, string> => Object.fromEntries(this.deps.backends.ids().map((id) => [id, this.deps.breakers.get(id).state])),
+    breakerStates: (): Record<string, string> => Object.fromEntries(this.deps.runtime.backends.ids().map((id) => [id, this.deps.runtime.breakers.get(id).state])),
   };
 
   setPublicUrl(url: string): void {
@@ -97,8 +98,8 @@ export class TranscriptionService {
 
   /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
   async start(): Promise<{ resumed: string[]; orphans: number }> {
-    const { orphans } = await this.files.sweep(this.deps.store);
-    const unfinished = await this.deps.store.listUnfinishedServiceJobs();
+    const { orphans } = await this.files.sweep(this.deps.runtime.store);
+    const unfinished = await this.deps.runtime.store.listUnfinishedServiceJobs();
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
@@ -118,7 +119,7 @@ export class TranscriptionService {
 
   /** Validates options before the body is read, so a bad request costs no upload. */
   checkOptions(options: JobOptions): void {
-    resolveChain(configForJob(this.deps.config, options), this.deps.backends);
+    resolveChain(configForJob(this.deps.runtime.config, options), this.deps.runtime.backends);
   }
 
   /**
@@ -130,8 +131,8 @@ export class TranscriptionService {
     let primary: string;
     let chain: string[];
     try {
-      config = configForJob(this.deps.config, options);
-      const resolved = resolveChain(config, this.deps.backends);
+      config = configForJob(this.deps.runtime.config, options);
+      const resolved = resolveChain(config, this.deps.runtime.backends);
       primary = resolved.primary.id;
       chain = resolved.chain;
     } catch (error) {
@@ -139,7 +140,7 @@ export class TranscriptionService {
       throw error;
     }
     await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
-    await this.deps.store.createJob({
+    await this.deps.runtime.store.createJob({
       id: jobId,
       source: this.files.input(jobId),
       sourceName,
@@ -152,13 +153,13 @@ export class TranscriptionService {
       options: { request: options, chain },
     });
     this.scheduler.enqueue(jobId, config.priority);
-    return (await this.deps.store.getJob(jobId))!;
+    return (await this.deps.runtime.store.getJob(jobId))!;
   }
 
   /** The caller's job; any other owner's job, or a malformed id, is JOB_NOT_FOUND. */
   async get(owner: string, jobId: string): Promise<JobRow> {
     assertJobId(jobId);
-    const row = await this.deps.store.getJob(jobId);
+    const row = await this.deps.runtime.store.getJob(jobId);
     if (!row || row.owner !== owner) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
     return row;
   }
@@ -185,12 +186,12 @@ export class TranscriptionService {
   }
 
   async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
-    return this.deps.store.listOwnerJobs(owner, limit, before);
+    return this.deps.runtime.store.listOwnerJobs(owner, limit, before);
   }
 
   async view(row: JobRow): Promise<JobView> {
-    const finished = await this.deps.store.countFinishedSegments(row.id);
-    return jobView(row, jobProgress(row, finished, this.stage(row)), { baseUrl: this.#publicUrl, dataDir: this.deps.config.dataDir });
+    const finished = await this.deps.runtime.store.countFinishedSegments(row.id);
+    return jobView(row, jobProgress(row, finished, this.stage(row)), { baseUrl: this.#publicUrl, dataDir: this.deps.runtime.config.dataDir });
   }
 
   /** What the job is doing now: the pipeline's stage while it runs, 'queued' while it waits. */
@@ -207,12 +208,12 @@ export class TranscriptionService {
       // runJob marks the job cancelled once its segments have stopped; answer with what is there after 30 s at most.
       await this.waitForEnd(jobId, AbortSignal.timeout(30_000)).catch(() => undefined);
     } else {
-      await this.deps.store.updateJob(jobId, { status: 'cancelled', completed_at: nowSec(), error_code: 'ABORTED', error: 'cancelled by the client' });
-      await this.deps.store.cancelOpenSegments(jobId);
+      await this.deps.runtime.store.updateJob(jobId, { status: 'cancelled', completed_at: nowSec(), error_code: 'ABORTED', error: 'cancelled by the client' });
+      await this.deps.runtime.store.cancelOpenSegments(jobId);
       this.watch.notify(jobId);
       await jobEnded(jobId, this.#ctx);
     }
-    return (await this.deps.store.getJob(jobId))!;
+    return (await this.deps.runtime.store.getJob(jobId))!;
   }
 
   /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */
@@ -228,7 +229,7 @@ export class TranscriptionService {
   /** Waits until the job has a final status (or the signal aborts); re-reads the store after each wake. */
   async waitForEnd(jobId: string, signal?: AbortSignal): Promise<JobRow> {
     for (;;) {
-      const row = await this.deps.store.getJob(jobId);
+      const row = await this.deps.runtime.store.getJob(jobId);
       if (!row) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
       if (TERMINAL_STATUSES.has(row.status)) return row;
       if ((await this.watch.wait(jobId, 5_000, signal)) === 'aborted') throw new ParascribeError('ABORTED', 'the client went away');

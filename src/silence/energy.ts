@@ -1,9 +1,9 @@
+import type { Pause } from '../core/types.js';
 /**
  * Pause detection over the 16 kHz mono s16le stream the decoder already produces (so it costs no extra
  * decode). Constant memory: a frame accumulator and a sliding-window minimum for the noise floor.
  * A frame is silent when it is close to the local noise floor and quiet in absolute terms.
  */
-import type { Pause } from '../plan/planner.js';
 
 export interface EnergyDetectorOptions {
   sampleRate?: number;

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../test/helpers/postgres.js';
-import type { PlannedSegment } from '../plan/planner.js';
 import { jobTelemetry, segmentTelemetry } from '../telemetry/from-store.js';
-import { JobStore, nowSec, segmentKey, type NewJob } from './jobs.js';
+import { JobStore, segmentKey, type NewJob } from './jobs.js';
 import { openStore, storeDriverFor, type StoreSettings } from './registry.js';
+import type { PlannedSegment } from '../core/types.js';
+import { nowSec } from '../core/time.js';
 
 interface DriverCase {
   name: 'sqlite' | 'postgres';
@@ -265,7 +266,8 @@ for (const driver of [sqliteCase(), postgresCase()]) {
     });
 
     test('the readiness probe query (ops route) runs', async () => {
-      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+      await store.ping();
+      const rows = await store.query(sql<{ one: number }>`select 1 as one`);
       assert.equal(Number(rows[0]!.one), 1);
     });
   });

@@ -4,16 +4,15 @@
  * caller; on PostgreSQL they are written as Dates into `timestamptz` columns (`times.ts`).
  */
 import { hostname } from 'node:os';
-import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { PlannedSegment } from '../plan/planner.js';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
+import { nowSec } from '../core/time.js';
+import type { PlannedSegment } from '../core/types.js';
 
 export type JobRow = Selectable<TranscriptionJobsTable>;
 export type SegmentRow = Selectable<TranscriptionSegmentsTable>;
 export type HistorySegmentRow = Pick<SegmentRow, 'job_id' | 'idx' | 'start_sec' | 'end_sec' | 'status' | 'backend' | 'attempts' | 'started_at' | 'completed_at' | 'compute_sec' | 'cold_start'>;
-
-export const nowSec = (): number => Date.now() / 1000;
 
 export function newJobId(): string {
   // Time-ordered and short enough to type: base36 milliseconds + 4 random chars.
@@ -42,7 +41,8 @@ export class JobStore {
   readonly times: TimeStorage;
 
   constructor(
-    readonly db: Kysely<Database>,
+    // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
+    private readonly db: Kysely<Database>,
     options: JobStoreOptions = {},
   ) {
     this.times = options.times ?? 'epoch';
@@ -55,6 +55,33 @@ export class JobStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** Rejects when the database cannot answer (readiness checks). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** A raw SQL statement on this store's connection (tests and diagnostics, e.g. a server's version). */
+  async query<Row>(statement: RawBuilder<Row>): Promise<Row[]> {
+    return (await statement.execute(this.db)).rows;
+  }
+
+  /** Completed segments since `sinceSec` (epoch seconds), newest first: the workers' measured throughput. */
+  async listFinishedSegmentsSince(sinceSec: number, limit: number): Promise<Array<{ backend: string; startSec: number; endSec: number; startedAtSec: number; completedAtSec: number }>> {
+    const rows = await this.db
+      .selectFrom('transcription_segments')
+      .select(['backend', 'start_sec', 'end_sec', 'started_at', 'completed_at'])
+      .where('status', '=', 'completed')
+      .where('completed_at', '>=', this.#time(sinceSec) as number)
+      .orderBy('completed_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.flatMap((r) =>
+      r.backend !== null && r.started_at !== null && r.completed_at !== null
+        ? [{ backend: r.backend, startSec: r.start_sec, endSec: r.end_sec, startedAtSec: Number(r.started_at), completedAtSec: Number(r.completed_at) }]
+        : [],
+    );
   }
 
   async createJob(job: NewJob): Promise<void> {

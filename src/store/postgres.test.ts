@@ -80,7 +80,7 @@ describe('PostgreSQL store', { skip: pgSkip }, () => {
     // As any PostgreSQL client runs it (psql, a BI tool): pg with its default type parsers …
     check(await queryDatabase(database.url, SEED_SQL));
     // … and through the store's own connection, where numeric and int8 already come back as numbers.
-    const { rows } = await sql.raw<Record<string, unknown>>(SEED_SQL).execute(store.db);
+    const rows = await store.query(sql.raw<Record<string, unknown>>(SEED_SQL));
     check(rows);
     assert.equal(typeof rows[0]!.wall_seconds, 'number');
   });
@@ -95,7 +95,7 @@ describe('PostgreSQL store', { skip: pgSkip }, () => {
     await queryDatabase(database.url, `alter database ${database.name} set timezone = 'America/St_Johns'`);
     const other = await openStore({ dataDir, databaseUrl: database.url });
     try {
-      const { rows } = await sql<{ tz: string }>`select current_setting('TimeZone') as tz`.execute(other.db);
+      const rows = await other.query(sql<{ tz: string }>`select current_setting('TimeZone') as tz`);
       assert.equal(rows[0]!.tz, 'America/St_Johns');
       const job = (await other.getJob('jzone'))!;
       assert.deepEqual([job.started_at, job.completed_at], [at, at + 0.5]);
@@ -109,7 +109,7 @@ describe('PostgreSQL store', { skip: pgSkip }, () => {
   test("the pool's type parsers are its own: pg's process-wide parsers are untouched", async () => {
     assert.equal(pg.types.getTypeParser(20, 'text')('42'), '42', 'int8 stays a string for other pg users');
     assert.ok(pg.types.getTypeParser(1184, 'text')('2026-01-01 00:00:00+00') instanceof Date);
-    const { rows } = await sql<{ n: unknown; x: unknown; t: unknown }>`select count(*) as n, 1.5::numeric as x, to_timestamp(10.5) as t`.execute(store.db);
+    const rows = await store.query(sql<{ n: unknown; x: unknown; t: unknown }>`select count(*) as n, 1.5::numeric as x, to_timestamp(10.5) as t`);
     assert.deepEqual(rows[0], { n: 1, x: 1.5, t: 10.5 });
   });
 });

@@ -10,9 +10,10 @@ import { z } from 'zod';
 import { runTool } from '../../audio/process.js';
 import { ParascribeError } from '../../errors.js';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
-import type { BackendFactory, BackendWarning, RecordingContext, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
 import { calibratedModelDir, measureCmn } from './calibrate.js';
 import { parsePocketsphinxOutput } from './parse.js';
+import type { RecordingContext } from '../../core/types.js';
 
 export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 /** The acoustic model inside it (pocketsphinx's built-in default -hmm). */

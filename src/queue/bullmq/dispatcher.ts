@@ -14,12 +14,12 @@ import type { Redis } from 'ioredis';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
 import type { DistributedConfig } from '../../config/distributed.js';
 import { isErrorCode, ParascribeError } from '../../errors.js';
-import type { Priority } from '../../pipeline/route.js';
 import type { JobStore } from '../../store/jobs.js';
 import type { SegmentTranscript } from '../../transcript.js';
-import type { SegmentDispatcher, SegmentTask } from '../dispatch.js';
+import type { SegmentDispatcher } from '../dispatch.js';
 import { cancelChannel, redisConnection, reportOutages, segmentQueueName, segmentTaskId } from './connection.js';
 import { signSegmentUrl } from './segment-url.js';
+import type { Priority, SegmentTask } from '../../core/types.js';
 
 /** What travels on the queue. */
 export interface SegmentTaskData {
@@ -46,7 +46,12 @@ export interface BullmqDispatcherOptions {
 }
 
 export class BullmqDispatcher implements SegmentDispatcher {
-  readonly kind = 'bullmq';
+  /** Workers in other processes serve the segments: they check, warm and prefetch their own backends. */
+  readonly servesLocally = false;
+  /** A hedge needs this process's view of the attempt in flight, which lives in a worker. */
+  readonly canHedge = false;
+  /** As many segments on the queue as allowed: the workers' number and concurrency set the pace. */
+  readonly maxInFlight: number;
   readonly #options: BullmqDispatcherOptions;
   readonly #connection: Redis;
   readonly #queues = new Map<string, { queue: Queue<SegmentTaskData>; events: QueueEvents; eventsConnection: Redis }>();
@@ -55,6 +60,7 @@ export class BullmqDispatcher implements SegmentDispatcher {
 
   constructor(options: BullmqDispatcherOptions) {
     this.#options = options;
+    this.maxInFlight = options.config.maxSegmentsInFlight;
     // Reconnects on its own; waits are bounded by deadlines.
     this.#connection = redisConnection(options.config.redisUrl, 'parascribe-server');
     if (options.log) reportOutages(this.#connection, options.log);

@@ -10,7 +10,6 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobStore } from '../../store/jobs.js';
-import { encodeTime } from '../../store/times.js';
 import { desiredWorkers, measureThroughput, slotsPerWorker, type AutoscalePolicy, type BackendThroughput, type DesiredWorkers, type WorkerHeartbeat } from './autoscale.js';
 import { SEGMENT_QUEUE_PREFIX, segmentQueueName } from './connection.js';
 import type { SegmentTaskData } from './dispatcher.js';
@@ -192,19 +191,7 @@ export class QueueInspector implements QueueStatsSource {
   async #readThroughput(nowSec: number): Promise<Map<string, BackendThroughput>> {
     const { store } = this.#options;
     const sinceSec = nowSec - Math.max(THROUGHPUT_WINDOW_SEC, SPEED_WINDOW_SEC);
-    const rows = await store.db
-      .selectFrom('transcription_segments')
-      .select(['backend', 'start_sec', 'end_sec', 'started_at', 'completed_at'])
-      .where('status', '=', 'completed')
-      .where('completed_at', '>=', encodeTime(store.times, sinceSec) as number)
-      .orderBy('completed_at', 'desc')
-      .limit(50_000)
-      .execute();
-    const finished = rows.flatMap((r) =>
-      r.backend !== null && r.started_at !== null && r.completed_at !== null
-        ? [{ backend: r.backend, startSec: r.start_sec, endSec: r.end_sec, startedAtSec: Number(r.started_at), completedAtSec: Number(r.completed_at) }]
-        : [],
-    );
+    const finished = await store.listFinishedSegmentsSince(sinceSec, 50_000);
     return measureThroughput(finished, nowSec, { throughputWindowSec: THROUGHPUT_WINDOW_SEC, speedWindowSec: SPEED_WINDOW_SEC });
   }
 

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBackendRegistry } from '../../backends/registry.js';
-import { BackendSet } from '../../backends/set.js';
 import { configSchema } from '../../config/schema.js';
-import { openContext } from '../../cli/context.js';
-import { BreakerBoard } from '../../queue/breaker.js';
-import { BackendLoad } from '../../queue/load.js';
+import { openRuntime } from '../../runtime.js';
 import { TranscriptionService } from '../../service/service.js';
 import { newJobId } from '../../store/jobs.js';
 import { createApp } from '../app.js';
@@ -22,8 +18,8 @@ const KEY_B = 'fast-path-key-b-0123456789';
 async function harness(rateLimit = { requestsPerSec: 1e6, burst: 1e6 }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-fast-path-'));
   const config = configSchema.parse({ dataDir, serve: { apiKeys: [KEY_A, KEY_B], rateLimit } });
-  const context = await openContext(config);
-  const service = new TranscriptionService({ config, store: context.store, cache: context.cache, backends: new BackendSet(createBackendRegistry(), {}), breakers: new BreakerBoard(), load: new BackendLoad() });
+  const context = await openRuntime(config);
+  const service = new TranscriptionService({ runtime: context });
   const http = createApp(service);
   const answered: boolean[] = [];
   const listening = await listen(
@@ -41,7 +37,7 @@ async function harness(rateLimit = { requestsPerSec: 1e6, burst: 1e6 }) {
     async close() {
       await listening.close();
       await service.stop();
-      await context.store.close();
+      await context.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

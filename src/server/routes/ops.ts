@@ -1,6 +1,5 @@
 /** Operations endpoints: liveness, readiness (database + breakers), Prometheus metrics, the OpenAPI document. */
 import { Hono } from 'hono';
-import { sql } from 'kysely';
 import type { TranscriptionService } from '../../service/service.js';
 import type { AuthEnv } from '../auth/index.js';
 import { openApiDocument } from '../openapi.js';
@@ -11,7 +10,7 @@ export function healthRoutes(service: TranscriptionService): Hono<AuthEnv> {
   app.get('/readyz', async (c) => {
     let database = 'ok';
     try {
-      await sql`select 1`.execute(service.store.db);
+      await service.store.ping();
     } catch (error) {
       database = `unreachable: ${(error as Error).message}`;
     }
