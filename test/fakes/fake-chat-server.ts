@@ -50,6 +50,8 @@ export interface FakeChatOptions {
   /** Before the first chunk, and between chunks. */
   firstTokenDelayMs?: number;
   chunkDelayMs?: number;
+  /** Never send `usage`, even when asked (servers that do not report it: the client must estimate). */
+  omitUsage?: boolean;
   /** Replaces the built-in answer (e.g. to cite a time the context does not hold). */
   answer?: (messages: FakeChatMessage[]) => string;
   /** Request n (1-based) gets schedule[n - 1]; past its end, 'ok'. */
@@ -181,7 +183,7 @@ export async function startFakeChatServer(options: FakeChatOptions = {}): Promis
       write({ choices: [{ index: 0, delta: { content: words.slice(i, i + per).join('') }, finish_reason: null }] });
     }
     write({ choices: [{ index: 0, delta: {}, finish_reason: finish }] });
-    if (entry.includeUsage) write({ choices: [], usage });
+    if (entry.includeUsage && !options.omitUsage) write({ choices: [], usage });
     res.end('data: [DONE]\n\n');
   };
 
