@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { QuestionStore } from './questions.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -39,6 +40,8 @@ export interface JobStoreOptions {
 
 export class JobStore {
   readonly times: TimeStorage;
+  /** Questions asked of a job's transcript and their answers (`ask`). */
+  readonly questions: QuestionStore;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -46,6 +49,7 @@ export class JobStore {
     options: JobStoreOptions = {},
   ) {
     this.times = options.times ?? 'epoch';
+    this.questions = new QuestionStore(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
