@@ -48,8 +48,9 @@ export interface AskContext {
   /** Passages given to the model, of all the transcript's passages. */
   passages: number;
   passagesTotal: number;
-  /** Estimated tokens of the transcript text given. */
+  /** Estimated tokens of the transcript text given, and of all of it. */
   tokens: number;
+  tokensTotal: number;
   /** The stretches of the recording given, in seconds (one for full; several for retrieve). */
   spans: Array<{ startSec: number; endSec: number }>;
 }
@@ -108,6 +109,7 @@ export async function askJob(deps: AskDeps, input: AskInput): Promise<AskResult>
     passages: given.length,
     passagesTotal: passages.length,
     tokens: totalTokens(given),
+    tokensTotal: totalTokens(passages),
     spans: spansOf(given),
   };
   input.onContext?.(context);

@@ -30,6 +30,7 @@ export function contextView(context: AskContext) {
       passages: context.passages,
       passages_total: context.passagesTotal,
       tokens: context.tokens,
+      tokens_total: context.tokensTotal,
       spans: context.spans.map((s) => ({ start_sec: round(s.startSec), end_sec: round(s.endSec) })),
     },
   };
