@@ -193,7 +193,10 @@ async function measure(mode: string): Promise<Sample> {
   }
 }
 
-const clock = (sec: number) => `${Math.floor(sec / 60)}:${String(Math.round(sec % 60)).padStart(2, '0')}`;
+const clock = (sec: number) => {
+  const whole = Math.round(sec);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+};
 const rows: Array<Array<string | number>> = [];
 const notes: string[] = [];
 const samples: Record<string, Sample[]> = {};
