@@ -39,6 +39,11 @@ export interface RuntimeOptions {
   onBreaker?: (transition: BreakerTransition) => void;
   /** Base URL workers fetch segment audio from (a server in distributed mode). */
   publicUrl?: () => string;
+  /**
+   * Checks the process's backends (unknown ids, bad settings) before anything is opened, so that a
+   * misconfiguration fails with its own error, not with an unreachable database's.
+   */
+  checkBackends?: (backends: BackendSet) => void;
 }
 
 export interface Runtime {
@@ -74,9 +79,13 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   // Settings are checked before anything is opened: a half-configured distributed mode fails here.
   const distributed = role === 'cli' ? undefined : distributedSettings(config);
   const backends = new BackendSet(createBackendRegistry(), config.backends);
+  options.checkBackends?.(backends);
   const breakers = new BreakerBoard(config.breaker, options.onBreaker ?? ((t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`)));
   const load = new BackendLoad();
-  const store = await openStore(options.log ? { ...config, log: options.log } : config);
+  const store = await openStore(options.log ? { ...config, log: options.log } : config).catch(async (error: unknown) => {
+    await backends.closeAll();
+    throw error;
+  });
   const cache = new TranscriptCache(join(config.dataDir, 'cache'));
   const serving: ServingDeps = {
     backends,

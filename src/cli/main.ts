@@ -11,6 +11,7 @@ import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { askCommand } from './ask.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { planCommand } from './plan.js';
+import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
@@ -67,14 +68,18 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .addOption(new Option('--priority <p>', 'critical | normal | batch (routing rules pick backends by it)'))
     .option('--language <code>', 'spoken language (ISO-639-1)')
     .option('--no-cache', 'ignore cached transcripts and segment results')
-    .addOption(new Option('--max-attempts <n>', 'attempts per segment').argParser(number))
+    .addOption(new Option('--max-attempts <n>', 'attempts per segment and backend for failures that are not transient').argParser(number))
+    .addOption(new Option('--retry-budget-sec <s>', 'seconds a segment keeps retrying a backend that fails transiently (5xx, 429, timeouts) before the next backend takes it (default 600)').argParser(number))
     .option('--json', 'print a machine-readable summary per job on stdout', false)
     .option('-q, --quiet', 'no progress bar or summary on stderr', false)
     .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
+      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec']);
+      const { retryBudgetSec, ...topLevel } = flags;
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts']),
+        flags: retryBudgetSec === undefined ? topLevel : { ...topLevel, retry: { budgetSec: retryBudgetSec } },
+        flagNames: { 'retry.budgetSec': '--retry-budget-sec' },
       });
       exitCode = await transcribeCommand(
         inputs,
@@ -144,6 +149,17 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     });
 
   program
+    .command('search')
+    .description('search every stored transcript: ranked segments with job, file, time and a snippet')
+    .argument('<query...>', 'words (all must occur) and "quoted phrases" (quote them for your shell: \'"hiring plan"\')')
+    .addOption(new Option('-n, --limit <n>', 'how many hits (1-1000)').argParser(number).default(20))
+    .addOption(new Option('--offset <n>', 'hits to skip (the next page)').argParser(number).default(0))
+    .option('--json', 'JSON output: { query, data: [{ job_id, source, segment_index, start_sec, end_sec, snippet, score }], has_more, next_offset }', false)
+    .action(async (words: string[], options: { limit: number; offset: number; json: boolean }) => {
+      exitCode = await searchCommand(loadConfig(configPath(program)), words.join(' '), options, stdout);
+    });
+
+  program
     .command('serve')
     .description('run the HTTP API (jobs, SSE, OpenAI-compatible /v1/audio/transcriptions) until SIGINT/SIGTERM')
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
@@ -154,7 +170,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const given = typedFlags(command, ['host', 'port', 'auth', 'maxJobs']);
       const serve = { host: given.host, port: given.port, auth: given.auth, maxConcurrentJobs: given.maxJobs };
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
-      const config = loadConfig({ ...configPath(program), flags });
+      const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
       exitSoonIfStuck(() => exitCode);
     });

@@ -32,11 +32,10 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   checkAuth(config);
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
   let listeningUrl = '';
-  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl });
+  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
   const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
-    resolveChain(config, runtime.backends);
     const { queueStats, distributed } = runtime;
     listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);

@@ -55,14 +55,14 @@ const round = (value: number, digits = 3): number => Number(value.toFixed(digits
 export async function transcribeCommand(inputs: string[], config: Config, options: TranscribeCommandOptions, io: CliIo): Promise<number> {
   const format = config.format as OutputFormat;
   const runtime = await openRuntime(config, {
+    // Unknown or misconfigured backends fail here, before any job starts.
+    checkBackends: (backends) => resolveChain(config, backends),
     onBreaker: (t) => {
       if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
     },
   });
   let firstFailure: ParascribeError | undefined;
   try {
-    // Unknown or misconfigured backends fail here, before any job starts.
-    resolveChain(config, runtime.backends);
     const planned = await expandInputs(inputs, format, options.output, io.signal);
     // Jobs whose process died (kill -9, reboot) are marked interrupted and their scratch files removed;
     // their finished segments stay available for reuse.

@@ -41,12 +41,18 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
   if (!distributed) throw new ParascribeError('INVALID_CONFIG', 'parascribe worker needs PARASCRIBE_REDIS_URL (redis://…): the queue it takes segment tasks from');
   const log = (line: string) => io.stderr.write(`parascribe worker: ${line}\n`);
   const { worker: settings } = distributed;
-  const runtime = await openRuntime(config, { role: 'worker', log });
+  let served: string[] = [];
+  const runtime = await openRuntime(config, {
+    role: 'worker',
+    log,
+    checkBackends: (backends) => {
+      served = servedBackends(config, backends);
+      for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
+    },
+  });
   const { backends } = runtime;
   let worker: SegmentWorker | undefined;
   try {
-    const served = servedBackends(config, backends);
-    for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
     worker = new SegmentWorker({ config: distributed, backendIds: served, concurrency: settings.concurrency, log, deps: runtime.serving });
     if (settings.minWarm) {
       // The warm pool: pay model loads now, not on the first segment (whisper.cpp loads its model here).

@@ -114,7 +114,11 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     const cacheKey = await identify(run, info);
     if (config.cache && !request.planOnly) {
       const cached = await runtime.cache.get(cacheKey);
-      if (cached) return await finish(run, cacheKey, cached, [], true);
+      if (cached) {
+        // No segments run, so none is indexed as it completes: the transcript is, for search.
+        await runtime.store.search.indexTranscript(record.jobId, cached);
+        return await finish(run, cacheKey, cached, [], true);
+      }
     }
     const latency = await planLatency(run, info);
     const warming = config.warmPool.enabled && runtime.dispatcher.servesLocally ? warmPool(primary, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, request.signal) : undefined;

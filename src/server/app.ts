@@ -13,6 +13,7 @@ import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
 import { QUEUE_BOARD_PATH, queueBoardRoutes, type QueueBoardSource } from './routes/queue-board.js';
+import { searchRoutes } from './routes/search.js';
 import { segmentAudioRoutes } from './routes/segments.js';
 import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
@@ -55,6 +56,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/jobs', askRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));
+  app.route('/v1/search', searchRoutes(service));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
   if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));

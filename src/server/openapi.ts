@@ -45,6 +45,19 @@ export function openApiDocument() {
             links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, transcript: { type: 'string' } } },
           },
         },
+        SearchHit: {
+          type: 'object',
+          required: ['job_id', 'source', 'segment_index', 'start_sec', 'end_sec', 'snippet', 'score'],
+          properties: {
+            job_id: { type: 'string' },
+            source: { type: 'string', description: 'The uploaded file\'s name (or the URL).' },
+            segment_index: { type: 'integer' },
+            start_sec: { type: 'number', description: 'The segment\'s start in the recording.' },
+            end_sec: { type: 'number' },
+            snippet: { type: 'string', description: 'Text around the best match; matched words wrapped in « and », … where the segment goes on.' },
+            score: { type: 'number', description: 'Relevance, higher is better (BM25 on SQLite, cover density on PostgreSQL: compare within one answer only).' },
+          },
+        },
       },
     },
     security: [{ bearer: [] }],
@@ -85,6 +98,36 @@ export function openApiDocument() {
           summary: 'Server-Sent Events: `segment` (id = index, in order, each once), `progress`, `done`, `error`. Resume with Last-Event-ID.',
           parameters: [jobId, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
           responses: { '200': { description: 'text/event-stream' }, default: error },
+        },
+      },
+      '/v1/search': {
+        get: {
+          summary: "Search the caller's transcripts: finished segments of their own jobs (running jobs included), best first.",
+          parameters: [
+            { name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 500 }, description: 'Words (all must occur; stemmed, so "budgets" finds "budget") and "quoted phrases". No other syntax.' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 10000, default: 0 }, description: '`next_offset` of the previous page.' },
+          ],
+          responses: {
+            '200': {
+              description: '`{ object: "list", query, data: SearchHit[], has_more, next_offset }`',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      object: { type: 'string', enum: ['list'] },
+                      query: { type: 'string' },
+                      data: { type: 'array', items: { $ref: '#/components/schemas/SearchHit' } },
+                      has_more: { type: 'boolean' },
+                      next_offset: { type: ['integer', 'null'] },
+                    },
+                  },
+                },
+              },
+            },
+            default: error,
+          },
         },
       },
       '/v1/jobs/{id}/ask': {

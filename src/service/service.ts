@@ -13,6 +13,7 @@ import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
 import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
+import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
@@ -189,6 +190,11 @@ export class TranscriptionService {
 
   async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
     return this.deps.runtime.store.listOwnerJobs(owner, limit, before);
+  }
+
+  /** The caller's transcripts searched: ranked finished segments of their own jobs, running ones included. */
+  async search(owner: string, q: string, options: { limit: number; offset: number }): Promise<SearchPage> {
+    return this.deps.runtime.store.search.search(q, { owner, ...options });
   }
 
   async view(row: JobRow): Promise<JobView> {

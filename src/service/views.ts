@@ -1,6 +1,7 @@
-/** The API's JSON shapes of a job and of a partial (segment) result: snake_case, units in the names. */
+/** The API's JSON shapes of a job, of a partial (segment) result and of a search hit: snake_case, units in the names. */
 import type { PartialSegment } from '../pipeline/events.js';
 import type { JobRow, SegmentRow } from '../store/jobs.js';
+import type { SearchHit } from '../store/search.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
 import { mapUtteranceTimes, type SegmentTranscript } from '../transcript.js';
 import { clientMessage, uploadLabel } from './client-message.js';
@@ -112,5 +113,18 @@ export function segmentEventData(partial: PartialSegment) {
     end_sec: round(partial.endSec),
     text: partial.text,
     utterances: partial.utterances.map((u) => ({ start_sec: round(u.startSec), end_sec: round(u.endSec), text: u.text })),
+  };
+}
+
+/** A search hit as `GET /v1/search` and `parascribe search --json` show it. */
+export function searchHitView(hit: SearchHit) {
+  return {
+    job_id: hit.jobId,
+    source: hit.source,
+    segment_index: hit.segmentIndex,
+    start_sec: round(hit.startSec),
+    end_sec: round(hit.endSec),
+    snippet: hit.snippet,
+    score: hit.score,
   };
 }

@@ -4,8 +4,10 @@
  * caller; on PostgreSQL they are written as Dates into `timestamptz` columns (`times.ts`).
  */
 import { hostname } from 'node:os';
-import { sql, type Kysely, type RawBuilder, type Selectable, type Updateable } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
+import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
@@ -36,10 +38,14 @@ export interface NewJob {
 export interface JobStoreOptions {
   /** How the database keeps times: REAL epoch seconds (SQLite, the default) or `timestamptz` (PostgreSQL). */
   times?: TimeStorage;
+  /** Which database this is (default SQLite): transcript search differs by dialect. */
+  dialect?: StoreDialect;
 }
 
 export class JobStore {
   readonly times: TimeStorage;
+  /** Search across transcripts; segments are indexed as completeSegment/updateSegment store their results. */
+  readonly search: SegmentSearch;
   /** Questions asked of a job's transcript and their answers (`ask`). */
   readonly questions: QuestionStore;
 
@@ -49,6 +55,7 @@ export class JobStore {
     options: JobStoreOptions = {},
   ) {
     this.times = options.times ?? 'epoch';
+    this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
   }
 
@@ -218,13 +225,17 @@ export class JobStore {
    * A resumed job keeps its finished segments when the new plan has the same boundaries (the planner is
    * deterministic); otherwise the old rows go and the plan is inserted afresh. The old rows may be a
    * prefix of the plan: a streamed job inserts rows as it plans, so a crash can leave only the first
-   * ones; the rest are inserted. Returns finished results by index.
+   * ones; the rest are inserted. Returns finished results by index. Dropped segments leave the search
+   * index with them.
    */
   async resumeSegments(jobId: string, plan: readonly PlannedSegment[]): Promise<Map<number, string>> {
     const rows = await this.listSegments(jobId);
     const same = rows.length <= plan.length && rows.every((r, i) => r.idx === i && segmentKey(r.start_sec, r.end_sec) === segmentKey(plan[i]!.startSec, plan[i]!.endSec));
     if (!same) {
-      await this.db.deleteFrom('transcription_segments').where('job_id', '=', jobId).execute();
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('segment_search').where('job_id', '=', jobId).execute();
+        await trx.deleteFrom('transcription_segments').where('job_id', '=', jobId).execute();
+      });
       await this.insertSegments(jobId, plan);
       return new Map();
     }
@@ -287,9 +298,15 @@ export class JobStore {
     return this.db.selectFrom('transcription_segments').selectAll().where('job_id', '=', jobId).orderBy('idx').execute();
   }
 
+  /** A patch that finishes the segment with a result (a reused one) indexes its text for search too. */
   async updateSegment(jobId: string, idx: number, patch: Partial<Omit<SegmentRow, 'job_id' | 'idx'>>): Promise<void> {
     const values = encodeTimeColumns(this.times, patch, SEGMENT_TIME_COLUMNS) as Updateable<TranscriptionSegmentsTable>;
-    await this.db.updateTable('transcription_segments').set(values).where('job_id', '=', jobId).where('idx', '=', idx).execute();
+    const update = (db: QueryCreator<Database>) => db.updateTable('transcription_segments').set(values).where('job_id', '=', jobId).where('idx', '=', idx);
+    if ((patch.status === 'completed' || patch.status === 'reused') && patch.result_json) {
+      await this.search.finishSegment(patch.result_json, (db) => update(db).returning(FINISHED_SEGMENT_COLUMNS));
+    } else {
+      await update(this.db).execute();
+    }
   }
 
   /**
@@ -325,32 +342,33 @@ export class JobStore {
 
   /**
    * Stores a result exactly once: a second completion of the same segment (a duplicate run) is a
-   * no-op. Returns whether this call stored it.
+   * no-op. Returns whether this call stored it. The text is indexed for search with it (atomically).
    */
   async completeSegment(
     jobId: string,
     idx: number,
     result: { resultJson: string; computeSec: number; coldStart: boolean; warningsJson: string; backend: string; costUsd: number },
   ): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('transcription_segments')
-      .set({
-        status: 'completed',
-        completed_at: this.#time(nowSec()),
-        compute_sec: result.computeSec,
-        cold_start: result.coldStart ? 1 : 0,
-        result_json: result.resultJson,
-        warnings_json: result.warningsJson,
-        backend: result.backend,
-        cost_usd: result.costUsd,
-        error_code: null,
-        error: null,
-      })
-      .where('job_id', '=', jobId)
-      .where('idx', '=', idx)
-      .where('status', 'not in', ['completed', 'reused'])
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) > 0;
+    return this.search.finishSegment(result.resultJson, (db) =>
+      db
+        .updateTable('transcription_segments')
+        .set({
+          status: 'completed',
+          completed_at: this.#time(nowSec()),
+          compute_sec: result.computeSec,
+          cold_start: result.coldStart ? 1 : 0,
+          result_json: result.resultJson,
+          warnings_json: result.warningsJson,
+          backend: result.backend,
+          cost_usd: result.costUsd,
+          error_code: null,
+          error: null,
+        })
+        .where('job_id', '=', jobId)
+        .where('idx', '=', idx)
+        .where('status', 'not in', ['completed', 'reused'])
+        .returning(FINISHED_SEGMENT_COLUMNS),
+    );
   }
 
   /**

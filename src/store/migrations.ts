@@ -12,14 +12,17 @@
  * `timestamptz`, so the seed study's `EXTRACT(EPOCH FROM (completed_at - started_at))` runs verbatim.
  * JobStore converts at its boundary (`times.ts`), so callers see epoch seconds on both. Booleans stay
  * integers (0/1) on both, so the row types do not change. The SQLite column types are exactly those of
- * the first releases: databases created before PostgreSQL support need nothing new.
+ * the first releases: databases created before PostgreSQL support need nothing new. Transcript search
+ * is the one structure that differs by dialect (FTS5 against a GIN-indexed tsvector: search.ts).
  *
  * Concurrent first opens: the SQLite driver wraps the migration in one `BEGIN IMMEDIATE` transaction
  * (`sqlite.ts`); on PostgreSQL, Kysely's migrator takes a session-level `pg_advisory_lock` around the
  * migration transaction (`PostgresAdapter.acquireMigrationLock`) and tolerates the race on creating its
  * own bookkeeping tables.
  */
-import { type ColumnDataType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type ColumnDataType, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+import { backfillSegmentSearch } from './search.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -34,7 +37,7 @@ const COLUMN_TYPES: Record<StoreDialect, ColumnTypes> = {
   postgres: { time: 'timestamptz', float: 'double precision', bigint: 'bigint' },
 };
 
-const migrations = (t: ColumnTypes): Record<string, Migration> => ({
+const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migration> => ({
   '2026_11_21_001_jobs_and_segments': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -136,6 +139,49 @@ const migrations = (t: ColumnTypes): Record<string, Migration> => ({
       for (const column of ['owner', 'source_name']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();
     },
   },
+  '2026_12_07_001_segment_search': {
+    // Transcript search (search.ts): one row per finished segment with text, its terms indexed by FTS5
+    // (SQLite) or a GIN-indexed tsvector (PostgreSQL); segments finished before now are indexed here
+    // (jobs answered from the transcript cache before now are not: their first run is).
+    async up(db: Kysely<unknown>) {
+      let table: CreateTableBuilder<'segment_search', string> = db.schema.createTable('segment_search');
+      // SQLite: an INTEGER PRIMARY KEY, so the FTS5 rowid that points at the row never changes (VACUUM).
+      if (dialect === 'sqlite') table = table.addColumn('id', 'integer', (c) => c.primaryKey());
+      table = table
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('start_sec', t.float, (c) => c.notNull())
+        .addColumn('end_sec', t.float, (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('terms', 'text', (c) => c.notNull())
+        // Not a key into transcription_segments: a job answered from the transcript cache has no segments
+        // and is indexed in pieces (search.ts indexTranscript). resumeSegments drops a job's rows with its segments.
+        .addForeignKeyConstraint('segment_search_job_fk', ['job_id'], 'transcription_jobs', ['id'], (fk) => fk.onDelete('cascade'));
+      table =
+        dialect === 'sqlite'
+          ? table.addUniqueConstraint('segment_search_segment', ['job_id', 'idx'])
+          : table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).addPrimaryKeyConstraint('segment_search_pk', ['job_id', 'idx']);
+      await table.execute();
+      if (dialect === 'sqlite') {
+        // External content: the FTS5 index holds the terms, segment_search the row; triggers keep them in step.
+        await sql`create virtual table segment_search_fts using fts5(terms, content='segment_search', content_rowid='id', tokenize='ascii')`.execute(db);
+        await sql`create trigger segment_search_ai after insert on segment_search begin
+          insert into segment_search_fts(rowid, terms) values (new.id, new.terms); end`.execute(db);
+        await sql`create trigger segment_search_ad after delete on segment_search begin
+          insert into segment_search_fts(segment_search_fts, rowid, terms) values ('delete', old.id, old.terms); end`.execute(db);
+        await sql`create trigger segment_search_au after update on segment_search begin
+          insert into segment_search_fts(segment_search_fts, rowid, terms) values ('delete', old.id, old.terms);
+          insert into segment_search_fts(rowid, terms) values (new.id, new.terms); end`.execute(db);
+      } else {
+        await db.schema.createIndex('segment_search_tsv').on('segment_search').using('gin').column('tsv').execute();
+      }
+      await backfillSegmentSearch(db as Kysely<Database>, dialect);
+    },
+    async down(db: Kysely<unknown>) {
+      if (dialect === 'sqlite') await sql`drop table segment_search_fts`.execute(db);
+      await db.schema.dropTable('segment_search').execute();
+    },
+  },
   '2026_12_07_002_transcript_questions': {
     async up(db: Kysely<unknown>) {
       // Every question asked of a job's transcript (`parascribe ask`, POST /v1/jobs/:id/ask) and its
@@ -171,5 +217,5 @@ const migrations = (t: ColumnTypes): Record<string, Migration> => ({
 });
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
-  return { getMigrations: async () => migrations(COLUMN_TYPES[dialect]) };
+  return { getMigrations: async () => migrations(COLUMN_TYPES[dialect], dialect) };
 }

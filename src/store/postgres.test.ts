@@ -14,6 +14,7 @@ import pg from 'pg';
 import { createTestDatabase, postgresSkipReason, queryDatabase, type TestDatabase } from '../../test/helpers/postgres.js';
 import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import type { JobStore } from './jobs.js';
+import { migrationProvider } from './migrations.js';
 import { describePostgresTarget } from './postgres.js';
 import { openStore } from './registry.js';
 
@@ -134,7 +135,7 @@ describe('PostgreSQL first open', { skip: pgSkip }, () => {
       const migrations = await queryDatabase<{ name: string }>(database.url, 'select name from kysely_migration order by name');
       assert.deepEqual(
         migrations.map((m) => m.name),
-        ['2026_11_21_001_jobs_and_segments', '2026_11_21_002_prepare_compute_sec', '2026_11_21_003_failure_handling_and_cost', '2026_11_21_004_service_owner'],
+        Object.keys(await migrationProvider('postgres').getMigrations()).sort(),
       );
       // Every one of them works, on the same tables.
       for (const [i, s] of stores.entries()) await s.createJob(newJob(`jconcurrent${i}`));

@@ -30,7 +30,7 @@ export const STORE_DRIVERS: readonly StoreDriver[] = [
     accepts: (settings) => settings.databaseUrl === undefined,
     async open(settings) {
       const { openSqlite } = await import('./sqlite.js');
-      return new JobStore(await openSqlite(join(settings.dataDir, 'parascribe.sqlite')), { times: 'epoch' });
+      return new JobStore(await openSqlite(join(settings.dataDir, 'parascribe.sqlite')), { times: 'epoch', dialect: 'sqlite' });
     },
   },
   {
@@ -38,7 +38,7 @@ export const STORE_DRIVERS: readonly StoreDriver[] = [
     accepts: (settings) => settings.databaseUrl !== undefined && POSTGRES_URL.test(settings.databaseUrl),
     async open(settings) {
       const { openPostgres } = await import('./postgres.js');
-      return new JobStore(await openPostgres(settings.databaseUrl!, settings.log ? { log: settings.log } : {}), { times: 'timestamptz' });
+      return new JobStore(await openPostgres(settings.databaseUrl!, settings.log ? { log: settings.log } : {}), { times: 'timestamptz', dialect: 'postgres' });
     },
   },
 ];

@@ -79,6 +79,23 @@ export interface FileHashesTable {
   sha256: string;
 }
 
+/**
+ * One finished segment's text as search indexes it (search.ts): a row per completed or reused segment
+ * with text. SQLite adds an `id` (the FTS5 table's rowid) and the FTS5 table `segment_search_fts`;
+ * PostgreSQL adds `tsv` (a tsvector, GIN-indexed). Neither extra column is read through these types.
+ */
+export interface SegmentSearchTable {
+  job_id: string;
+  idx: number;
+  /** Absolute times in the recording, as the segment's. */
+  start_sec: number;
+  end_sec: number;
+  /** The segment's text as the backend gave it (snippets are cut from it). */
+  text: string;
+  /** The indexed terms, space-separated (search-text.ts). */
+  terms: string;
+}
+
 /** A question asked of a job's transcript and its answer (src/store/questions.ts). */
 export interface TranscriptQuestionsTable {
   id: string;
@@ -111,5 +128,6 @@ export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
   file_hashes: FileHashesTable;
+  segment_search: SegmentSearchTable;
   transcript_questions: TranscriptQuestionsTable;
 }
