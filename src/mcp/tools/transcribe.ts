@@ -10,7 +10,7 @@ import { jobOptionsSchema, type JobOptions } from '../../service/job-options.js'
 import { TERMINAL_STATUSES } from '../../service/views.js';
 import { confinePath } from '../roots.js';
 import { defineTool, jsonResult, type ToolContext } from '../tool.js';
-import { jobSummary, mcpJobView } from '../views.js';
+import { jobSummary, mcpJobView, type McpJobView } from '../views.js';
 
 const options = jobOptionsSchema.shape;
 
@@ -29,16 +29,39 @@ const input = z
 
 type Args = z.output<typeof input>;
 
-/** Waits until the job ends, `timeoutSec` passes or the call is cancelled; progress after every change. */
+/** Where a job stands, as percent for progress notifications: the stages before the segments take 10, the segments 85. */
+const STAGE_PERCENT: Record<string, number> = { queued: 0, probing: 2, hashing: 4, decoding: 6, planning: 8, transcribing: 10, stitching: 95, writing: 98 };
+
+export function progressPercent(view: Pick<McpJobView, 'status' | 'progress'>): number {
+  const { stage, segments_done: done, segments_total: total } = view.progress;
+  if (TERMINAL_STATUSES.has(view.status)) return 100;
+  const base = STAGE_PERCENT[stage ?? view.status] ?? 0;
+  return stage === 'transcribing' && total ? base + Math.floor((85 * done) / total) : base;
+}
+
+function progressMessage(view: McpJobView): string {
+  const { stage, segments_done: done, segments_total: total } = view.progress;
+  const where = stage && stage !== view.status ? `${view.status} (${stage})` : view.status;
+  return total ? `${where}: ${done}/${total} segments` : where;
+}
+
+/**
+ * Waits until the job ends, `timeoutSec` passes or the call is cancelled. Progress goes out whenever
+ * the percent grows (MCP wants it to increase with every notification).
+ */
 async function waitForJob(ctx: ToolContext, jobId: string, timeoutSec: number) {
   const deadline = Date.now() + timeoutSec * 1000;
+  let sent = -1;
   for (;;) {
     const view = await mcpJobView(ctx.service, await ctx.service.get(ctx.owner, jobId));
     if (TERMINAL_STATUSES.has(view.status)) return { view, timedOut: false };
     const left = deadline - Date.now();
     if (left <= 0) return { view, timedOut: true };
-    const { progress } = view;
-    await ctx.progress(progress.segments_done, progress.segments_total ?? undefined, `${view.status}${progress.stage ? ` (${progress.stage})` : ''}`).catch(() => undefined);
+    const percent = progressPercent(view);
+    if (percent > sent) {
+      sent = percent;
+      await ctx.progress(percent, 100, progressMessage(view)).catch(() => undefined);
+    }
     if ((await ctx.service.watch.wait(jobId, Math.min(left, 5_000), ctx.signal)) === 'aborted') throw new ParascribeError('ABORTED', `the wait was cancelled; job ${jobId} keeps running (get_job)`);
   }
 }
