@@ -139,3 +139,16 @@ test('config: limits from defaults < file < env; a bad value names its variable;
   );
   assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_DATA_DIR: 'relative/data' } }).dataDir, join(process.cwd(), 'relative', 'data'));
 });
+
+test('config: mcp.roots from the file or PARASCRIBE_MCP_ROOTS (colon- or comma-separated); none by default; relative roots refused', () => {
+  assert.deepEqual(loadConfig({ env: baseEnv }).mcp, { roots: [], maxPageChars: 50_000 });
+  const mcpFile = join(dir, 'mcp.json');
+  writeFileSync(mcpFile, JSON.stringify({ mcp: { roots: ['/srv/audio/', '/home/me/rec'], maxPageChars: 8000 } }));
+  assert.deepEqual(loadConfig({ env: baseEnv, configPath: mcpFile }).mcp, { roots: ['/srv/audio', '/home/me/rec'], maxPageChars: 8000 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: '/a:/b/c' }, configPath: mcpFile }).mcp, { roots: ['/a', '/b/c'], maxPageChars: 8000 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: '/a, /b' } }).mcp.roots, ['/a', '/b']);
+  assert.throws(
+    () => loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: 'audio' } }),
+    (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /PARASCRIBE_MCP_ROOTS.*absolute/.test(error.message),
+  );
+});

@@ -6,18 +6,21 @@ import type { OutputDocument } from '../outputs/document.js';
 import type { Transcript } from '../transcript.js';
 
 /**
- * The utterances (and words) that overlap [startSec, endSec), with their absolute times kept, so that
+ * The utterances that overlap [startSec, endSec) (and their words), with their absolute times kept, so that
  * srt/vtt cues and md markers still point into the whole recording. A transcript whose backend gave
  * no utterances has nothing to cut by: a range of it is empty.
  */
 export function sliceTranscript(transcript: Transcript, startSec = 0, endSec = Number.POSITIVE_INFINITY): Transcript {
   const overlaps = (item: { startSec: number; endSec: number }): boolean => item.endSec > startSec && item.startSec < endSec;
   const utterances = transcript.utterances.filter(overlaps);
+  // The words of the utterances kept (they are contiguous in time): whole utterances, words and all.
+  const from = utterances.reduce((min, u) => Math.min(min, u.startSec), Number.POSITIVE_INFINITY);
+  const to = utterances.reduce((max, u) => Math.max(max, u.endSec), Number.NEGATIVE_INFINITY);
   return {
     ...transcript,
     text: utterances.map((u) => u.text.trim()).filter(Boolean).join(' '),
     utterances,
-    words: transcript.words.filter(overlaps),
+    words: utterances.length === 0 ? [] : transcript.words.filter((w) => w.endSec > from && w.startSec < to),
   };
 }
 
