@@ -12,7 +12,7 @@ export const searchTool = defineTool({
   description:
     'Full-text search over every transcript of your jobs (running ones included): words (all must occur) and "quoted phrases". Hits are segments, best first, with job id, file, start/end seconds and a snippet with the match in «».',
   input: z.strictObject({
-    query: z.string().min(1).max(1000).describe('Words and "quoted phrases".'),
+    query: z.string().min(1).max(500).describe('Words and "quoted phrases".'),
     limit: z.number().int().min(1).max(SEARCH_MAX_LIMIT).default(10),
     offset: z.number().int().min(0).max(SEARCH_MAX_OFFSET).default(0).describe('Hits to skip: the next_offset of the previous page.'),
   }),
