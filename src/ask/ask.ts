@@ -216,10 +216,20 @@ async function mapReduce(
   const reduceBudget = transcriptBudget(client.settings, fixedTokens((t) => reduceMessages(question, t, notes)));
   // Each part's notes get an equal share of the reduce call's room (less its header line).
   const mapTokens = Math.max(32, Math.min(client.settings.maxAnswerTokens, Math.floor(reduceBudget / parts) - 16));
+  // One failed part fails the answer: the others are stopped rather than paid for.
+  const siblings = new AbortController();
+  const mapSignal = AbortSignal.any([signal, siblings.signal]);
   const mapped = await Promise.all(
-    plan.chunks.map((chunk, i) => client.chat({ messages: mapMessages(question, contextText(chunk), i + 1, parts, notes), maxTokens: mapTokens, signal })),
-  );
-  calls.push(...mapped);
+    plan.chunks.map((chunk, i) =>
+      client.chat({ messages: mapMessages(question, contextText(chunk), i + 1, parts, notes), maxTokens: mapTokens, signal: mapSignal }).then((answer) => {
+        calls.push(answer);
+        return answer;
+      }),
+    ),
+  ).catch((error: unknown) => {
+    siblings.abort();
+    throw error;
+  });
   const partNotes = mapped
     .map((answer, i) => {
       const chunk = plan.chunks[i]!;

@@ -41,6 +41,7 @@ export function resolveLlmSettings(config: LlmConfig, env: NodeJS.ProcessEnv = p
     model: config.model!,
     apiKey,
     contextTokens: config.contextTokens,
+    // Never more than half the window: the transcript needs the room.
     maxAnswerTokens: Math.min(config.maxAnswerTokens, Math.floor(config.contextTokens / 2)),
     costPerMillionInputUsd: config.costPerMillionInputUsd,
     costPerMillionOutputUsd: config.costPerMillionOutputUsd,

@@ -46,7 +46,8 @@ export function askRoutes(service: TranscriptionService): Hono<AuthEnv> {
       throw new ParascribeError('INVALID_ARGUMENT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const { question, strategy, follow } = parsed.data;
-    const job = await service.checkAsk(c.get('owner'), c.req.param('id'), question);
+    const owner = c.get('owner');
+    const job = await service.checkAsk(owner, c.req.param('id'), question);
     const abort = new AbortController();
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
@@ -59,7 +60,7 @@ export function askRoutes(service: TranscriptionService): Hono<AuthEnv> {
         writing = writing.then(() => stream.write(': keep-alive\n\n')).then(() => undefined).catch(() => abort.abort());
       }, HEARTBEAT_MS);
       try {
-        const result = await service.ask(job.owner!, job.id, {
+        const result = await service.ask(owner, job.id, {
           question,
           ...(strategy ? { strategy } : {}),
           follow: follow === true,
