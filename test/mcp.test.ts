@@ -84,7 +84,7 @@ async function toolTour(client: Client, root: string): Promise<{ jobId: string; 
 
   // transcribe with wait: the job has ended when the call returns; progress went out, increasing.
   const progress: number[] = [];
-  const done = await call(client, 'transcribe', { path: join(root, 'jfk.wav'), wait: true, language: 'en' }, { onprogress: (p) => progress.push(p.progress) });
+  const done = await call(client, 'transcribe', { path: join(root, 'jfk.wav'), wait: true, wait_timeout_sec: 240, language: 'en' }, { onprogress: (p) => progress.push(p.progress) });
   assert.equal(done.isError, undefined, text(done));
   const job = done.structuredContent!;
   assert.equal(job.status, 'completed', text(done));
@@ -339,6 +339,20 @@ describe('MCP over Streamable HTTP: /mcp behind the API keys', { timeout: 300_00
 
   test('bad inputs, paths outside the roots, links out of them and loopback URLs come back as tool errors with our codes', async () => {
     await refusals(await connect(ALICE), paths.root, paths.outside);
+  });
+
+  test('transcribe with a wait shorter than the job: the job as it stands, still running; it ends on its own', async () => {
+    const client = await connect(ALICE);
+    // Other options than the first run's, so that no cache answers it at once.
+    const result = await call(client, 'transcribe', { path: join(paths.root, 'jfk.wav'), wait: true, wait_timeout_sec: 1, segment_sec: 10 });
+    assert.equal(result.isError, undefined, text(result));
+    assert.ok(['queued', 'running'].includes(result.structuredContent!.status), text(result));
+    assert.match(text(result), /^Still (queued|running) after 1 s; the job keeps running\. .*get_job/);
+    assert.equal(result.structuredContent!.transcript_resource, null);
+    const id = String(result.structuredContent!.id);
+    assertToolError(await call(client, 'get_transcript', { job_id: id }), 'NOT_READY', /get_job/);
+    const ended = await service.waitForEnd(id, AbortSignal.timeout(240_000));
+    assert.equal(ended.status, 'completed');
   });
 
   test("another key's job is invisible: JOB_NOT_FOUND, no search hit, no resource", async () => {

@@ -19,7 +19,13 @@ const input = z
     path: z.string().min(1).max(4096).optional().describe('An absolute path of an audio or video file on the server, inside one of the directories of mcp.roots. Give path or url, not both.'),
     url: z.string().min(1).max(4000).optional().describe('An http(s) URL of an audio or video file; the server downloads it (private and loopback addresses are refused).'),
     wait: z.boolean().default(false).describe('Return once the job has ended (completed, failed, cancelled), not at once.'),
-    wait_timeout_sec: z.number().int().min(1).max(3600).default(600).describe('With wait: the longest wait; the job keeps running after it.'),
+    wait_timeout_sec: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(50)
+      .describe('With wait: the longest wait (default 50 s, under the request timeout many MCP clients keep); the job keeps running after it.'),
     backend: options.backend.describe('ASR backend id (default: the server\'s routing).'),
     language: options.language.describe('Spoken language, ISO-639-1 (e.g. "en").'),
     priority: options.priority,
