@@ -113,18 +113,50 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       // Segments that needed more than one try: every attempt, its backend, outcome and backoff.
       const eventful = segments.filter((s) => s.attemptLog.length > 1 || s.attemptLog.some((a) => a.outcome !== 'ok'));
       if (eventful.length > 0) stdout.write('\nattempts\n');
-      for (const s of eventful) {
-        for (const a of s.attemptLog) {
-          const waited = a.delayBeforeMs ? ` after ${(a.delayBeforeMs / 1000).toFixed(2)} s backoff` : '';
-          stdout.write(`  #${s.index} ${a.backend} try ${a.attempt}${waited}: ${a.outcome}${a.error ? ` (${a.errorCode}: ${a.error})` : ''} ${(a.endedAtSec - a.startedAtSec).toFixed(2)} s\n`);
-        }
-      }
+      for (const s of eventful) for (const line of attemptLines(s.index, s.attemptLog)) stdout.write(`  ${line}\n`);
     }
     if (questions.length > 0) stdout.write(`\nquestions (parascribe ask)\n${questions.map(questionLines).join('\n')}\n`);
     return 0;
   } finally {
     await runtime.close();
   }
+}
+
+/** Runs of this many identical failures or more are one line in the table (the store and --json keep each). */
+const COLLAPSE_RUN = 3;
+
+/**
+ * One segment's attempts for the table: each on its line with its backoff and breaker wait, except
+ * runs of identical outcomes (same backend, outcome and error: an endpoint that was down a while)
+ * shown as one line with their count and span.
+ */
+export function attemptLines(index: number, log: readonly AttemptRecord[]): string[] {
+  const same = (a: AttemptRecord, b: AttemptRecord) => a.backend === b.backend && a.outcome === b.outcome && a.errorCode === b.errorCode && a.error === b.error && !a.hedge === !b.hedge;
+  const runs: AttemptRecord[][] = [];
+  for (const attempt of log) {
+    const run = runs.at(-1);
+    if (run && attempt.outcome !== 'ok' && same(run[0]!, attempt)) run.push(attempt);
+    else runs.push([attempt]);
+  }
+  const what = (a: AttemptRecord) => `${a.outcome}${a.error ? ` (${a.errorCode}: ${a.error})` : ''}`;
+  const lines: string[] = [];
+  for (const run of runs) {
+    if (run.length < COLLAPSE_RUN) {
+      for (const a of run) {
+        const waits = [a.delayBeforeMs ? `${(a.delayBeforeMs / 1000).toFixed(2)} s backoff` : '', a.breakerWaitMs ? `${(a.breakerWaitMs / 1000).toFixed(2)} s for the open breaker` : ''].filter(Boolean);
+        lines.push(`#${index} ${a.backend}${a.hedge ? ' (hedge)' : ''} try ${a.attempt}${waits.length ? ` after ${waits.join(' and ')}` : ''}: ${what(a)} ${(a.endedAtSec - a.startedAtSec).toFixed(2)} s`);
+      }
+      continue;
+    }
+    const first = run[0]!;
+    const last = run.at(-1)!;
+    const breakerSec = run.reduce((sum, a) => sum + (a.breakerWaitMs ?? 0), 0) / 1000;
+    lines.push(
+      `#${index} ${first.backend}${first.hedge ? ' (hedge)' : ''} tries ${first.attempt}–${last.attempt}: ${what(first)} × ${run.length}, ` +
+        `${(last.endedAtSec - first.startedAtSec).toFixed(2)} s from the first to the last${breakerSec > 0 ? ` (${breakerSec.toFixed(2)} s of it for the open breaker)` : ''}`,
+    );
+  }
+  return lines;
 }
 
 /** One asked question: when, how, what it cost, and the answer's first 300 characters. */

@@ -69,14 +69,18 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .addOption(new Option('--priority <p>', 'critical | normal | batch (routing rules pick backends by it)'))
     .option('--language <code>', 'spoken language (ISO-639-1)')
     .option('--no-cache', 'ignore cached transcripts and segment results')
-    .addOption(new Option('--max-attempts <n>', 'attempts per segment').argParser(number))
+    .addOption(new Option('--max-attempts <n>', 'attempts per segment and backend for failures that are not transient').argParser(number))
+    .addOption(new Option('--retry-budget-sec <s>', 'seconds a segment keeps retrying a backend that fails transiently (5xx, 429, timeouts) before the next backend takes it (default 600)').argParser(number))
     .option('--json', 'print a machine-readable summary per job on stdout', false)
     .option('-q, --quiet', 'no progress bar or summary on stderr', false)
     .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
+      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec']);
+      const { retryBudgetSec, ...topLevel } = flags;
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts']),
+        flags: retryBudgetSec === undefined ? topLevel : { ...topLevel, retry: { budgetSec: retryBudgetSec } },
+        flagNames: { 'retry.budgetSec': '--retry-budget-sec' },
       });
       exitCode = await transcribeCommand(
         inputs,
@@ -167,7 +171,7 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const given = typedFlags(command, ['host', 'port', 'auth', 'maxJobs']);
       const serve = { host: given.host, port: given.port, auth: given.auth, maxConcurrentJobs: given.maxJobs };
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
-      const config = loadConfig({ ...configPath(program), flags });
+      const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
       exitSoonIfStuck(() => exitCode);
     });

@@ -18,7 +18,8 @@ export const distributedSchema = z
     urlTtlSec: z.number().positive().default(900),
     /**
      * A dispatched segment with no result after this long is handed out again (up to
-     * maxDispatchAttempts times), then fails with the reason. Default: 120 s + 4 × its audio length.
+     * maxDispatchAttempts times), then fails with the reason. Default: 120 s + 4 × its audio length
+     * + retry.budgetSec (a worker may spend the budget retrying a failing backend).
      */
     segmentDeadlineSec: z.number().positive().optional(),
     maxDispatchAttempts: z.number().int().min(1).max(20).default(3),

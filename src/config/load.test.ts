@@ -140,6 +140,67 @@ test('config: limits from defaults < file < env; a bad value names its variable;
   assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_DATA_DIR: 'relative/data' } }).dataDir, join(process.cwd(), 'relative', 'data'));
 });
 
+test('config: an error names where the bad value came from — env, file key or flag — not another source on the same command line', () => {
+  const serveFile = join(dir, 'serve-source.json');
+  writeFileSync(serveFile, JSON.stringify({ serve: { maxUploadMb: 10 } }));
+  const badKeysFile = join(dir, 'serve-bad-keys.json');
+  writeFileSync(badKeysFile, JSON.stringify({ serve: { apiKeys: ['short'] } }));
+  const flagNames = { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' };
+  const cases: Array<{ name: string; env?: Record<string, string>; flags?: Record<string, unknown>; configPath?: string; code: string; names: string; not?: RegExp }> = [
+    // The reported bug: a short key in PARASCRIBE_API_KEYS was "invalid value for --serve" when a serve flag was given.
+    { name: 'short key in env, a serve flag typed', env: { PARASCRIBE_API_KEYS: 'short' }, flags: { serve: { port: 0 } }, code: 'INVALID_CONFIG', names: 'PARASCRIBE_API_KEYS', not: /--serve|--port/ },
+    { name: 'short key in env, no flag', env: { PARASCRIBE_API_KEYS: 'a-long-enough-key-0123456789,short' }, code: 'INVALID_CONFIG', names: 'PARASCRIBE_API_KEYS' },
+    { name: 'short key in the file, env and flag set other serve keys', env: { PARASCRIBE_PORT: '9000' }, flags: { serve: { host: '127.0.0.1' } }, configPath: badKeysFile, code: 'INVALID_CONFIG', names: `serve.apiKeys.0 (in ${badKeysFile})`, not: /PARASCRIBE_PORT|--host/ },
+    { name: 'bad port flag, good env key', env: { PARASCRIBE_API_KEYS: 'a-long-enough-key-0123456789' }, flags: { serve: { port: 70_000 } }, code: 'INVALID_ARGUMENT', names: '--port', not: /PARASCRIBE_API_KEYS/ },
+    { name: 'flag with its own name', flags: { serve: { maxConcurrentJobs: 0 } }, code: 'INVALID_ARGUMENT', names: '--max-jobs' },
+    { name: 'bad port in env, file sets serve', env: { PARASCRIBE_PORT: 'eighty' }, configPath: serveFile, code: 'INVALID_CONFIG', names: 'PARASCRIBE_PORT', not: /in \// },
+    { name: 'env overrides a good file value with a bad one', env: { PARASCRIBE_CONCURRENCY: '0' }, configPath: file, code: 'INVALID_CONFIG', names: 'PARASCRIBE_CONCURRENCY' },
+    { name: 'retry budget from env', env: { PARASCRIBE_RETRY_BUDGET_SEC: 'soon' }, code: 'INVALID_CONFIG', names: 'PARASCRIBE_RETRY_BUDGET_SEC' },
+    { name: 'retry budget from the flag, env fine', env: { PARASCRIBE_RETRY_BUDGET_SEC: '60' }, flags: { retry: { budgetSec: -1 } }, code: 'INVALID_ARGUMENT', names: '--retry-budget-sec', not: /PARASCRIBE_RETRY_BUDGET_SEC/ },
+  ];
+  for (const c of cases) {
+    assert.throws(
+      () =>
+        loadConfig({
+          env: { ...baseEnv, ...c.env },
+          ...(c.flags ? { flags: c.flags, flagNames: { ...flagNames, 'retry.budgetSec': '--retry-budget-sec' } } : {}),
+          ...(c.configPath ? { configPath: c.configPath } : {}),
+        }),
+      (error: { code: string; message: string }) => {
+        assert.equal(error.code, c.code, `${c.name}: ${error.message}`);
+        assert.ok(error.message.includes(c.names), `${c.name}: "${error.message}" names ${c.names}`);
+        if (c.not) assert.doesNotMatch(error.message, c.not, c.name);
+        return true;
+      },
+      c.name,
+    );
+  }
+  // A bad env value overridden by a good flag is no error: the flag's value is the one used.
+  assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_CONCURRENCY: '0' }, flags: { concurrency: 2 } }).concurrency, 2);
+  // A file key replaced by a flag stops being blamed; one still in force is.
+  const retryFile = join(dir, 'retry-source.json');
+  writeFileSync(retryFile, JSON.stringify({ retry: { budgetSec: 60, maxDelaySec: 0 } }));
+  assert.throws(
+    () => loadConfig({ env: baseEnv, configPath: retryFile, flags: { retry: { budgetSec: 30 } } }),
+    (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && error.message.includes(`retry.maxDelaySec (in ${retryFile})`),
+  );
+});
+
+test('config: retry budget and backoff from defaults < file < env < flag; retryPolicyFor carries them with maxAttempts', async () => {
+  const { DEFAULT_RETRY } = await import('./retry.js');
+  const { retryPolicyFor } = await import('../queue/retry.js');
+  assert.deepEqual(loadConfig({ env: baseEnv }).retry, { budgetSec: 600, baseDelayMs: 500, maxDelaySec: 30 });
+  assert.deepEqual(DEFAULT_RETRY, { budgetSec: 600, baseDelayMs: 500, maxDelaySec: 30 });
+  const retryFile = join(dir, 'retry.json');
+  writeFileSync(retryFile, JSON.stringify({ maxAttempts: 4, retry: { budgetSec: 120, baseDelayMs: 100, maxDelaySec: 5 } }));
+  const fromFile = loadConfig({ env: baseEnv, configPath: retryFile });
+  assert.deepEqual(fromFile.retry, { budgetSec: 120, baseDelayMs: 100, maxDelaySec: 5 });
+  assert.equal(loadConfig({ env: { ...baseEnv, PARASCRIBE_RETRY_BUDGET_SEC: '45' }, configPath: retryFile }).retry.budgetSec, 45);
+  const flagged = loadConfig({ env: { ...baseEnv, PARASCRIBE_RETRY_BUDGET_SEC: '45' }, configPath: retryFile, flags: { retry: { budgetSec: 8 } } });
+  assert.deepEqual(flagged.retry, { budgetSec: 8, baseDelayMs: 100, maxDelaySec: 5 }, 'the flag replaces one key; the file keeps the others');
+  assert.deepEqual(retryPolicyFor(flagged), { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, budgetMs: 8000 });
+});
+
 test('config: mcp.roots from the file or PARASCRIBE_MCP_ROOTS (colon- or comma-separated); none by default; relative roots refused', () => {
   assert.deepEqual(loadConfig({ env: baseEnv }).mcp, { roots: [], maxPageChars: 50_000 });
   const mcpFile = join(dir, 'mcp.json');

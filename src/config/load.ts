@@ -37,6 +37,9 @@ const LIMITS_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unk
   PARASCRIBE_MAX_AUDIO_SEC: { key: 'maxAudioSec', parse: Number },
   PARASCRIBE_MAX_DECODED_MB: { key: 'maxDecodedMb', parse: Number },
 };
+const RETRY_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_RETRY_BUDGET_SEC: { key: 'budgetSec', parse: Number },
+};
 const LLM_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_LLM_BASE_URL: { key: 'baseURL', parse: (raw) => raw },
   PARASCRIBE_LLM_API_KEY: { key: 'apiKey', parse: (raw) => raw },
@@ -45,7 +48,7 @@ const LLM_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknow
 const MCP_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_MCP_ROOTS: { key: 'roots', parse: parseRootsList },
 };
-const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, llm: LLM_ENV_KEYS, mcp: MCP_ENV_KEYS } as const;
+const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, retry: RETRY_ENV_KEYS, llm: LLM_ENV_KEYS, mcp: MCP_ENV_KEYS } as const;
 // Read by the backends themselves when they are created (their own settings schemas).
 const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_TEST_POSTGRES_URL', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 
@@ -70,18 +73,33 @@ function readConfigFile(path: string, required: boolean): Record<string, unknown
   }
 }
 
-function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+/**
+ * Where each value came from, by dotted path ('segmentSec', 'serve.apiKeys'): a flag, an environment
+ * variable, a key of the config file, or the default. An error names the source of the value it is
+ * about, so that a bad PARASCRIBE_API_KEYS is not blamed on a flag typed on the same command line.
+ */
+type Source = { kind: 'flag'; name: string } | { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'default' };
+
+/** The values the environment sets, and the variable behind each dotted path. */
+function fromEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; names: Map<string, string> } {
   const values: Record<string, unknown> = {};
+  const names = new Map<string, string>();
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('PARASCRIBE_') || raw === undefined || raw === '' || NON_CONFIG_ENV.has(name)) continue;
     const spec = ENV_KEYS[name];
-    if (spec) values[spec.key] = spec.parse(raw);
+    if (spec) {
+      values[spec.key] = spec.parse(raw);
+      names.set(spec.key, name);
+    }
     for (const [section, keys] of Object.entries(SECTION_ENV_KEYS)) {
       const sectionSpec = keys[name];
-      if (sectionSpec) values[section] = { ...(values[section] as object), [sectionSpec.key]: sectionSpec.parse(raw) };
+      if (!sectionSpec) continue;
+      values[section] = { ...(values[section] as object), [sectionSpec.key]: sectionSpec.parse(raw) };
+      names.set(`${section}.${sectionSpec.key}`, name);
+      if (!names.has(section)) names.set(section, name);
     }
   }
-  return values;
+  return { values, names };
 }
 
 export interface LoadConfigOptions {
@@ -89,33 +107,63 @@ export interface LoadConfigOptions {
   configPath?: string;
   /** Values from command-line flags; undefined entries are ignored. */
   flags?: Record<string, unknown>;
+  /**
+   * The flag each value came from, by dotted path (`'serve.maxConcurrentJobs': '--max-jobs'`), where
+   * it is not `--` plus the kebab-case of the last key (`segmentSec` → `--segment-sec`).
+   */
+  flagNames?: Record<string, string>;
 }
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = configFilePath(env, options.configPath);
   const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
   const fileValues = readConfigFile(file.path, file.required);
-  const envValues = fromEnv(env);
+  const sources = new Map<string, Source>([['dataDir', { kind: 'default' }]]);
+  const sectionNames = new Set(Object.keys(SECTION_ENV_KEYS));
+  // Lowest precedence first, so that a later layer's entry replaces an earlier one's.
+  const note = (values: Record<string, unknown>, source: (path: string) => Source) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (sectionNames.has(key) && isObject(value)) {
+        if (!sources.has(key)) sources.set(key, source(key));
+        for (const sub of Object.keys(value)) sources.set(`${key}.${sub}`, source(`${key}.${sub}`));
+      } else {
+        // A whole value replaced: what an earlier layer said about its parts no longer holds.
+        for (const path of [...sources.keys()]) if (path.startsWith(`${key}.`)) sources.delete(path);
+        sources.set(key, source(key));
+      }
+    }
+  };
+  note(fileValues, (path) => ({ kind: 'file', path }));
+  const { values: envValues, names: envNames } = fromEnv(env);
+  note(envValues, (path) => ({ kind: 'env', name: envNames.get(path)! }));
+  note(flags, (path) => ({ kind: 'flag', name: options.flagNames?.[path] ?? `--${kebab(path.split('.').at(-1)!)}` }));
   const merged: Record<string, unknown> = { dataDir: defaultDataDir(env), ...fileValues, ...envValues, ...flags };
-  for (const section of Object.keys(SECTION_ENV_KEYS)) {
+  for (const section of sectionNames) {
     const parts = [fileValues[section], envValues[section], flags[section]].filter((v) => v && typeof v === 'object');
     if (parts.length > 0) merged[section] = Object.assign({}, ...parts);
   }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const top = issue.path[0] === undefined ? undefined : String(issue.path[0]);
-    if (top !== undefined && top in flags) {
-      const flag = `--${top.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
-      throw new ParascribeError('INVALID_ARGUMENT', `invalid value for ${flag}: ${issue.message}`);
+    const path = issue.path.map(String);
+    // The most specific path a source is known for: 'serve.apiKeys' for an issue at serve.apiKeys.0.
+    let source: Source | undefined;
+    for (let n = path.length; n > 0 && !source; n--) source = sources.get(path.slice(0, n).join('.'));
+    const where = path.join('.') || 'config';
+    switch (source?.kind) {
+      case 'flag':
+        throw new ParascribeError('INVALID_ARGUMENT', `invalid value for ${source.name}: ${issue.message}`);
+      case 'env':
+        throw new ParascribeError('INVALID_CONFIG', `invalid setting ${source.name}: ${issue.message}`);
+      case 'default':
+        throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where} (its default): ${issue.message}`);
+      default:
+        throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where} (in ${file.path}): ${issue.message}`);
     }
-    const sectionKeys = top === undefined ? undefined : (SECTION_ENV_KEYS as Record<string, typeof ENV_KEYS>)[top];
-    const envName = sectionKeys
-      ? Object.entries(sectionKeys).find(([name, spec]) => spec.key === issue.path[1] && env[name])?.[0]
-      : Object.entries(ENV_KEYS).find(([name, spec]) => spec.key === top && env[name])?.[0];
-    const where = envName ?? `${issue.path.join('.') || 'config'} (in ${file.path})`;
-    throw new ParascribeError('INVALID_CONFIG', `invalid setting ${where}: ${issue.message}`);
   }
   return parsed.data;
 }

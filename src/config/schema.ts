@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_LLM_CONFIG, llmSchema } from './llm.js';
 import { DEFAULT_MCP_CONFIG, mcpSchema } from './mcp.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
+import { DEFAULT_RETRY, retrySchema } from './retry.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 import { PRIORITIES } from '../core/types.js';
 
@@ -81,8 +82,14 @@ export const configSchema = z
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
     format: z.enum(OUTPUT_FORMAT_IDS as unknown as [string, ...string[]]).default('txt'),
     cache: z.boolean().default(true),
-    /** Attempts per segment (1 = no retry) and the per-attempt timeout (default scales with segment length). */
+    /**
+     * Attempts per segment and backend for failures that are not transient (an unusable answer, a
+     * local engine that crashed; 1 = no retry), and the per-attempt timeout (default scales with
+     * segment length). Transient failures are bounded by `retry.budgetSec` instead.
+     */
     maxAttempts: z.number().int().min(1).max(20).default(3),
+    /** Retry budget and backoff for transient failures (src/config/retry.ts). */
+    retry: retrySchema.default(DEFAULT_RETRY),
     segmentTimeoutSec: z.number().positive().optional(),
     planning: z
       .object({

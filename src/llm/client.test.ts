@@ -24,7 +24,7 @@ const EXPECTED = 'Seen 2 markers from [00:00:03] to [00:02:00]; the first passag
 
 function client(url: string, overrides: Partial<ReturnType<typeof llmSchema.parse>> = {}, breaker = new CircuitBreaker('llm', DEFAULT_BREAKER_OPTIONS)) {
   const settings = resolveLlmSettings(llmSchema.parse({ baseURL: url, model: 'fake-chat-1', apiKey: 'k-123', idleTimeoutSec: 0.5, ...overrides }));
-  return new ChatClient(settings, { breaker, retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
+  return new ChatClient(settings, { breaker, retryPolicy: { baseDelayMs: 10, maxDelayMs: 20 } });
 }
 
 describe('ChatClient', () => {

@@ -1,15 +1,17 @@
 /**
  * Serves one segment through the job's backend chain: per backend, attempts with a timeout and
- * retries (shared policy), gated by that backend's circuit breaker; on exhaustion, an open breaker
- * or a result that looks failed, the next backend. Every attempt is recorded on the segment row.
+ * retries (shared policy: transient failures within the time budget, others up to maxAttempts),
+ * gated by that backend's circuit breaker; on an exhausted budget or attempt cap, an open breaker
+ * (but on the last backend, which waits for it, on the budget) or a result that looks failed, the next
+ * backend. Every attempt is recorded on the segment row; waiting for a breaker is not an attempt.
  */
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import type { BackendSet } from '../backends/set.js';
 import type { BackendWarning, TranscribeResult } from '../backends/spec.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
-import type { BreakerBoard, CircuitBreaker } from '../queue/breaker.js';
+import type { BreakerBoard } from '../queue/breaker.js';
 import type { BackendLoad } from '../queue/load.js';
-import { sleep, withRetry, type RetryPolicy } from '../queue/retry.js';
+import { SYSTEM_CLOCK, withRetry, type RetryClock, type RetryPolicy } from '../queue/retry.js';
 import { type JobStore } from '../store/jobs.js';
 import type { JobEvents } from './events.js';
 import { suspiciousReason, type QualityThresholds } from './quality.js';
@@ -29,6 +31,8 @@ export interface AttemptRecord {
   error?: string;
   /** Backoff waited before this attempt (Retry-After included). */
   delayBeforeMs?: number;
+  /** Time waited for this backend's open circuit breaker before this attempt (not an attempt itself). */
+  breakerWaitMs?: number;
 }
 
 export interface ServeContext {
@@ -41,6 +45,8 @@ export interface ServeContext {
   quality: QualityThresholds;
   language: string | undefined;
   retryPolicy: RetryPolicy;
+  /** Backoff and budget time (tests: a virtual clock); absent: the system's. */
+  retryClock?: RetryClock | undefined;
   segmentTimeoutSec: number | undefined;
   store: JobStore;
   events?: JobEvents | undefined;
@@ -58,16 +64,6 @@ export interface Served {
   backend: string;
   warnings: BackendWarning[];
   costUsd: number;
-}
-
-/** Waits until the breaker admits a call, or the deadline passes (false). */
-async function waitForBreaker(breaker: CircuitBreaker, deadlineSec: number, signal: AbortSignal): Promise<boolean> {
-  while (!breaker.tryAcquire()) {
-    const waitSec = Math.min(Math.max(breaker.secondsUntilProbe(), 0.25), deadlineSec - nowSec());
-    if (waitSec <= 0) return false;
-    await sleep(waitSec * 1000, signal);
-  }
-  return true;
 }
 
 /** Errors that say something about the backend's health, not about this one request. */
@@ -90,8 +86,7 @@ export async function serveSegment(
     await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
   };
   const timeoutSec = ctx.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
-  // A segment never waits forever on open breakers: at most this long in all.
-  const deadlineSec = nowSec() + Math.max(timeoutSec * ctx.retryPolicy.maxAttempts, 300);
+  const clock = ctx.retryClock ?? SYSTEM_CLOCK;
   const chain = divertUnderPressure(ctx.chain, ctx.pressure, (id) => ctx.load.get(id));
   let lastError: ParascribeError | undefined;
   let fallbackResult: Served | undefined;
@@ -100,7 +95,12 @@ export async function serveSegment(
   for (const [position, backendId] of chain.entries()) {
     const backend = ctx.backends.get(backendId);
     const breaker = ctx.breakers.get(backendId);
+    // The last backend of the chain has no one to hand over to: it waits for its breaker to let a call
+    // through (a half-open probe), on the retry budget, instead of failing the segment. The others
+    // hand over at once.
+    const isLast = position === chain.length - 1;
     let delayBeforeMs: number | undefined;
+    let breakerWaitMs = 0;
     let result: TranscribeResult;
     // The segment counts against this backend's backlog for its whole turn (retries and backoff
     // included), from the routing decision on with no await in between: segments dispatched together
@@ -110,11 +110,9 @@ export async function serveSegment(
       result = await withRetry(
         async (attempt) => {
           const startedAtSec = nowSec();
-          const delay = delayBeforeMs === undefined ? {} : { delayBeforeMs };
-          // The last backend of the chain has no one to hand over to: wait for its breaker to half-open
-          // (within the segment's deadline) instead of failing the segment.
-          const isLast = position === chain.length - 1;
-          if (!(isLast ? await waitForBreaker(breaker, deadlineSec, signal) : breaker.tryAcquire())) {
+          const delay = { ...(delayBeforeMs === undefined ? {} : { delayBeforeMs }), ...(breakerWaitMs > 0 ? { breakerWaitMs: Math.round(breakerWaitMs) } : {}) };
+          breakerWaitMs = 0;
+          if (!isLast && !breaker.tryAcquire()) {
             await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'skipped', errorCode: 'BREAKER_OPEN', error: `circuit breaker of ${backendId} is open`, ...delay });
             throw new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`);
           }
@@ -153,6 +151,13 @@ export async function serveSegment(
         {
           policy: ctx.retryPolicy,
           signal,
+          clock,
+          // Admitted: go (0). Open: wait until it half-opens; half-open with a probe out: look again shortly.
+          ...(isLast ? { gate: () => (breaker.tryAcquire() ? 0 : Math.max(breaker.secondsUntilProbe(), 0.25) * 1000) } : {}),
+          gateError: () => new ParascribeError('BREAKER_OPEN', `circuit breaker of ${backendId} is open`),
+          onGateWait: (waitMs) => {
+            breakerWaitMs += waitMs;
+          },
           onRetry: (attempt, error, delayMs) => {
             delayBeforeMs = delayMs;
             ctx.events?.onRetry?.(index, attempt, `${backendId}: ${error.message}`, delayMs);
@@ -162,7 +167,8 @@ export async function serveSegment(
     } catch (thrown) {
       const error = toParascribeError(thrown);
       if (error.code === 'ABORTED' || signal.aborted) throw new ParascribeError('ABORTED', 'aborted');
-      lastError = error;
+      // Out of budget: the message says which backend was failing, for how long, after how many attempts.
+      lastError = error.details?.budgetExhausted ? new ParascribeError(error.code, `segment ${index}: ${backendId} was ${error.message}`, { isRetryable: false, cause: error, ...(error.details ? { details: error.details } : {}) }) : error;
       continue;
     } finally {
       release();

@@ -24,6 +24,8 @@ export interface FakeFaults {
   coldStartMs?: number;
   /** Share of requests answered 500/502/503. */
   failRate?: number;
+  /** The status of those failures (and of a schedule's 'fail'); default: 500, 502 or 503 at random. */
+  failStatus?: number;
   /** Share of requests answered 429 with `Retry-After: retryAfterSec`. */
   rateLimitRate?: number;
   retryAfterSec?: number;
@@ -242,7 +244,7 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
       return; // never answered; the close handler counts the client giving up
     }
     if (injected('fail', rollFail, faults.failRate)) {
-      const status = [500, 502, 503][Math.floor(rollStatus * 3)]!;
+      const status = faults.failStatus ?? [500, 502, 503][Math.floor(rollStatus * 3)]!;
       return answerError('fail', status, errorBody(status), headers, logged);
     }
     if (injected('rate-limited', rollLimit, faults.rateLimitRate)) {

@@ -1,6 +1,8 @@
 /**
  * HTTP outcomes → ParascribeError. Retryable: network failures, our per-attempt timeout, 408, 409,
- * 429 and 5xx, and a 200 whose body is not JSON. Not retryable: other 4xx (400, 404, 413, 415, 422...).
+ * 429 and 5xx, and a 200 whose body is not JSON. Of these, all but the unusable 200 are `transient`
+ * (retried within the segment's time budget; the unusable body counts against maxAttempts: see
+ * queue/retry.ts). Not retryable: other 4xx (400, 404, 413, 415, 422...).
  * 401/403 mean the key or account is wrong: BACKEND_UNAVAILABLE. Messages are one line and never hold
  * the API key (it is redacted even when the server echoes it).
  */
@@ -59,7 +61,7 @@ export function httpError(status: number, body: string, headers: Headers, contex
   const said = oneLine(redact(serverMessage(body), context.apiKey)) || '(empty body)';
   return new ParascribeError(code, `backend "${context.instanceId}": HTTP ${status} from ${context.url}: ${said}`, {
     isRetryable: isRetryableStatus(status),
-    details: { status, retryAfterMs, backend: context.instanceId, serverMessage: said },
+    details: { status, retryAfterMs, backend: context.instanceId, serverMessage: said, transient: isRetryableStatus(status) },
   });
 }
 
@@ -90,7 +92,7 @@ function causeMessage(error: unknown): string {
  * SEGMENT_TIMEOUT; otherwise a network failure (refused, reset, hang-up, DNS): retryable.
  */
 export function transportError(error: unknown, callerSignal: AbortSignal, timedOut: boolean, timeoutSec: number, context: ErrorContext): ParascribeError {
-  const details = { status: undefined, retryAfterMs: undefined, backend: context.instanceId };
+  const details = { status: undefined, retryAfterMs: undefined, backend: context.instanceId, transient: true };
   if (callerSignal.aborted) return new ParascribeError('ABORTED', `backend "${context.instanceId}": request aborted`, { details });
   if (timedOut) {
     return new ParascribeError('SEGMENT_TIMEOUT', `backend "${context.instanceId}": no answer from ${context.url} within ${timeoutSec} s`, {

@@ -36,7 +36,7 @@ const BULL_PRIORITY: Record<Priority, number> = { critical: 1, normal: 5, batch:
 type Outcome = { kind: 'completed' } | { kind: 'failed'; reason: string } | { kind: 'lost' } | { kind: 'deadline'; state: string };
 
 export interface BullmqDispatcherOptions {
-  config: DistributedConfig & { redisUrl: string; secret: string };
+  config: DistributedConfig & { redisUrl: string; secret: string; retryBudgetSec?: number | undefined };
   store: JobStore;
   /** Base URL workers use to fetch segment audio from this server. */
   publicUrl: () => string;
@@ -93,7 +93,8 @@ export class BullmqDispatcher implements SegmentDispatcher {
   async dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal): Promise<SegmentTranscript> {
     const { config } = this.#options;
     const queue = this.queueFor(task.chain[0]!);
-    const deadlineSec = config.segmentDeadlineSec ?? 120 + audio.durationSec * 4;
+    // A worker keeps retrying a failing backend for up to the retry budget: not a lost task.
+    const deadlineSec = config.segmentDeadlineSec ?? 120 + audio.durationSec * 4 + (config.retryBudgetSec ?? 0);
     const reasons: string[] = [];
     for (let dispatch = 1; dispatch <= config.maxDispatchAttempts; dispatch++) {
       const id = segmentTaskId(task.jobId, task.index, dispatch);
