@@ -5,11 +5,10 @@
  * upload's do, and any failure removes the job's directory, so a refused request leaves nothing behind.
  * `TranscriptionService.accept` then checks the file and records the job.
  */
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import { ParascribeError } from '../errors.js';
 import { downloadUrlToFile } from './ingest-url/index.js';
 import type { TranscriptionService } from './service.js';
