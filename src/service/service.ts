@@ -99,10 +99,15 @@ export class TranscriptionService {
     this.#publicUrl = url.replace(/\/$/, '');
   }
 
-  /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
-  async start(): Promise<{ resumed: string[]; orphans: number }> {
-    const { orphans } = await this.files.sweep(this.deps.runtime.store);
-    const unfinished = await this.deps.runtime.store.listUnfinishedServiceJobs();
+  /**
+   * Sweeps orphaned uploads and resumes every job that was queued or running when the last process died.
+   * `owner`: only that owner's jobs, and no sweep — for a process that may run beside `parascribe serve`
+   * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
+   * an upload the server is receiving.
+   */
+  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
+    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store) : { orphans: 0 };
+    const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
