@@ -13,6 +13,7 @@ import type { BackendSet } from '../backends/set.js';
 import type { JobEvents } from './events.js';
 import type { Hedger } from './hedge.js';
 import type { RecordingContext, Pause, PlannedSegment, SegmentTask, Priority } from '../core/types.js';
+import { inSegmentSpan } from '../telemetry/tracing/spans.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -87,7 +88,7 @@ async function transcribeOnce(
   };
   const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
   const scope = options.events?.onRetry ? { onRetry: options.events.onRetry.bind(options.events) } : undefined;
-  return options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal, scope) : dispatcher.dispatch(task, audio, signal, scope);
+  return inSegmentSpan(segment, task.chain, () => (options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal, scope) : dispatcher.dispatch(task, audio, signal, scope)));
 }
 
 /** 20 s (or the whole recording, if shorter) from a tenth of the way in. */
