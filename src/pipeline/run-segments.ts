@@ -13,7 +13,7 @@ import type { BackendSet } from '../backends/set.js';
 import type { JobEvents } from './events.js';
 import type { Hedger } from './hedge.js';
 import type { RecordingContext, Pause, PlannedSegment, SegmentTask, Priority } from '../core/types.js';
-import { inSegmentSpan } from '../telemetry/tracing/spans.js';
+import { inSegmentSpan, inSpan } from '../telemetry/tracing/spans.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -156,7 +156,7 @@ export async function runSegments(work: readonly SegmentWork[] | AsyncIterable<S
       arrived.push(item);
       // Only segments after the first use the context: prepare once the first of them needs computing.
       if (!preparation && !item.reused && item.segment.index !== 0) {
-        preparation = prepareRecording(options, item.segment);
+        preparation = inSpan('prepare-recording', { 'parascribe.backend': options.chain[0]! }, () => prepareRecording(options, item.segment));
         void preparation.then((p) => resolveRecording(p.context));
       }
     },

@@ -30,7 +30,7 @@ export interface TracingOptions {
   role: string;
   /** Where a notice goes when tracing starts (the endpoint it exports to). */
   log?: (line: string) => void;
-  /** The environment to read (tests); default process.env. */
+  /** The environment that turns tracing on and names the service (tests); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -64,8 +64,10 @@ export function startTracing(options: TracingOptions): TracingHandle {
       [ATTR_SERVICE_NAME]: 'parascribe',
       'parascribe.role': options.role,
       'process.pid': process.pid,
-    }).merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win
-    const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+    })
+      .merge(detectResources({ detectors: [envDetector] })) // OTEL_RESOURCE_ATTRIBUTES (process.env) wins
+      .merge(resourceFromAttributes(env.OTEL_SERVICE_NAME?.trim() ? { [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME.trim() } : {}));
+    const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))] });
     // The global provider, an AsyncLocalStorage context manager and the W3C trace-context propagator.
     provider.register();
     // A host application's provider stays (registration does not replace it): ours would never see a span.

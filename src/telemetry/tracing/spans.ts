@@ -7,6 +7,7 @@
  *   ├─ hash         content hash and cache key
  *   ├─ plan         segment sizes and concurrency (the latency plan)
  *   ├─ transcribe   ├─ decode (decode + pause detection + incremental planning, until the whole file is on disk)
+ *   │               ├─ prepare-recording (the primary backend's look at a sample, e.g. pocketsphinx's calibration)
  *   │               └─ segment ×N ─ attempt ×M            (embedded: served in this process)
  *   │                          └─ dispatch ×D ─┄┄ worker.segment ─ attempt ×M   (distributed: queue/*.ts)
  *   ├─ stitch
