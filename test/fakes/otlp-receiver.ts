@@ -79,6 +79,11 @@ export function parseExport(body: unknown): ReceivedSpan[] {
   return spans;
 }
 
+/** The spans whose parent is `parent` (of that name, if given). */
+export function childrenOf(spans: readonly ReceivedSpan[], parent: ReceivedSpan, name?: string): ReceivedSpan[] {
+  return spans.filter((s) => s.parentSpanId === parent.spanId && (name === undefined || s.name === name));
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
