@@ -18,10 +18,10 @@ import { BullmqDispatcher, distributedSettings, type DistributedSettings } from 
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
 import { BackendLoad } from './queue/load.js';
+import { startTracing } from './telemetry/tracing/provider.js';
 import { retryPolicyFor } from './queue/retry.js';
 import type { JobStore } from './store/jobs.js';
 import { openStore } from './store/registry.js';
-import { startTracing } from './telemetry/tracing/provider.js';
 
 /**
  * What the process is: `cli` (transcribe, plan, jobs: segments served here), `server` (the HTTP
