@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { RolloutStore } from './rollout.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
@@ -45,6 +46,8 @@ export class JobStore {
   readonly times: TimeStorage;
   /** Search across transcripts; segments are indexed as completeSegment/updateSegment store their results. */
   readonly search: SegmentSearch;
+  /** Shadow results and canary rollouts (src/rollout/). */
+  readonly rollout: RolloutStore;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -53,6 +56,7 @@ export class JobStore {
   ) {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
+    this.rollout = new RolloutStore(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
