@@ -11,7 +11,8 @@
  * segment sampled while `maxPending` shadows are waiting or running is not shadowed. A local CPU
  * engine as the reference still competes with the jobs for CPU: docs/canary-and-shadow.md.
  *
- * Shutdown (`close`): waiting shadows are dropped, running ones get `drainSec`, then are aborted.
+ * Shutdown (`close`): pending shadows get `drainSec` to finish; then running ones are aborted and
+ * waiting ones dropped.
  */
 import type { PinnedSegmentAudio } from '../audio/segment-audio.js';
 import type { BackendSet } from '../backends/set.js';
@@ -68,7 +69,9 @@ export class ShadowRunner {
   readonly #waiting: ShadowRequest[] = [];
   readonly #running = new Set<Promise<void>>();
   readonly #stop = new AbortController();
+  /** No new shadows (closing); pending ones still run until stopped. */
   #closing = false;
+  #stopped = false;
   /** Shadows not taken because too many were pending (logged once per burst). */
   #dropped = 0;
 
@@ -100,7 +103,7 @@ export class ShadowRunner {
 
   #pump(): void {
     const { maxConcurrent } = this.#options.limits();
-    while (!this.#closing && this.#running.size < maxConcurrent && this.#waiting.length > 0) {
+    while (!this.#stopped && this.#running.size < maxConcurrent && this.#waiting.length > 0) {
       const request = this.#waiting.shift()!;
       const run: Promise<void> = this.#run(request).finally(() => {
         this.#running.delete(run);
@@ -153,19 +156,26 @@ export class ShadowRunner {
     }
   }
 
-  /** Drops waiting shadows, lets running ones finish for `drainSec` (default: the configured one), then aborts them. */
+  /**
+   * Takes no more shadows; those pending (waiting or running) get `drainSec` (default: the configured
+   * one) to finish, then the running ones are aborted and the waiting ones dropped.
+   */
   async close(drainSec = this.#options.limits().drainSec ?? DEFAULT_SHADOW_LIMITS.drainSec): Promise<void> {
     this.#closing = true;
-    for (const request of this.#waiting.splice(0)) request.audio.release();
-    const settled = () => Promise.allSettled([...this.#running]);
-    if (this.#running.size > 0) {
+    if (this.pending > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([settled(), new Promise((r) => (timer = setTimeout(r, drainSec * 1000)))]);
+      await Promise.race([this.#drained(), new Promise((r) => (timer = setTimeout(r, drainSec * 1000)))]);
       clearTimeout(timer);
-      this.#stop.abort();
-      await Promise.race([settled(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
+    this.#stopped = true;
+    for (const request of this.#waiting.splice(0)) request.audio.release();
     this.#stop.abort();
+    await Promise.race([Promise.allSettled([...this.#running]), new Promise((r) => setTimeout(r, 2_000).unref())]);
     await this.#options.backends.closeAll();
+  }
+
+  /** Resolves when nothing is waiting or running. */
+  async #drained(): Promise<void> {
+    while (this.pending > 0 && !this.#stopped) await Promise.race([...this.#running]).catch(() => {});
   }
 }
