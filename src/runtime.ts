@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   role?: RuntimeRole;
   /** Where long-running processes want notices (a shared database unreachable, a breaker opening). */
   log?: (line: string) => void;
+  /** Canary verdicts and shadow notices; default: `log`. */
+  rolloutLog?: (line: string) => void;
   /** Breaker state changes; default: a line to `log`. */
   onBreaker?: (transition: BreakerTransition) => void;
   /** Base URL workers fetch segment audio from (a server in distributed mode). */
@@ -118,7 +120,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,
   };
-  const rollout = new Rollout({ config: () => holder.current, store, registry, log });
+  const rollout = new Rollout({ config: () => holder.current, store, registry, log: options.rolloutLog ?? log });
   serving.rollout = rollout;
   holder.onChange((next) => {
     serving.pressure = next.routing.pressure;
