@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
 import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
-import { loadConfig } from '../config/load.js';
+import { configFilePath, loadConfig } from '../config/load.js';
 import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { askCommand } from './ask.js';
@@ -171,8 +171,8 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const given = typedFlags(command, ['host', 'port', 'auth', 'maxJobs']);
       const serve = { host: given.host, port: given.port, auth: given.auth, maxConcurrentJobs: given.maxJobs };
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
-      const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
-      exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+      const load = () => loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
+      exitCode = await serveCommand(load(), { stdout, stderr, signal: controller.signal }, { load, path: watchedConfigFile(program) });
       exitSoonIfStuck(() => exitCode);
     });
 
@@ -200,7 +200,8 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
         graceSec: given.grace,
       };
       const set = Object.fromEntries(Object.entries(worker).filter(([, v]) => v !== undefined));
-      exitCode = await workerCommand(withWorkerFlags(loadConfig(configPath(program)), set), { stdout, stderr, signal: controller.signal });
+      const load = () => withWorkerFlags(loadConfig(configPath(program)), set);
+      exitCode = await workerCommand(load(), { stdout, stderr, signal: controller.signal }, { load, path: watchedConfigFile(program) });
       exitSoonIfStuck(() => exitCode);
     });
 
@@ -233,6 +234,11 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
+}
+
+/** The config file a long-running command re-reads on SIGHUP, watched for edits (cli/reload.ts). */
+function watchedConfigFile(program: Command): string {
+  return configFilePath(process.env, configPath(program).configPath).path;
 }
 
 function configPath(program: Command): { configPath?: string } {

@@ -11,6 +11,7 @@ import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
 import { isLoopbackHost, listen } from '../server/listen.js';
 import { TranscriptionService } from '../service/service.js';
+import { watchForReloads, type ConfigSource } from './reload.js';
 
 export interface ServeIo {
   stdout: NodeJS.WriteStream;
@@ -28,11 +29,19 @@ function checkAuth(config: Config): void {
   }
 }
 
-export async function serveCommand(config: Config, io: ServeIo): Promise<number> {
+/** `source`: how to read the config again on SIGHUP or a config file edit (reload.ts); absent, no reloads. */
+export async function serveCommand(config: Config, io: ServeIo, source?: ConfigSource): Promise<number> {
   checkAuth(config);
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
   let listeningUrl = '';
-  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
+  const runtime = await openRuntime(config, {
+    role: 'server',
+    log,
+    publicUrl: () => listeningUrl,
+    checkBackends: (backends, current) => resolveChain(current, backends),
+    ...(source ? { reload: source.load } : {}),
+  });
+  const stopReloads = source ? watchForReloads({ reload: (reason) => runtime.reload(reason), path: source.path, log }) : undefined;
   const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
@@ -51,6 +60,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     log('stopping: running jobs go back to the queue');
     return 0;
   } finally {
+    stopReloads?.();
     await listening?.close();
     await service.stop();
     await runtime.close();

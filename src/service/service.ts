@@ -63,7 +63,10 @@ export class TranscriptionService {
     });
     this.#ctx = {
       runtime,
-      config: runtime.config,
+      // The runtime's current config: a reload (SIGHUP) applies to the jobs started after it.
+      get config() {
+        return runtime.config;
+      },
       files: this.files,
       watch: this.watch,
       metrics: this.metrics,

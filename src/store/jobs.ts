@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { RolloutStore } from './rollout.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
@@ -48,6 +49,8 @@ export class JobStore {
   readonly search: SegmentSearch;
   /** Questions asked of a job's transcript and their answers (`ask`). */
   readonly questions: QuestionStore;
+  /** Shadow results and canary rollouts (src/rollout/). */
+  readonly rollout: RolloutStore;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -57,6 +60,7 @@ export class JobStore {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
+    this.rollout = new RolloutStore(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */

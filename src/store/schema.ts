@@ -124,10 +124,53 @@ export interface TranscriptQuestionsTable {
   error: string | null;
 }
 
+/** A segment transcribed again off the job's path (rollout.ts): a shadow, or a canary's comparison. */
+export interface SegmentShadowsTable {
+  /** Ascending: /metrics reads the rows added since its last scrape. */
+  id: Generated<number>;
+  job_id: string;
+  idx: number;
+  /** 'shadow' (the configured reference) or 'canary' (a candidate's result against compareWith). */
+  kind: string;
+  /** The backend whose result was stored for the segment. */
+  backend: string;
+  /** The backend that transcribed it again. */
+  reference: string;
+  /** WER of the stored result against the reference's; null when the reference call failed. */
+  wer: number | null;
+  reference_words: number | null;
+  /** Call seconds of the stored result's attempt and of the reference's call. */
+  backend_sec: number | null;
+  reference_sec: number | null;
+  error_code: string | null;
+  error: string | null;
+  created_at: Time;
+}
+
+/** One canary rollout (routing.canary): its counts over every process, and its verdict. */
+export interface CanaryRolloutsTable {
+  rollout: string;
+  backend: string;
+  compare_with: string;
+  status: string;
+  reason: string | null;
+  segments: number;
+  errors: number;
+  compared: number;
+  wer_sum: number;
+  candidate_sec: number;
+  reference_sec: number;
+  created_at: Time;
+  updated_at: Time;
+  decided_at: NullableTime;
+}
+
 export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
   file_hashes: FileHashesTable;
   segment_search: SegmentSearchTable;
   transcript_questions: TranscriptQuestionsTable;
+  segment_shadows: SegmentShadowsTable;
+  canary_rollouts: CanaryRolloutsTable;
 }
