@@ -8,6 +8,7 @@
  * segment over the blast-radius cap never win. With hedging, every segment is dispatched at once (up
  * to the configured concurrency), so that the backend queues a hedge behind the originals, not ahead.
  */
+import { jobConcurrency } from './concurrency.js';
 import type { HedgePolicy } from './hedge-policy.js';
 import type { LatencyModel } from './model.js';
 import { DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
@@ -61,6 +62,8 @@ export type PlanObjective = 'p90' | 'median';
 export const ROUND_SIZES_SEC = [60, 90, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200, 1800] as const;
 export const BOOT_SEGMENT_SEC = [15, 30, 45, 60] as const;
 const MAX_SEGMENTS = 64;
+/** Even splits into up to this many waves of the servers are always candidates. */
+const WHOLE_WAVES = 8;
 
 const whole = (sec: number): string => `${Math.round(sec)}`;
 
@@ -76,8 +79,12 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
     plans.push({ kind, label, targetsSec, lengthsSec, concurrency: slots });
   };
   // Enough even splits to get under the cap and to fill several waves of the servers.
-  const maxEven = Math.min(MAX_SEGMENTS, Math.max(Math.ceil(durationSec / cap) + slots, 4 * slots, 12), Math.max(1, Math.floor(durationSec / 10)));
-  for (let n = 1; n <= maxEven; n++) add('even', `even ${n} × ${whole(durationSec / n)} s`, [durationSec / n]);
+  const maxSegments = Math.max(1, Math.floor(durationSec / 10));
+  const maxEven = Math.min(MAX_SEGMENTS, Math.max(Math.ceil(durationSec / cap) + slots, 4 * slots, 12), maxSegments);
+  const even = (n: number) => add('even', `even ${n} × ${whole(durationSec / n)} s`, [durationSec / n]);
+  for (let n = 1; n <= maxEven; n++) even(n);
+  // Whole waves: near-equal segments, a multiple of the servers, so that every one is busy to the end.
+  for (let n = slots; n <= Math.min(MAX_SEGMENTS, maxSegments, WHOLE_WAVES * slots); n += slots) even(n);
   for (const sizeSec of ROUND_SIZES_SEC) if (sizeSec < durationSec) add('round', `${sizeSec} s`, [sizeSec]);
   for (const bootSec of BOOT_SEGMENT_SEC) {
     const restSec = durationSec - slots * bootSec;
@@ -97,21 +104,13 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
   return plans;
 }
 
-/**
- * A hedged job's dispatch concurrency: every segment at once (so that the backend queues a hedge behind
- * the originals, not ahead), at least `slots`, at most the configured limit.
- */
-export function hedgedConcurrency(slots: number, segments: number, limit: number | undefined): number {
-  return Math.min(limit ?? Infinity, Math.max(slots, segments));
-}
-
 export function choosePlan(model: LatencyModel, durationSec: number, options: ChooseOptions): Choice {
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
-  const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
+  const slots = jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k } });
   const cap = capSec(durationSec, options.cap);
   const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
   const plans = candidatePlans(durationSec, slots, options).map((plan) =>
-    options.hedge ? { ...plan, concurrency: hedgedConcurrency(plan.concurrency, plan.lengthsSec.length, options.concurrencyLimit) } : plan,
+    options.hedge ? { ...plan, concurrency: jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k, hedgedSegments: plan.lengthsSec.length } }) } : plan,
   );
   const objective = options.objective ?? 'p90';
   const candidates: Candidate[] = plans.map((plan) => ({

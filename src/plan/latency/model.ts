@@ -45,6 +45,20 @@ export interface LatencyModel {
    * shared machine, network). Predictions spread by it; 0 with fewer than 3 jobs.
    */
   wallSigma: number;
+  /**
+   * The backend's per-job look at the recording (pocketsphinx's CMN calibration, backends/spec.ts
+   * `prepareRecording`): it occupies a server for this long from the first dispatch, and every segment
+   * but the first waits for it. Absent: 0.
+   */
+  prepareSec?: number;
+  /**
+   * Per-segment service noise (content that decodes slower, a shared machine's load): a segment's
+   * service is drawn around its modelled value with σ of ln(actual / modelled) = `sigma` for one of
+   * `atSec` seconds, and σ · √(atSec / service) for others, since independent fluctuations average
+   * out over a longer segment. It is what makes a few long segments on a local pool finish unevenly
+   * (the longest-segment tail). Absent: none.
+   */
+  segmentNoise?: { sigma: number; atSec: number };
 }
 
 /** A warm segment's service time: overhead plus compute. */
@@ -59,4 +73,12 @@ export function clientSec(model: LatencyModel, durationSec: number): number {
 /** Client time before the first segment is dispatched, never more than all client time. */
 export function clientBeforeSec(model: LatencyModel, durationSec: number): number {
   return Math.min(clientSec(model, durationSec), model.client.beforeFixedSec + model.client.beforePerAudioSec * durationSec);
+}
+
+/** σ of ln(service) for a segment whose modelled service is `serviceSec` (0 without segment noise). */
+export function segmentSigma(model: LatencyModel, serviceSec: number): number {
+  const noise = model.segmentNoise;
+  if (!noise || !(noise.sigma > 0) || !(serviceSec > 0)) return 0;
+  // Capped: a segment of a second or two is not the place to model noise.
+  return Math.min(1, noise.sigma * Math.sqrt(noise.atSec / serviceSec));
 }

@@ -1,14 +1,16 @@
 /**
  * Monte Carlo in virtual time: a job of the given segments (in dispatch order) under a fitted model.
  * Each draw schedules the segments on min(k, concurrency) servers, the first wave paying cold starts
- * as often as history says, and adds the client's time; the wall is then scaled by the history's
+ * as often as history says, every segment drawn around its modelled service (model.segmentNoise) and
+ * all but the first waiting for the backend's look at the recording (model.prepareSec), and adds the
+ * client's time; the wall is then scaled by the history's
  * unexplained spread (model.wallSigma). With a hedging policy, each draw runs the job through
  * hedge-sim.ts instead (k servers, hedges queued behind the originals). Seeded, so the same inputs
  * give the same answer.
  */
 import { hedgeAfterSec, predictedQueueSec, type HedgePolicy } from './hedge-policy.js';
 import { simulateHedgedJob } from './hedge-sim.js';
-import { clientBeforeSec, clientSec, warmServiceSec, type LatencyModel } from './model.js';
+import { clientBeforeSec, clientSec, segmentSigma, warmServiceSec, type LatencyModel } from './model.js';
 import { lognormalDraw, seededRandom, standardNormal } from './random.js';
 import { listSchedule } from './schedule.js';
 import { quantileSorted } from './stats.js';
@@ -38,15 +40,20 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   const random = seededRandom(options.seed ?? 1);
   // A stream of its own, so draw i scales every candidate alike (common random numbers keep the ranking).
   const noise = seededRandom((options.seed ?? 1) + 0x9e3779b9);
+  // Per-segment noise (model.segmentNoise) draws from a third stream, so a model without it predicts as before.
+  const segmentRandom = seededRandom((options.seed ?? 1) + 0x7f4a7c15);
   const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
   const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
   const client = clientSec(model, durationSec);
   const before = clientBeforeSec(model, durationSec);
   const warm = lengthsSec.map((d) => warmServiceSec(model, d));
+  const sigmas = warm.map((sec) => segmentSigma(model, sec));
+  const noisy = sigmas.some((sigma) => sigma > 0);
+  const prepareSec = model.prepareSec ?? 0;
   const cold = model.coldStart;
   const walls: number[] = [];
   const firsts: number[] = [];
-  const hedged = options.hedge ? hedgedSpans(model, lengthsSec, concurrency, options.hedge, draws, random) : undefined;
+  const hedged = options.hedge ? hedgedSpans(model, lengthsSec, concurrency, options.hedge, draws, random, segmentRandom) : undefined;
   for (let draw = 0; draw < draws; draw++) {
     if (hedged) {
       const scale = model.wallSigma > 0 ? Math.exp(model.wallSigma * standardNormal(noise)) : 1;
@@ -54,14 +61,15 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
       firsts.push((before + hedged.firstsSec[draw]!) * scale);
       continue;
     }
+    const drawn = noisy ? warm.map((sec, i) => sec * Math.exp(sigmas[i]! * standardNormal(segmentRandom) - sigmas[i]! ** 2 / 2)) : warm;
     const services =
       cold.kind !== 'lognormal'
-        ? warm
-        : warm.map((sec, i) => {
+        ? drawn
+        : drawn.map((sec, i) => {
             const probability = i < slots ? cold.firstWaveProbability : cold.laterProbability;
             return random() < probability ? sec + lognormalDraw(cold.medianSec, cold.sigma, random) : sec;
           });
-    const completions = listSchedule(services, slots);
+    const completions = listSchedule(services, slots, prepareSec);
     const scale = model.wallSigma > 0 ? Math.exp(model.wallSigma * standardNormal(noise)) : 1;
     walls.push((client + Math.max(...completions)) * scale);
     firsts.push((before + completions[0]!) * scale);
@@ -78,18 +86,23 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
 
 /**
  * A floor under every draw of `predictJob` for these segments, hedged or not: no server ever cold, so
- * nothing for a hedge to win back, and the widest downward scaling by the unexplained spread (3 σ).
+ * nothing for a hedge to win back, each segment 3 σ faster than modelled (segment noise), and the
+ * widest downward scaling by the unexplained spread (3 σ).
  */
 export function wallFloorSec(model: LatencyModel, lengthsSec: readonly number[], concurrency: number): number {
   if (lengthsSec.length === 0) return 0;
   const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
-  const spanSec = Math.max(...listSchedule(lengthsSec.map((d) => warmServiceSec(model, d)), slots));
+  const fastest = lengthsSec.map((d) => {
+    const sec = warmServiceSec(model, d);
+    return sec * Math.exp(-3 * segmentSigma(model, sec));
+  });
+  const spanSec = Math.max(...listSchedule(fastest, slots, model.prepareSec ?? 0));
   const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
   return (clientSec(model, durationSec) + spanSec) * Math.exp(-3 * model.wallSigma);
 }
 
 /** Each draw's span (first dispatch to last answer) and first answer, with hedging. */
-function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurrency: number, policy: HedgePolicy, draws: number, random: () => number) {
+function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurrency: number, policy: HedgePolicy, draws: number, random: () => number, segmentRandom: () => number) {
   const servers = Math.max(1, model.k);
   const inFlight = Math.max(1, Math.floor(concurrency));
   const slots = Math.min(servers, inFlight);
@@ -112,10 +125,15 @@ function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurr
   let extraSec = 0;
   const lognormal = cold.kind === 'lognormal' ? cold : undefined;
   const coldDraw = (probability: number) => (lognormal && random() < probability ? lognormalDraw(lognormal.medianSec, lognormal.sigma, random) : 0);
+  // The per-job preparation holds every server but the first that long (an approximation of listSchedule's rule).
+  const prepareSec = model.prepareSec ?? 0;
+  const sigmas = base.serviceSec.map((sec) => segmentSigma(model, sec));
+  const noisy = sigmas.some((sigma) => sigma > 0);
   for (let draw = 0; draw < draws; draw++) {
-    const bootSec = Array.from({ length: servers }, () => coldDraw(lognormal?.firstWaveProbability ?? 0));
+    const bootSec = Array.from({ length: servers }, (_, i) => coldDraw(lognormal?.firstWaveProbability ?? 0) + (i > 0 ? prepareSec : 0));
     const laterColdSec = lengthsSec.map((_, i) => (i < slots ? 0 : coldDraw(lognormal?.laterProbability ?? 0)));
-    const result = simulateHedgedJob({ ...base, bootSec, laterColdSec });
+    const serviceSec = noisy ? base.serviceSec.map((sec, i) => sec * Math.exp(sigmas[i]! * standardNormal(segmentRandom) - sigmas[i]! ** 2 / 2)) : base.serviceSec;
+    const result = simulateHedgedJob({ ...base, serviceSec, bootSec, laterColdSec });
     spansSec.push(Math.max(...result.completionsSec));
     firstsSec.push(result.completionsSec[0]!);
     hedges += result.hedges;
