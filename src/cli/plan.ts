@@ -119,8 +119,8 @@ function modelLines(model: LatencyModel): string[] {
         : 'none seen';
   const extra = [
     ...(model.prepareSec ? [`  prepare    ${fixed(model.prepareSec, 1)} s: the backend's look at the recording holds a server, and every segment but the first waits for it`] : []),
-    ...(model.segmentNoise
-      ? [`  per segment σ ${fixed(model.segmentNoise.sigma, 2)} of ln(service) at ${fixed(model.segmentNoise.atSec, 0)} s of service (less on longer ones): the longest-segment tail`]
+    ...(model.contentNoise
+      ? [`  content    compute per audio s varies along the recording: σ ${fixed(model.contentNoise.sigma, 2)} per ${fixed(model.contentNoise.blockSec, 0)} s block (the longest-segment tail)`]
       : []),
   ];
   return [

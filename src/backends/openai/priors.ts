@@ -21,7 +21,7 @@ export const ASSUMED = {
   uploadBytesPerSec: 10e6 / 8,
   coldStart: { medianSec: 15, sigma: 0.8, firstWaveProbability: 0.5 },
   client: { fixedSec: 1, perAudioSec: 0.002, beforeFixedSec: 0.5, beforePerAudioSec: 0.0005 },
-  segmentNoise: { sigma: 0.2, atSec: 10 },
+  contentNoise: { sigma: 0.2, blockSec: 30 },
   wallSigma: 0.2,
 } as const;
 
@@ -46,7 +46,7 @@ export function openaiPrior(options: OpenAIPriorOptions): LatencyPrior {
         : { kind: 'none' },
       client: { ...a.client },
       wallSigma: a.wallSigma,
-      segmentNoise: { ...a.segmentNoise },
+      contentNoise: { ...a.contentNoise },
     },
     weightJobs: 2,
     source: `assumed remote defaults: RTF ${a.rtf}, ${a.requestSec} s per request plus the ${options.uploadFormat} upload at 10 Mbit/s${selfHosted ? ', cold starts of ~15 s for half of the first wave' : ''}, ${options.maxConcurrentRequests} in flight`,

@@ -21,8 +21,8 @@ export const MEASURED = {
   perSegmentPerAudioSec: 0.0002,
   /** Probe, hash, decode (streamed), plan, stitch, write: fixed and per audio second. */
   client: { fixedSec: 0.8, perAudioSec: 0.001, beforeFixedSec: 0.5, beforePerAudioSec: 0.0005 },
-  /** σ of ln(segment service / modelled) for a segment of `atSec` s of service: content and load. */
-  segmentNoise: { sigma: 0.08, atSec: 30 },
+  /** How the decoder seconds per audio second vary along a recording: σ per block of audio (model.ts contentNoise). */
+  contentNoise: { sigma: 0.15, blockSec: 30 },
   /** What a shared machine leaves unexplained in the job wall. */
   wallSigma: 0.05,
 } as const;
@@ -49,7 +49,7 @@ export function pocketsphinxPrior(options: PocketsphinxPriorOptions): LatencyPri
       client: { ...m.client },
       wallSigma: m.wallSigma,
       ...(prepareSec > 0 ? { prepareSec } : {}),
-      segmentNoise: { ...m.segmentNoise },
+      contentNoise: { ...m.contentNoise },
     },
     weightJobs: 8,
     source: `pocketsphinx measured on a 2-core EPYC: RTF ${m.rtf}, ${m.processStartSec} s per process start, ${cores} core(s)`,

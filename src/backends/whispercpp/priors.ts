@@ -58,7 +58,7 @@ export function whispercppPrior(options: WhisperCppPriorOptions): LatencyPrior {
         : { kind: 'none' },
       client: { fixedSec: 0.8, perAudioSec: 0.001, beforeFixedSec: 0.5, beforePerAudioSec: 0.0005 },
       wallSigma: 0.1,
-      segmentNoise: { sigma: 0.1, atSec: 30 },
+      contentNoise: { sigma: 0.15, blockSec: 30 },
     },
     weightJobs: 4,
     source: `whisper.cpp ${size} model, estimated from published benchmarks (not measured here): RTF ${rtf.toFixed(3)} at ${threads} thread(s)${options.useGpu ? ' on a GPU' : ''}, ${loadSec.toFixed(1)} s model load, ${k} worker(s)`,

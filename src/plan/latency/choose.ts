@@ -11,7 +11,7 @@
 import { jobConcurrency } from './concurrency.js';
 import type { HedgePolicy } from './hedge-policy.js';
 import type { LatencyModel } from './model.js';
-import { DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
+import { contentDraws, DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
 
 export type CandidateKind = 'even' | 'round' | 'boot-wave';
@@ -108,7 +108,10 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
   const slots = jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k } });
   const cap = capSec(durationSec, options.cap);
-  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
+  const drawOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
+  // Every candidate is predicted on the same drawn recordings (common random numbers), drawn once.
+  const content = contentDraws(model, durationSec, drawOptions);
+  const predictOptions = { ...drawOptions, ...(content.length > 0 ? { content } : {}) };
   const plans = candidatePlans(durationSec, slots, options).map((plan) =>
     options.hedge ? { ...plan, concurrency: jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k, hedgedSegments: plan.lengthsSec.length } }) } : plan,
   );

@@ -52,13 +52,14 @@ export interface LatencyModel {
    */
   prepareSec?: number;
   /**
-   * Per-segment service noise (content that decodes slower, a shared machine's load): a segment's
-   * service is drawn around its modelled value with σ of ln(actual / modelled) = `sigma` for one of
-   * `atSec` seconds, and σ · √(atSec / service) for others, since independent fluctuations average
-   * out over a longer segment. It is what makes a few long segments on a local pool finish unevenly
-   * (the longest-segment tail). Absent: none.
+   * How the compute per audio second varies along a recording (speech density, noise, music): each
+   * `blockSec` of audio is computed at rtf × a lognormal factor of mean 1 and σ `sigma`, independent
+   * from block to block. A segment's compute is the sum over its blocks, so a long segment varies
+   * less in relative terms than a short one, and a few long segments on a local pool finish unevenly
+   * (the longest-segment tail). Every candidate plan of a recording is predicted on the same draws of
+   * the recording (common random numbers), so the plans are compared on the same audio. Absent: none.
    */
-  segmentNoise?: { sigma: number; atSec: number };
+  contentNoise?: { sigma: number; blockSec: number };
 }
 
 /** A warm segment's service time: overhead plus compute. */
@@ -75,10 +76,36 @@ export function clientBeforeSec(model: LatencyModel, durationSec: number): numbe
   return Math.min(clientSec(model, durationSec), model.client.beforeFixedSec + model.client.beforePerAudioSec * durationSec);
 }
 
-/** σ of ln(service) for a segment whose modelled service is `serviceSec` (0 without segment noise). */
-export function segmentSigma(model: LatencyModel, serviceSec: number): number {
-  const noise = model.segmentNoise;
-  if (!noise || !(noise.sigma > 0) || !(serviceSec > 0)) return 0;
-  // Capped: a segment of a second or two is not the place to model noise.
-  return Math.min(1, noise.sigma * Math.sqrt(noise.atSec / serviceSec));
+export const hasContentNoise = (model: LatencyModel): boolean => (model.contentNoise?.sigma ?? 0) > 0 && (model.contentNoise?.blockSec ?? 0) > 0;
+
+/**
+ * One random recording of `durationSec` (model.contentNoise): blocks of `blockSec` audio seconds,
+ * each computed at rtf × exp(σz − σ²/2). Returns the cumulative weighted audio seconds at each block
+ * boundary. Consumes exactly ⌈duration / blockSec⌉ normals, so every candidate plan of a recording
+ * sees the same audio (undefined without content noise: nothing consumed).
+ */
+export function drawContent(model: LatencyModel, durationSec: number, normal: () => number): Float64Array | undefined {
+  if (!hasContentNoise(model)) return undefined;
+  const { sigma, blockSec } = model.contentNoise!;
+  const blocks = Math.max(1, Math.ceil(durationSec / blockSec - 1e-9));
+  const cumulative = new Float64Array(blocks + 1);
+  for (let b = 0; b < blocks; b++) cumulative[b + 1] = cumulative[b]! + blockSec * Math.exp(sigma * normal() - (sigma * sigma) / 2);
+  return cumulative;
+}
+
+/** The segments' compute seconds (in audio order) on a drawn recording; rtf × length without one. */
+export function computeOnContent(model: LatencyModel, lengthsSec: readonly number[], content: Float64Array | undefined): number[] {
+  if (!content || !model.contentNoise) return lengthsSec.map((d) => model.rtf * d);
+  const { blockSec } = model.contentNoise;
+  const blocks = content.length - 1;
+  const weightedUntil = (sec: number) => {
+    const b = Math.min(blocks - 1, Math.max(0, Math.floor(sec / blockSec)));
+    return content[b]! + ((content[b + 1]! - content[b]!) / blockSec) * (sec - b * blockSec);
+  };
+  let startSec = 0;
+  return lengthsSec.map((d) => {
+    const weighted = weightedUntil(startSec + d) - weightedUntil(startSec);
+    startSec += d;
+    return model.rtf * Math.max(0, weighted);
+  });
 }

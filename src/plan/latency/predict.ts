@@ -1,7 +1,7 @@
 /**
  * Monte Carlo in virtual time: a job of the given segments (in dispatch order) under a fitted model.
  * Each draw schedules the segments on min(k, concurrency) servers, the first wave paying cold starts
- * as often as history says, every segment drawn around its modelled service (model.segmentNoise) and
+ * as often as history says, the segments' compute drawn on one random recording (model.contentNoise) and
  * all but the first waiting for the backend's look at the recording (model.prepareSec), and adds the
  * client's time; the wall is then scaled by the history's
  * unexplained spread (model.wallSigma). With a hedging policy, each draw runs the job through
@@ -10,7 +10,7 @@
  */
 import { hedgeAfterSec, predictedQueueSec, type HedgePolicy } from './hedge-policy.js';
 import { simulateHedgedJob } from './hedge-sim.js';
-import { clientBeforeSec, clientSec, segmentSigma, warmServiceSec, type LatencyModel } from './model.js';
+import { clientBeforeSec, clientSec, computeOnContent, drawContent, hasContentNoise, warmServiceSec, type LatencyModel } from './model.js';
 import { lognormalDraw, seededRandom, standardNormal } from './random.js';
 import { listSchedule } from './schedule.js';
 import { quantileSorted } from './stats.js';
@@ -20,7 +20,23 @@ export interface PredictOptions {
   seed?: number;
   /** The hedging the job will get (absent: none). */
   hedge?: HedgePolicy;
+  /**
+   * The recordings drawn for model.contentNoise, one per draw (`contentDraws`): shared by every
+   * candidate of a choice, which would draw the same ones from the same seed anyway (it saves the time).
+   */
+  content?: ReadonlyArray<Float64Array | undefined>;
 }
+
+/** The recordings `predictJob` draws for model.contentNoise with this seed: one per draw; empty without it. */
+export function contentDraws(model: LatencyModel, durationSec: number, options: Pick<PredictOptions, 'draws' | 'seed'> = {}): Array<Float64Array | undefined> {
+  if (!hasContentNoise(model)) return [];
+  const random = seededRandom((options.seed ?? 1) + CONTENT_SEED);
+  const normal = () => standardNormal(random);
+  return Array.from({ length: options.draws ?? DEFAULT_DRAWS }, () => drawContent(model, durationSec, normal));
+}
+
+/** The content stream's offset from the seed: a stream of its own, so a model without content noise predicts as before. */
+const CONTENT_SEED = 0x7f4a7c15;
 
 export interface Prediction {
   wallSec: { medianSec: number; p10Sec: number; p90Sec: number };
@@ -40,20 +56,17 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   const random = seededRandom(options.seed ?? 1);
   // A stream of its own, so draw i scales every candidate alike (common random numbers keep the ranking).
   const noise = seededRandom((options.seed ?? 1) + 0x9e3779b9);
-  // Per-segment noise (model.segmentNoise) draws from a third stream, so a model without it predicts as before.
-  const segmentRandom = seededRandom((options.seed ?? 1) + 0x7f4a7c15);
   const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
   const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
   const client = clientSec(model, durationSec);
   const before = clientBeforeSec(model, durationSec);
   const warm = lengthsSec.map((d) => warmServiceSec(model, d));
-  const sigmas = warm.map((sec) => segmentSigma(model, sec));
-  const noisy = sigmas.some((sigma) => sigma > 0);
+  const content = hasContentNoise(model) ? (options.content ?? contentDraws(model, lengthsSec.reduce((s, d) => s + d, 0), { draws, seed: options.seed ?? 1 })) : undefined;
   const prepareSec = model.prepareSec ?? 0;
   const cold = model.coldStart;
   const walls: number[] = [];
   const firsts: number[] = [];
-  const hedged = options.hedge ? hedgedSpans(model, lengthsSec, concurrency, options.hedge, draws, random, segmentRandom) : undefined;
+  const hedged = options.hedge ? hedgedSpans(model, lengthsSec, concurrency, options.hedge, draws, random, content) : undefined;
   for (let draw = 0; draw < draws; draw++) {
     if (hedged) {
       const scale = model.wallSigma > 0 ? Math.exp(model.wallSigma * standardNormal(noise)) : 1;
@@ -61,7 +74,7 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
       firsts.push((before + hedged.firstsSec[draw]!) * scale);
       continue;
     }
-    const drawn = noisy ? warm.map((sec, i) => sec * Math.exp(sigmas[i]! * standardNormal(segmentRandom) - sigmas[i]! ** 2 / 2)) : warm;
+    const drawn = content ? noisyServiceSec(model, lengthsSec, content[draw]) : warm;
     const services =
       cold.kind !== 'lognormal'
         ? drawn
@@ -84,17 +97,24 @@ export function predictJob(model: LatencyModel, lengthsSec: readonly number[], c
   };
 }
 
+/** Warm service times with the compute on one drawn recording (model.ts computeOnContent). */
+function noisyServiceSec(model: LatencyModel, lengthsSec: readonly number[], content: Float64Array | undefined): number[] {
+  return computeOnContent(model, lengthsSec, content).map((computeSec, i) => model.overhead.fixedSec + model.overhead.perAudioSec * lengthsSec[i]! + computeSec);
+}
+
 /**
- * A floor under every draw of `predictJob` for these segments, hedged or not: no server ever cold, so
- * nothing for a hedge to win back, each segment 3 σ faster than modelled (segment noise), and the
- * widest downward scaling by the unexplained spread (3 σ).
+ * A floor under (practically) every draw of `predictJob` for these segments, hedged or not: no server
+ * ever cold, so nothing for a hedge to win back, each segment's compute 3 σ faster than modelled
+ * (content noise, σ shrinking with its blocks), and the widest downward scaling by the unexplained
+ * spread (3 σ).
  */
 export function wallFloorSec(model: LatencyModel, lengthsSec: readonly number[], concurrency: number): number {
   if (lengthsSec.length === 0) return 0;
   const slots = Math.max(1, Math.min(model.k, Math.floor(concurrency)));
+  const noise = hasContentNoise(model) ? model.contentNoise! : undefined;
   const fastest = lengthsSec.map((d) => {
-    const sec = warmServiceSec(model, d);
-    return sec * Math.exp(-3 * segmentSigma(model, sec));
+    const sigma = noise ? noise.sigma * Math.sqrt(noise.blockSec / Math.max(d, noise.blockSec)) : 0;
+    return warmServiceSec(model, d) - model.rtf * d * (1 - Math.exp(-3 * sigma));
   });
   const spanSec = Math.max(...listSchedule(fastest, slots, model.prepareSec ?? 0));
   const durationSec = lengthsSec.reduce((s, d) => s + d, 0);
@@ -102,7 +122,15 @@ export function wallFloorSec(model: LatencyModel, lengthsSec: readonly number[],
 }
 
 /** Each draw's span (first dispatch to last answer) and first answer, with hedging. */
-function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurrency: number, policy: HedgePolicy, draws: number, random: () => number, segmentRandom: () => number) {
+function hedgedSpans(
+  model: LatencyModel,
+  lengthsSec: readonly number[],
+  concurrency: number,
+  policy: HedgePolicy,
+  draws: number,
+  random: () => number,
+  content: ReadonlyArray<Float64Array | undefined> | undefined,
+) {
   const servers = Math.max(1, model.k);
   const inFlight = Math.max(1, Math.floor(concurrency));
   const slots = Math.min(servers, inFlight);
@@ -127,12 +155,10 @@ function hedgedSpans(model: LatencyModel, lengthsSec: readonly number[], concurr
   const coldDraw = (probability: number) => (lognormal && random() < probability ? lognormalDraw(lognormal.medianSec, lognormal.sigma, random) : 0);
   // The per-job preparation holds every server but the first that long (an approximation of listSchedule's rule).
   const prepareSec = model.prepareSec ?? 0;
-  const sigmas = base.serviceSec.map((sec) => segmentSigma(model, sec));
-  const noisy = sigmas.some((sigma) => sigma > 0);
   for (let draw = 0; draw < draws; draw++) {
     const bootSec = Array.from({ length: servers }, (_, i) => coldDraw(lognormal?.firstWaveProbability ?? 0) + (i > 0 ? prepareSec : 0));
     const laterColdSec = lengthsSec.map((_, i) => (i < slots ? 0 : coldDraw(lognormal?.laterProbability ?? 0)));
-    const serviceSec = noisy ? base.serviceSec.map((sec, i) => sec * Math.exp(sigmas[i]! * standardNormal(segmentRandom) - sigmas[i]! ** 2 / 2)) : base.serviceSec;
+    const serviceSec = content ? noisyServiceSec(model, lengthsSec, content[draw]) : base.serviceSec;
     const result = simulateHedgedJob({ ...base, serviceSec, bootSec, laterColdSec });
     spansSec.push(Math.max(...result.completionsSec));
     firstsSec.push(result.completionsSec[0]!);

@@ -11,7 +11,7 @@
  *   model is the weighted mean of the prior's and the fit's (service time, overheads, client time,
  *   spread); k is the fit's when the history pins it down, else the larger of the two; the cold start
  *   is the fit's once history has at least half the weight (both lognormal: blended). What history
- *   does not measure (the segment noise) stays the prior's; the preparation time is blended with the
+ *   does not measure (the content noise) stays the prior's; the preparation time is blended with the
  *   jobs' recorded `prepare_compute_sec`.
  * - Too little history for a fit: it still says how fast this machine or endpoint really is. The
  *   segments' measured service (replayed through the prior's k, as the fit does) against the prior's
@@ -139,7 +139,7 @@ function blend(prior: LatencyModel, fitted: LatencyModel, w: number, historyPrep
     },
     wallSigma: mix(prior.wallSigma, fitted.wallSigma, w),
     ...(prepare !== undefined && prepare > 0 ? { prepareSec: prepare } : {}),
-    ...(prior.segmentNoise ? { segmentNoise: prior.segmentNoise } : {}),
+    ...(prior.contentNoise ? { contentNoise: prior.contentNoise } : {}),
   };
 }
 
