@@ -143,7 +143,7 @@ function shortList(candidates: readonly Candidate[], chosen: Candidate): Candida
     const best = bestBoot.get(key);
     if (!best || c.prediction.wallSec.medianSec < best.prediction.wallSec.medianSec) bestBoot.set(key, c);
   }
-  const evens = candidates.filter((c) => c.kind === 'even' && c.lengthsSec.length <= Math.max(8, 2 * c.concurrency));
+  const evens = candidates.filter((c) => (c.kind === 'even' || c.kind === 'lead') && c.lengthsSec.length <= Math.max(8, 2 * c.concurrency));
   const picked = new Set([...evens, ...candidates.filter((c) => c.kind === 'round'), ...bestBoot.values(), chosen]);
   return candidates.filter((c) => picked.has(c));
 }
@@ -160,13 +160,11 @@ export function renderPlan(file: string, plan: AutoPlan, explain: boolean): stri
   }
   const q = fit.ok ? fit.quality : undefined;
   const fitLine = q ? `${q.jobs} jobs, ${q.segments} segments (R² ${fixed(q.r2, 3)}, rms error ${fixed(q.rmseSec, 2)} s${q.skipped.length ? `; ${q.skipped.length} job(s) left out` : ''})` : '';
+  const weight = `${fixed((x.prior?.historyWeight ?? 0) * 100, 0)} %`;
   if (x.basis === 'history') lines.push(`model from ${fitLine}`);
-  else if (x.basis === 'prior') {
-    lines.push(`model from the backend's prior, not from history (${fit.ok ? 'history has no weight' : fit.message}): ${x.prior?.source ?? ''}`);
-  } else {
-    lines.push(`model: ${x.modelSummary ?? ''}`);
-    if (q) lines.push(`  history fit: ${fitLine}`);
-  }
+  else if (x.basis === 'prior') lines.push(`model from the backend's prior, not from history (${fit.ok ? 'history has no weight' : fit.message}): ${x.prior?.source ?? ''}`);
+  else if (q) lines.push(`model from ${fitLine}, combined with the backend's prior (history weight ${weight}; prior: ${x.prior?.source ?? ''})`);
+  else lines.push(`model: ${x.modelSummary ?? ''}`);
   lines.push(...modelLines(x.model));
   lines.push(
     `cap        no segment over ${fixed(x.cap.capSec, 0)} s (the smaller of ${x.cap.maxSegmentSec} s and ${fixed(x.cap.maxSegmentShare * 100, 0)} % of the recording; ${x.cap.minCapSec} s always allowed${x.cap.backendMaxSegmentSec !== undefined ? `; the backend takes at most ${fixed(x.cap.backendMaxSegmentSec, 0)} s (its upload limit)` : ''})`,

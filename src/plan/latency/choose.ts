@@ -1,5 +1,7 @@
 /**
- * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
+ * Candidate plans for a recording and the one to run. Candidates: even splits into n segments (always
+ * whole waves: a multiple of the servers), leads (whole waves whose first segment is longer by what
+ * the first server computes while the others wait for the backend's look at the recording), the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
  * Monte Carlo (predict.ts, common random numbers: one seed for all), with the hedging the job will get;
@@ -14,7 +16,7 @@ import type { LatencyModel } from './model.js';
 import { contentDraws, DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
 
-export type CandidateKind = 'even' | 'round' | 'boot-wave';
+export type CandidateKind = 'even' | 'lead' | 'round' | 'boot-wave';
 
 export interface CandidatePlan {
   kind: CandidateKind;
@@ -43,6 +45,12 @@ export interface ChooseOptions {
   concurrencyLimit?: number | undefined;
   /** The planner's configured minimum segment length, if any. */
   minSegmentSec?: number | undefined;
+  /**
+   * Audio seconds the first server computes while the others wait for the backend's look at the
+   * recording (model.prepareSec): 'lead' candidates give the first segment that much more. Set by
+   * choosePlan from the model.
+   */
+  headStartSec?: number | undefined;
   draws?: number;
   seed?: number;
   /** What "fastest" means: the lowest p90 wall (default) or the lowest median. */
@@ -67,7 +75,7 @@ const WHOLE_WAVES = 8;
 
 const whole = (sec: number): string => `${Math.round(sec)}`;
 
-export function candidatePlans(durationSec: number, slots: number, options: Pick<ChooseOptions, 'cap' | 'minSegmentSec'>): CandidatePlan[] {
+export function candidatePlans(durationSec: number, slots: number, options: Pick<ChooseOptions, 'cap' | 'minSegmentSec' | 'headStartSec'>): CandidatePlan[] {
   const cap = capSec(durationSec, options.cap);
   const plans: CandidatePlan[] = [];
   const seen = new Set<string>();
@@ -85,6 +93,16 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
   for (let n = 1; n <= maxEven; n++) even(n);
   // Whole waves: near-equal segments, a multiple of the servers, so that every one is busy to the end.
   for (let n = slots; n <= Math.min(MAX_SEGMENTS, maxSegments, WHOLE_WAVES * slots); n += slots) even(n);
+  // Whole waves with a lead: while the other servers wait for the preparation, the first one computes a
+  // longer first segment, so that all of them still finish together.
+  const headStartSec = options.headStartSec ?? 0;
+  if (headStartSec > 0 && slots > 1) {
+    for (let n = slots; n <= Math.min(MAX_SEGMENTS, maxSegments, WHOLE_WAVES * slots); n += slots) {
+      const restSec = (durationSec - headStartSec) / n;
+      if (restSec < Math.max(10, headStartSec)) break;
+      add('lead', `lead ${whole(restSec + headStartSec)} s + ${n - 1} × ${whole(restSec)} s`, [restSec + headStartSec, restSec]);
+    }
+  }
   for (const sizeSec of ROUND_SIZES_SEC) if (sizeSec < durationSec) add('round', `${sizeSec} s`, [sizeSec]);
   for (const bootSec of BOOT_SEGMENT_SEC) {
     const restSec = durationSec - slots * bootSec;
@@ -112,7 +130,9 @@ export function choosePlan(model: LatencyModel, durationSec: number, options: Ch
   // Every candidate is predicted on the same drawn recordings (common random numbers), drawn once.
   const content = contentDraws(model, durationSec, drawOptions);
   const predictOptions = { ...drawOptions, ...(content.length > 0 ? { content } : {}) };
-  const plans = candidatePlans(durationSec, slots, options).map((plan) =>
+  const servicePerAudioSec = model.rtf + model.overhead.perAudioSec;
+  const headStartSec = (model.prepareSec ?? 0) > 0 && servicePerAudioSec > 0 ? model.prepareSec! / servicePerAudioSec : 0;
+  const plans = candidatePlans(durationSec, slots, { ...options, headStartSec }).map((plan) =>
     options.hedge ? { ...plan, concurrency: jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k, hedgedSegments: plan.lengthsSec.length } }) } : plan,
   );
   const objective = options.objective ?? 'p90';
@@ -156,7 +176,7 @@ function predictHedged(model: LatencyModel, candidates: Candidate[], options: Pr
 /** How many screened candidates get the full number of draws. */
 const HEDGED_FINALISTS = 12;
 
-const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
+const KIND_ORDER: Record<CandidateKind, number> = { even: 0, lead: 1, round: 2, 'boot-wave': 3 };
 
 function better(a: Candidate, b: Candidate, objective: PlanObjective): boolean {
   // At an equal wall, earlier first words are free; then fewer segments, then the simpler kind.
