@@ -198,7 +198,7 @@ async function execute(jobId: string, workDir: string, startedAtSec: number, cha
   }
 
   // Segment sizes ('auto'), fast first words and hedging, from the backend's fitted latency model.
-  const latency = await latencyPlan({ config, store, chain, durationSec: info.durationSec ?? 0, maxSegmentSec: backend.capabilities.maxSegmentSec, maxConcurrency: backend.capabilities.maxConcurrency, prior: backend.latencyPrior?.(), remote, canHedge: !remote, signal });
+  const latency = await latencyPlan({ config, store, chain, durationSec: info.durationSec ?? 0, maxSegmentSec: backend.capabilities.maxSegmentSec, maxConcurrency: backend.capabilities.maxConcurrency, prior: backend.latencyPrior?.(), remoteInFlight: remote ? config.distributed.maxSegmentsInFlight : undefined, canHedge: !remote, signal });
   const warming = config.warmPool.enabled && !remote ? warmPool(backend, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, signal) : undefined;
   events?.onStage?.('decoding');
   await mkdir(workDir, { recursive: true });

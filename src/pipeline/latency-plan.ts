@@ -62,8 +62,8 @@ export interface LatencyPlanInput {
   maxConcurrency?: number | undefined;
   /** The primary backend's latency prior (`latencyPrior()`): the model before its history allows a fit. */
   prior?: LatencyPrior | undefined;
-  /** Segments go to a remote queue (distributed mode): `config.distributed.maxSegmentsInFlight` of them at once. */
-  remote?: boolean | undefined;
+  /** Segments go to a remote queue (distributed mode) that takes this many at once (`config.distributed.maxSegmentsInFlight`). */
+  remoteInFlight?: number | undefined;
   /** Hedging needs a dispatcher that can run two copies of a segment (the embedded one). */
   canHedge: boolean;
   onHedge?: (record: HedgeRecord) => void;
@@ -109,7 +109,7 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
   const concurrency = jobConcurrency({
     ...concurrencyInput,
     firstSegmentElsewhere: firstSegmentChain !== undefined && concurrencyInput.planned !== undefined,
-    remoteInFlight: input.remote ? config.distributed.maxSegmentsInFlight : undefined,
+    remoteInFlight: input.remoteInFlight,
   });
 
   let hedger: Hedger | undefined;
