@@ -1,6 +1,6 @@
 /**
- * Candidate plans for a recording and the one to run. Candidates: even splits into n segments (always
- * whole waves: a multiple of the servers), leads (whole waves whose first segment is longer by what
+ * Candidate plans for a recording and the one to run. Candidates: even splits into n segments (among
+ * them always the whole waves: a multiple of the servers), leads (whole waves whose first segment is longer by what
  * the first server computes while the others wait for the backend's look at the recording), the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by

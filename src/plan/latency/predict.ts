@@ -1,10 +1,9 @@
 /**
  * Monte Carlo in virtual time: a job of the given segments (in dispatch order) under a fitted model.
  * Each draw schedules the segments on min(k, concurrency) servers, the first wave paying cold starts
- * as often as history says, the segments' compute drawn on one random recording (model.contentNoise) and
- * all but the first waiting for the backend's look at the recording (model.prepareSec), and adds the
- * client's time; the wall is then scaled by the history's
- * unexplained spread (model.wallSigma). With a hedging policy, each draw runs the job through
+ * as often as history says, the segments' compute drawn on one random recording (model.contentNoise)
+ * and all but the first waiting for the backend's look at the recording (model.prepareSec), and adds
+ * the client's time; the wall is then scaled by the history's unexplained spread (model.wallSigma). With a hedging policy, each draw runs the job through
  * hedge-sim.ts instead (k servers, hedges queued behind the originals). Seeded, so the same inputs
  * give the same answer.
  */
