@@ -4,7 +4,6 @@
  * a plan-only run decode the whole file first, because a resume matches the old rows against the
  * whole plan. The segment rows are written here; the job row through the JobRecord.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decodeLimit } from '../audio/limits.js';
 import type { AudioInfo } from '../audio/probe.js';
@@ -46,15 +45,6 @@ export interface TranscribeStageResult {
   decodeEndMs: number;
 }
 
-/**
- * Segments of this job in flight at once: the dispatcher's own limit when it sets one (a queue takes
- * as many as allowed), else the latency plan's choice, the configured value, the backend's own limit,
- * or the CPU count.
- */
-export function jobConcurrency(input: Pick<TranscribeStageInput, 'runtime' | 'latency' | 'config' | 'primary'>): number {
-  return input.runtime.dispatcher.maxInFlight ?? input.latency.concurrency ?? input.config.concurrency ?? input.primary.capabilities.maxConcurrency ?? availableParallelism();
-}
-
 export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
   const { runtime, record, config, events, signal, info, latency } = input;
   const { store } = runtime;
@@ -82,7 +72,8 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     language: config.language,
     backends: runtime.backends,
     dispatcher: runtime.dispatcher,
-    concurrency: jobConcurrency(input),
+    // Decided once, by plan/latency/concurrency.ts jobConcurrency (through the latency plan).
+    concurrency: latency.concurrency,
     firstSegmentChain: latency.firstSegmentChain,
     hedger: latency.hedger,
     priority: config.priority,
