@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
+import { JobStats } from './stats.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -45,6 +47,10 @@ export class JobStore {
   readonly times: TimeStorage;
   /** Search across transcripts; segments are indexed as completeSegment/updateSegment store their results. */
   readonly search: SegmentSearch;
+  /** Operational statistics over the job rows (`parascribe stats`, `GET /v1/stats`). */
+  readonly stats: JobStats;
+  /** Stored `parascribe eval` results. */
+  readonly evaluations: Evaluations;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -53,6 +59,8 @@ export class JobStore {
   ) {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
+    this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
+    this.evaluations = new Evaluations(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
