@@ -11,6 +11,7 @@ import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
+import { statsCommand } from './stats.js';
 import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
 
@@ -133,6 +134,16 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .option('--json', 'JSON output: { query, data: [{ job_id, source, segment_index, start_sec, end_sec, snippet, score }], has_more, next_offset }', false)
     .action(async (words: string[], options: { limit: number; offset: number; json: boolean }) => {
       exitCode = await searchCommand(loadConfig(configPath(program)), words.join(' '), options, stdout);
+    });
+
+  program
+    .command('stats')
+    .description('jobs, audio hours, turnaround and first-words percentiles, error rate, retries, cost, cache hit rate: per backend and in total')
+    .option('--since <when>', 'jobs created since: a duration back from now (90s, 30m, 24h, 7d, 2w) or an ISO date', '24h')
+    .option('--backend <id>', "only jobs with this primary backend")
+    .option('--json', 'JSON output (the same document as GET /v1/stats)', false)
+    .action(async (options: { since: string; backend?: string; json: boolean }) => {
+      exitCode = await statsCommand(loadConfig(configPath(program)), options, stdout);
     });
 
   program
