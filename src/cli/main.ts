@@ -5,8 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
 import { loadConfig } from '../config/load.js';
-import { toParascribeError } from '../errors.js';
+import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+import { evalCommand } from './eval.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
@@ -134,6 +135,30 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .option('--json', 'JSON output: { query, data: [{ job_id, source, segment_index, start_sec, end_sec, snippet, score }], has_more, next_offset }', false)
     .action(async (words: string[], options: { limit: number; offset: number; json: boolean }) => {
       exitCode = await searchCommand(loadConfig(configPath(program)), words.join(' '), options, stdout);
+    });
+
+  program
+    .command('eval')
+    .description('score backends on audio files with reference transcripts (name.txt beside name.wav): WER, CER, wall, RTF, k, cost and seams, per file and in total; stored for --compare')
+    .argument('[inputs...]', 'audio files or directories (with --compare alone: the newest stored run)')
+    .addOption(new Option('--backends <ids>', 'comma-separated backends to compare (default: the configured primary backend)').argParser((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean)))
+    .option('--refs <dir>', 'reference transcripts are <dir>/<name>.txt instead of beside the audio')
+    .option('--compare', 'show the change against the previous run of each file and backend', false)
+    .option('--no-seams', 'skip the seams check (it transcribes each cut file once more, whole)')
+    .addOption(new Option('--seam-window <sec>', 'seconds either side of a cut the seams check looks at (default 3)').argParser(number))
+    .addOption(new Option('--segment-sec <seconds>', "target segment length, or 'auto'").argParser(segmentSec))
+    .addOption(new Option('--concurrency <k>', 'segments transcribed at once').argParser(number))
+    .option('--json', 'JSON output: { runId, results, totals, comparison? }', false)
+    .option('-q, --quiet', 'no progress lines on stderr', false)
+    .action(async (inputs: string[], options: { backends?: string[]; refs?: string; compare: boolean; seams: boolean; seamWindow?: number; json: boolean; quiet: boolean }, command: Command) => {
+      const config = loadConfig({ ...configPath(program), flags: typedFlags(command, ['segmentSec', 'concurrency']) });
+      if (options.seamWindow !== undefined && !(options.seamWindow > 0)) throw new ParascribeError('INVALID_ARGUMENT', '--seam-window must be a positive number of seconds');
+      exitCode = await evalCommand(
+        inputs,
+        config,
+        { backends: options.backends, refs: options.refs, compare: options.compare, seams: options.seams, seamWindowSec: options.seamWindow, json: options.json, quiet: options.quiet },
+        { stdout, stderr, signal: controller.signal },
+      );
     });
 
   program
