@@ -24,10 +24,11 @@ export class Evaluations {
   async insertRun(runId: string, createdAtSec: number, rows: readonly NewEvaluation[]): Promise<void> {
     if (rows.length === 0) return;
     const createdAt = encodeTime(this.times, createdAtSec);
-    await this.db
-      .insertInto('evaluations')
-      .values(rows.map((row, i) => ({ ...row, id: `${runId}-${i}`, run_id: runId, created_at: createdAt })))
-      .execute();
+    const values = rows.map((row, i) => ({ ...row, id: `${runId}-${String(i).padStart(5, '0')}`, run_id: runId, created_at: createdAt }));
+    await this.db.transaction().execute(async (trx) => {
+      // Batches keep each INSERT well under SQLite's bound-parameter limit.
+      for (let i = 0; i < values.length; i += 50) await trx.insertInto('evaluations').values(values.slice(i, i + 50)).execute();
+    });
   }
 
   async listRun(runId: string): Promise<EvaluationRow[]> {
