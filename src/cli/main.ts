@@ -4,11 +4,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
+import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
 import { loadConfig } from '../config/load.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+import { askCommand } from './ask.js';
 import { evalCommand } from './eval.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
+import { mcpCommand } from './mcp.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
@@ -90,6 +93,28 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
           quiet: options.quiet === true,
           planOnly: options.planOnly === true,
         },
+        { stdout, stderr, signal: controller.signal },
+      );
+    });
+
+  program
+    .command('ask')
+    .description('ask a question about a recording; the answer streams with [hh:mm:ss] citations (needs PARASCRIBE_LLM_BASE_URL and PARASCRIBE_LLM_MODEL)')
+    .argument('<job-or-file>', 'a job id (finished or still running: answers over what is transcribed so far), or a file (transcribed first; the cache makes repeats free)')
+    .argument('<question...>', 'the question (quotes optional)')
+    .option('--follow', 'wait for a running job to finish, then answer over the whole transcript', false)
+    .addOption(new Option('--strategy <strategy>', 'a transcript longer than the model window: retrieve (BM25), map-reduce, or full (refused if it does not fit); auto chooses by size').choices(ASK_STRATEGIES))
+    .option('--json', 'no streaming: one JSON object with the answer, citations, coverage, tokens and cost', false)
+    .option('-q, --quiet', 'nothing on stderr but errors', false)
+    .option('--backend <id>', 'ASR backend, when a file is transcribed first')
+    .option('--language <code>', 'spoken language (ISO-639-1), when a file is transcribed first')
+    .action(async (target: string, words: string[], options: { follow: boolean; json: boolean; quiet: boolean; strategy?: AskStrategy }, command: Command) => {
+      const config = loadConfig({ ...configPath(program), flags: typedFlags(command, ['backend', 'language']) });
+      exitCode = await askCommand(
+        target,
+        words.join(' '),
+        config,
+        { follow: options.follow, json: options.json, quiet: options.quiet, ...(options.strategy ? { strategy: options.strategy } : {}) },
         { stdout, stderr, signal: controller.signal },
       );
     });
@@ -184,6 +209,14 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
       const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+      exitSoonIfStuck(() => exitCode);
+    });
+
+  program
+    .command('mcp')
+    .description('serve the MCP tools (transcribe, get_job, get_transcript, search_transcripts, ask_transcript) on stdio, for a local MCP client; file paths only under PARASCRIBE_MCP_ROOTS')
+    .action(async () => {
+      exitCode = await mcpCommand(loadConfig(configPath(program)), { stdin: process.stdin, stdout, stderr, signal: controller.signal });
       exitSoonIfStuck(() => exitCode);
     });
 

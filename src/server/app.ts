@@ -6,8 +6,10 @@ import { Hono } from 'hono';
 import type { TranscriptionService } from '../service/service.js';
 import { bearerAuth, KeyOwners, ownerOfKey, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
+import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
 import { rateLimit, TokenBuckets } from './rate-limit/index.js';
+import { askRoutes } from './routes/ask.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -49,6 +51,8 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   const auth = bearerAuth({ enabled: serve.auth, apiKeys }, owners);
   app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
   app.use('/metrics', auth);
+  // MCP (Streamable HTTP) behind the same keys and buckets: each request's tools see its key's jobs.
+  app.use(MCP_PATH, auth, rateLimit(serve.rateLimit, buckets));
   app.route('/', metricsRoute(service));
   if (options.queueBoard) {
     app.use(QUEUE_BOARD_PATH, auth);
@@ -57,8 +61,10 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   }
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
+  app.route('/v1/jobs', askRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));
   app.route('/v1/search', searchRoutes(service));
+  app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
   app.route('/v1/stats', statsRoutes(service, (owner) => admins.has(owner)));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;

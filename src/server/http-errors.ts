@@ -14,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   UNKNOWN_BACKEND: 400,
   UNSUPPORTED_LANGUAGE: 400,
   URL_REFUSED: 400,
+  PATH_REFUSED: 403,
   UNAUTHORIZED: 401,
   JOB_NOT_FOUND: 404,
   REQUEST_TIMEOUT: 408,
@@ -31,6 +32,9 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   BREAKER_OPEN: 503,
   TOOL_MISSING: 503,
   SEGMENT_TIMEOUT: 504,
+  // 501, not 503: a server without an `llm` section will not grow one by retrying; 503 says "try later".
+  LLM_NOT_CONFIGURED: 501,
+  LLM_FAILED: 502,
 };
 
 export function statusForCode(code: ErrorCode): ContentfulStatusCode {

@@ -4,6 +4,7 @@
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
 import { readFile } from 'node:fs/promises';
+import { askJob, checkQuestion, type AskDeps, type AskInput, type AskResult } from '../ask/ask.js';
 import { checkAudioDuration } from '../audio/limits.js';
 import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
+import type { QuestionRow } from '../store/questions.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -97,10 +99,15 @@ export class TranscriptionService {
     this.#publicUrl = url.replace(/\/$/, '');
   }
 
-  /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
-  async start(): Promise<{ resumed: string[]; orphans: number }> {
-    const { orphans } = await this.files.sweep(this.deps.runtime.store);
-    const unfinished = await this.deps.runtime.store.listUnfinishedServiceJobs();
+  /**
+   * Sweeps orphaned uploads and resumes every job that was queued or running when the last process died.
+   * `owner`: only that owner's jobs, and no sweep — for a process that may run beside `parascribe serve`
+   * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
+   * an upload the server is receiving.
+   */
+  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
+    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store) : { orphans: 0 };
+    const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
@@ -230,6 +237,42 @@ export class TranscriptionService {
     const json = JSON.parse(await readFile(this.files.transcript(row.id), 'utf8')) as JsonTranscript;
     const { transcript, job, telemetry } = fromJsonTranscript(json);
     return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
+  }
+
+  /** What `ask` uses of this service: its store and cache, the chat client, and JobWatch to wait on jobs. */
+  get askDeps(): AskDeps {
+    const { runtime } = this.deps;
+    return {
+      store: runtime.store,
+      cache: runtime.cache,
+      llm: () => runtime.llm(),
+      config: runtime.config.llm,
+      wait: (jobId, timeoutMs, signal) => this.watch.wait(jobId, timeoutMs, signal),
+      fallbackTranscript: async (job) => (await this.document(job).catch(() => undefined))?.transcript,
+    };
+  }
+
+  /**
+   * What can be refused before an answer starts streaming (so the API answers it with a status, not an
+   * SSE error event): another owner's job, an empty question, no LLM configured.
+   */
+  async checkAsk(owner: string, jobId: string, question: string): Promise<JobRow> {
+    const job = await this.get(owner, jobId);
+    checkQuestion(question);
+    this.deps.runtime.llm();
+    return job;
+  }
+
+  /** Asks the caller's job a question (src/ask/ask.ts): the answer streams to `onDelta`, and is stored with the job. */
+  async ask(owner: string, jobId: string, input: Omit<AskInput, 'job'>): Promise<AskResult> {
+    const job = await this.get(owner, jobId);
+    return askJob(this.askDeps, { ...input, job });
+  }
+
+  /** The questions asked of the caller's job, oldest first. */
+  async questions(owner: string, jobId: string): Promise<QuestionRow[]> {
+    const job = await this.get(owner, jobId);
+    return this.deps.runtime.store.questions.list(job.id);
   }
 
   /** Waits until the job has a final status (or the signal aborts); re-reads the store after each wake. */

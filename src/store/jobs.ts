@@ -9,6 +9,7 @@ import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
 import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
+import { QuestionStore } from './questions.js';
 import { JobStats } from './stats.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
@@ -47,6 +48,8 @@ export class JobStore {
   readonly times: TimeStorage;
   /** Search across transcripts; segments are indexed as completeSegment/updateSegment store their results. */
   readonly search: SegmentSearch;
+  /** Questions asked of a job's transcript and their answers (`ask`). */
+  readonly questions: QuestionStore;
   /** Operational statistics over the job rows (`parascribe stats`, `GET /v1/stats`). */
   readonly stats: JobStats;
   /** Stored `parascribe eval` results. */
@@ -59,6 +62,7 @@ export class JobStore {
   ) {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
+    this.questions = new QuestionStore(db, this.times);
     this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
     this.evaluations = new Evaluations(db, this.times);
   }
