@@ -24,7 +24,7 @@ function checkAuth(config: Config): void {
   if (!serve.auth && !isLoopbackHost(serve.host)) {
     throw new ParascribeError('INVALID_ARGUMENT', `--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not ${serve.host}`);
   }
-  if (serve.auth && serve.apiKeys.length === 0) {
+  if (serve.auth && serve.apiKeys.length + serve.adminKeys.length === 0) {
     throw new ParascribeError('INVALID_CONFIG', 'no API keys: set PARASCRIBE_API_KEYS (comma-separated) or serve.apiKeys in the config file, or use --no-auth on a loopback host');
   }
 }

@@ -8,8 +8,10 @@ import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, 
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
 import { RolloutStore } from './rollout.js';
+import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
+import { JobStats } from './stats.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -51,6 +53,10 @@ export class JobStore {
   readonly questions: QuestionStore;
   /** Shadow results and canary rollouts (src/rollout/). */
   readonly rollout: RolloutStore;
+  /** Operational statistics over the job rows (`parascribe stats`, `GET /v1/stats`). */
+  readonly stats: JobStats;
+  /** Stored `parascribe eval` results. */
+  readonly evaluations: Evaluations;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -61,6 +67,8 @@ export class JobStore {
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
     this.rollout = new RolloutStore(db, this.times);
+    this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
+    this.evaluations = new Evaluations(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */

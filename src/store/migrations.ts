@@ -258,6 +258,40 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
       await db.schema.dropTable('segment_shadows').execute();
     },
   },
+  '2026_12_07_003_evaluations': {
+    // `parascribe eval` (src/ops/eval/): one row per file and backend of a run, so that the next run
+    // can show its change against this one (evaluations.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('evaluations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text')
+        .addColumn('duration_sec', t.float)
+        .addColumn('wall_sec', t.float)
+        .addColumn('compute_sec', t.float)
+        .addColumn('cost_usd', t.float)
+        .addColumn('segments', 'integer')
+        .addColumn('ref_words', 'integer')
+        .addColumn('word_errors', 'integer')
+        .addColumn('ref_chars', 'integer')
+        .addColumn('char_errors', 'integer')
+        .addColumn('wer', t.float)
+        .addColumn('cer', t.float)
+        .addColumn('seams_json', 'text')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('evaluations_file_backend').on('evaluations').columns(['file', 'backend', 'created_at']).execute();
+      await db.schema.createIndex('evaluations_run').on('evaluations').columns(['run_id']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('evaluations').execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -165,6 +165,32 @@ export interface CanaryRolloutsTable {
   decided_at: NullableTime;
 }
 
+/** One file and backend of a `parascribe eval` run (evaluations.ts); WER/CER null when it failed. */
+export interface EvaluationsTable {
+  id: string;
+  run_id: string;
+  created_at: Time;
+  /** The audio file's absolute path: what runs are compared by, with the backend. */
+  file: string;
+  backend: string;
+  status: 'ok' | 'failed';
+  job_id: string | null;
+  duration_sec: number | null;
+  wall_sec: number | null;
+  compute_sec: number | null;
+  cost_usd: number | null;
+  segments: number | null;
+  ref_words: number | null;
+  word_errors: number | null;
+  ref_chars: number | null;
+  char_errors: number | null;
+  wer: number | null;
+  cer: number | null;
+  /** The seams check (src/ops/eval/seams.ts) as JSON; null where it did not run. */
+  seams_json: string | null;
+  error: string | null;
+}
+
 export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
@@ -173,4 +199,5 @@ export interface Database {
   transcript_questions: TranscriptQuestionsTable;
   segment_shadows: SegmentShadowsTable;
   canary_rollouts: CanaryRolloutsTable;
+  evaluations: EvaluationsTable;
 }
