@@ -13,6 +13,7 @@ import { createBackendRegistry } from './backends/registry.js';
 import { BackendSet } from './backends/set.js';
 import { TranscriptCache } from './cache/index.js';
 import type { Config } from './config/schema.js';
+import { ModelStore } from './models/store.js';
 import { localDispatcher, type ServingDeps } from './pipeline/serve-and-store.js';
 import { ChatClient } from './llm/client.js';
 import { resolveLlmSettings } from './llm/settings.js';
@@ -78,7 +79,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const log = options.log ?? (() => {});
   // Settings are checked before anything is opened: a half-configured distributed mode fails here.
   const distributed = role === 'cli' ? undefined : distributedSettings(config);
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
+  // Pulled whisper.cpp models (`parascribe models pull`): a whispercpp backend without modelPath uses them.
+  const backends = new BackendSet(createBackendRegistry(), config.backends, { models: new ModelStore(config) });
   options.checkBackends?.(backends);
   const breakers = new BreakerBoard(config.breaker, options.onBreaker ?? ((t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`)));
   const load = new BackendLoad();

@@ -3,7 +3,7 @@
  * an HTTP agent, a concurrency limit live on the instance). Closed together at exit.
  */
 import type { BackendRegistry } from './registry.js';
-import type { TranscriptionBackend } from './spec.js';
+import type { BackendContext, TranscriptionBackend } from './spec.js';
 
 export class BackendSet {
   readonly #instances = new Map<string, TranscriptionBackend>();
@@ -11,13 +11,14 @@ export class BackendSet {
   constructor(
     private readonly registry: BackendRegistry,
     private readonly settingsById: Record<string, unknown>,
+    private readonly context: BackendContext = {},
   ) {}
 
   /** Throws UNKNOWN_BACKEND / INVALID_CONFIG for an id that cannot be built. */
   get(id: string): TranscriptionBackend {
     let backend = this.#instances.get(id);
     if (!backend) {
-      backend = this.registry.create(id, this.settingsById[id] ?? {});
+      backend = this.registry.create(id, this.settingsById[id] ?? {}, this.context);
       this.#instances.set(id, backend);
     }
     return backend;

@@ -96,6 +96,12 @@ export interface TranscriptionBackend {
   close?(): Promise<void>;
 }
 
+/** What a process hands its backends besides their settings (src/runtime.ts). */
+export interface BackendContext {
+  /** Models pulled with `parascribe models pull` (src/models/store.ts), for engines that load model files. */
+  models?: { readonly dir: string; installedPath(name: string): string | null };
+}
+
 export interface BackendFactory<S extends z.ZodType = z.ZodType> {
   /** The backend type, e.g. 'pocketsphinx' or 'openai'. */
   id: string;
@@ -105,5 +111,5 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> {
    * `instanceId` names a configured instance when one type serves several (e.g. 'remote-gpu' and
    * 'groq', both of type 'openai'); it becomes the backend's `id`. Defaults to the type id.
    */
-  create(settings: z.infer<S>, instanceId?: string): TranscriptionBackend;
+  create(settings: z.infer<S>, instanceId?: string, context?: BackendContext): TranscriptionBackend;
 }

@@ -11,6 +11,7 @@ import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { askCommand } from './ask.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { mcpCommand } from './mcp.js';
+import { modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './models.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
@@ -202,6 +203,41 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const set = Object.fromEntries(Object.entries(worker).filter(([, v]) => v !== undefined));
       exitCode = await workerCommand(withWorkerFlags(loadConfig(configPath(program)), set), { stdout, stderr, signal: controller.signal });
       exitSoonIfStuck(() => exitCode);
+    });
+
+  const models = program
+    .command('models')
+    .description('whisper.cpp model files: list the catalogue, pull (download, resumable, checksum-verified), rm, verify; stored in $PARASCRIBE_DATA_DIR/models');
+  models
+    .command('list')
+    .description('the catalogue: name, size, checksum, whether it is installed')
+    .option('--json', 'JSON output', false)
+    .action((options: { json: boolean }) => {
+      exitCode = modelsListCommand(loadConfig(configPath(program)), options, { stdout });
+    });
+  models
+    .command('pull')
+    .description('download a model into the store (PARASCRIBE_MODELS_URL: a mirror); an interrupted pull resumes')
+    .argument('<name>', 'a catalogue name, e.g. base.en, large-v3-turbo-q5_0, silero-v6.2.0')
+    .option('--force', 'download again even if it is installed', false)
+    .option('-q, --quiet', 'no progress bar or messages on stderr', false)
+    .action(async (name: string, options: { force: boolean; quiet: boolean }) => {
+      exitCode = await modelsPullCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
+    });
+  models
+    .command('rm')
+    .description('delete a model (and any partial download of it) from the store')
+    .argument('<name>', 'a catalogue name')
+    .action(async (name: string) => {
+      exitCode = await modelsRemoveCommand(loadConfig(configPath(program)), name, { stderr });
+    });
+  models
+    .command('verify')
+    .description("re-hash installed models against whisper.cpp's published checksums, or the SHA-256 recorded at pull")
+    .argument('[name]', 'one model (default: every installed one)')
+    .option('--json', 'JSON output', false)
+    .action(async (name: string | undefined, options: { json: boolean }) => {
+      exitCode = await modelsVerifyCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
     });
 
   program

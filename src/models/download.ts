@@ -120,7 +120,8 @@ async function lock(path: string): Promise<() => Promise<void>> {
   throw fail(`cannot take the lock ${path}`, 'locked', false);
 }
 
-async function hashFile(path: string, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<{ sha1: string; sha256: string; size: number }> {
+/** SHA-1 and SHA-256 of a file in one read. */
+export async function hashFile(path: string, signal?: AbortSignal, onBytes: (bytes: number) => void = () => {}): Promise<{ sha1: string; sha256: string; size: number }> {
   const sha1 = createHash('sha1');
   const sha256 = createHash('sha256');
   let size = 0;
