@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ParascribeError } from '../errors.js';
 
@@ -225,7 +225,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
           if (stalled) throw new AttemptFailed(`no answer for ${stallMs / 1000} s (stalled)`, true, 'stalled');
           // The first request failing to connect means offline (or a wrong host): say so at once.
           const message = unreachable(error, url);
-          if (!gotAnswer) throw new AttemptFailed(`${message}. Offline? Pull on a machine with network access and copy the file into the model store, or set PARASCRIBE_MODELS_URL to a reachable mirror`, false, 'offline');
+          if (!gotAnswer) throw new AttemptFailed(`${message}. Offline? Pull on a machine with network access and copy ${basename(dest)} into ${dirname(dest)}, or set PARASCRIBE_MODELS_URL to a reachable mirror`, false, 'offline');
           throw new AttemptFailed(message, true, 'network');
         }
         gotAnswer = true;
