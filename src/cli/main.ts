@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
 import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
+import { SPEAKER_SOURCES } from '../config/outputs.js';
 import { loadConfig } from '../config/load.js';
 import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
@@ -75,12 +76,22 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .option('--json', 'print a machine-readable summary per job on stdout', false)
     .option('-q, --quiet', 'no progress bar or summary on stderr', false)
     .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
+    .addOption(new Option('--speakers <source>', 'speaker labels: none, channels (stereo, one speaker per channel), backend (the backend\'s own diarization)').choices(SPEAKER_SOURCES))
+    .addOption(new Option('--max-line-chars <n>', 'subtitles (srt, vtt): characters per line (default 42)').argParser(number))
+    .addOption(new Option('--max-lines <n>', 'subtitles: lines per cue (default 2)').argParser(number))
+    .addOption(new Option('--max-cue-sec <s>', 'subtitles: seconds on screen per cue at most (default 7)').argParser(number))
+    .addOption(new Option('--max-cps <n>', 'subtitles: reading speed, characters per second (default 20)').argParser(number))
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
-      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec']);
+      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec', 'speakers']);
+      const subtitles = typedFlags(command, ['maxLineChars', 'maxLines', 'maxCueSec', 'maxCps']);
       const { retryBudgetSec, ...topLevel } = flags;
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: retryBudgetSec === undefined ? topLevel : { ...topLevel, retry: { budgetSec: retryBudgetSec } },
+        flags: {
+          ...topLevel,
+          ...(retryBudgetSec === undefined ? {} : { retry: { budgetSec: retryBudgetSec } }),
+          ...(Object.keys(subtitles).length > 0 ? { subtitles } : {}),
+        },
         flagNames: { 'retry.budgetSec': '--retry-budget-sec' },
       });
       exitCode = await transcribeCommand(

@@ -238,6 +238,7 @@ async function finish({ request, record, primary }: JobRun, cacheKey: string, tr
       job: { id: jobId, source: request.input, backend: primary.id, model: primary.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
       transcript,
       telemetry,
+      subtitles: request.config.subtitles,
     });
     await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
   }
