@@ -4,31 +4,10 @@ import type { Utterance } from '../transcript.js';
 import { buildCues, DEFAULT_CUE_LIMITS, lineCount, wrapLines, type Cue, type CueLimits } from './cues.js';
 import { roundToMs } from './time.js';
 import { utterance, wordsOver } from '../../test/helpers/transcripts.js';
+import { assertWithinLimits } from '../../test/helpers/cues.js';
 
 const NO_CPS: CueLimits = { ...DEFAULT_CUE_LIMITS, maxCps: 100 };
 const rounded = (cues: Cue[]) => cues.map((c) => ({ startSec: roundToMs(c.startSec), endSec: roundToMs(c.endSec), text: c.lines.join(' ') }));
-
-/**
- * Every cue within the limits, except where they cannot hold: a cue of one word (a word longer than a
- * line, or held longer than maxCueSec), and reading speed where the cue is already held until the
- * next cue starts or for maxCueSec.
- */
-export function assertWithinLimits(cues: readonly Cue[], limits: CueLimits, label: string): void {
-  cues.forEach((cue, i) => {
-    const text = cue.lines.join(' ');
-    const oneWord = !/ /.test(text.replace(/^\[[^\]]+\] /, ''));
-    const durationSec = cue.endSec - cue.startSec;
-    const where = `${label}: cue ${i} ${JSON.stringify(cue)}`;
-    if (!oneWord) {
-      assert.ok(durationSec <= limits.maxCueSec + 1e-9, `${where}: ${durationSec} s`);
-      assert.ok(cue.lines.length <= limits.maxLines, `${where}: ${cue.lines.length} lines`);
-      assert.ok(cue.lines.every((l) => l.length <= limits.maxLineChars), `${where}: line too long`);
-    }
-    const next = cues[i + 1]?.startSec ?? Infinity;
-    const heldAllItCould = cue.endSec >= Math.min(next, cue.startSec + limits.maxCueSec) - 1e-9;
-    if (durationSec > 0 && text.length / durationSec > limits.maxCps + 1e-9) assert.ok(heldAllItCould || oneWord, `${where}: ${(text.length / durationSec).toFixed(1)} cps`);
-  });
-}
 
 test('long utterances split into cues at word times', () => {
   const twelveWords = Array.from({ length: 12 }, (_, i) => `w${i + 1}`);
