@@ -66,6 +66,11 @@ export interface JobRequest {
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
    */
   jobId?: string;
+  /**
+   * Transcribe this channel only (0 = left): one track of a recording with a speaker per channel
+   * (pipeline/channels.ts runs one job per channel and merges them). Part of the cache key.
+   */
+  channel?: number;
 }
 
 export interface JobOutcome {
@@ -80,8 +85,8 @@ export interface JobOutcome {
 }
 
 /** Options that change the transcript (and so the cache key). Output format does not. */
-function transcriptOptions(config: Config) {
-  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
+function transcriptOptions(config: Config, channel?: number) {
+  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence, ...(channel !== undefined ? { channel } : {}) };
 }
 
 /** What the stages share once the job row exists. */
@@ -105,7 +110,7 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     config,
     chain,
     backend: { id: primary.id, model: primary.model },
-    options: transcriptOptions(config),
+    options: transcriptOptions(config, request.channel),
   });
   const workDir = join(config.dataDir, 'work', record.jobId);
   try {
@@ -138,6 +143,7 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
       workDir,
       streaming: request.streaming !== false,
       planOnly: request.planOnly === true,
+      ...(request.channel !== undefined ? { channel: request.channel } : {}),
     });
     const decodeSec = (done.decodeEndMs - done.decodeStartMs) / 1000;
     if (!done.ran) return await plannedOnly(run, cacheKey, done, decodeSec);
@@ -167,6 +173,9 @@ async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
   record.stage('probing');
   const info = await probeAudio(request.input, { signal });
   checkAudioDuration(info, config.limits);
+  if (request.channel !== undefined && request.channel >= (info.channels ?? 1)) {
+    throw new ParascribeError('INVALID_ARGUMENT', `${request.input}: has ${info.channels ?? 1} audio channel(s), no channel ${request.channel + 1}`);
+  }
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
@@ -185,7 +194,7 @@ async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
 async function identify({ request, record, primary }: JobRun, info: AudioInfo): Promise<string> {
   record.stage('hashing');
   const fileSha256 = await hashFile(request.input, request.runtime.store, request.signal);
-  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config) });
+  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config, request.channel) });
   await record.progress({ cache_key: cacheKey, duration_sec: info.durationSec });
   return cacheKey;
 }
