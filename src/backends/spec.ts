@@ -46,6 +46,8 @@ export interface WarmResult {
 
 export interface BackendCapabilities {
   wordTimestamps: boolean;
+  /** Utterances carry the engine's own speaker labels (consistent within one segment: docs/speakers.md). */
+  diarization?: boolean;
   /** ISO-639-1 codes the configured model handles; '*' for any. */
   languages: readonly string[] | '*';
   /** Cost in USD per audio minute (0 for local engines). */

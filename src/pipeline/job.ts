@@ -167,8 +167,14 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
 }
 
 /** Fails before any work if the output could not be written, the audio is unusable, or no backend works. */
-async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
+async function prepare({ request, record, chain, primary }: JobRun): Promise<AudioInfo> {
   const { signal, config, runtime } = request;
+  if (config.speakers === 'backend' && !primary.capabilities.diarization) {
+    throw new ParascribeError(
+      'INVALID_ARGUMENT',
+      `--speakers backend: backend "${primary.id}" gives no speaker labels (an openai backend with model gpt-4o-transcribe-diarize and responseFormat "diarized_json" does; for a stereo recording with one speaker per channel use --speakers channels)`,
+    );
+  }
   if (request.outputPath) await assertWritableOutput(request.outputPath);
   record.stage('probing');
   const info = await probeAudio(request.input, { signal });
