@@ -234,3 +234,28 @@ test('verify: catalogue checksum, or the SHA-256 recorded at pull; a changed fil
   assert.equal((await models.manifest())['for-tests-silero-v6.2.0-ggml.bin'], undefined);
   assert.equal(await models.remove('for-tests-silero'), false);
 });
+
+test('whispercpp without modelPath takes the pulled model from the store, and says how to pull one when there is none', async () => {
+  const { createWhisperCpp } = await import('../src/backends/whispercpp/index.js');
+  const models = store();
+  const none = (() => {
+    try {
+      createWhisperCpp({}, 'local', {}, { models });
+    } catch (error) {
+      return error as ParascribeError;
+    }
+    return assert.fail('expected an error');
+  })();
+  assert.equal(none.code, 'BACKEND_UNAVAILABLE');
+  assert.match(none.message, /whisper\.cpp model "base\.en" is not in the model store .*parascribe models pull base\.en/);
+  const pulled = await models.pull('for-tests-tiny.en', fast);
+  const vad = await models.pull('for-tests-silero', fast);
+  const backend = createWhisperCpp({ model: 'for-tests-tiny.en', vadModel: 'for-tests-silero' }, 'local', {}, { models });
+  assert.equal(backend.model, 'for-tests-ggml-tiny.en');
+  assert.deepEqual((backend.fingerprint.model as { path: string }).path, pulled.path);
+  assert.deepEqual((backend.fingerprint.vad as { path: string }).path, vad.path);
+  const explicit = createWhisperCpp({ modelPath: TINY }, 'local', {}, { models });
+  assert.equal((explicit.fingerprint.model as { path: string }).path, TINY, 'modelPath wins over the store');
+  assert.throws(() => createWhisperCpp({ model: 'tiny' }, 'local', {}, { models }), (e: ParascribeError) => e.code === 'BACKEND_UNAVAILABLE' && /models pull tiny/.test(e.message));
+  await Promise.all([backend.close(), explicit.close()]);
+});
