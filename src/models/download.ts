@@ -154,45 +154,6 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     let requests = 0;
     let retry = 0;
     let gotAnswer = false;
-    for (;;) {
-      try {
-        const done = await attempt();
-        if (done) break;
-      } catch (error) {
-        if (signal?.aborted) throw aborted();
-        if (!(error instanceof AttemptFailed)) throw error;
-        if (!error.retryable || retry >= retries) {
-          throw fail(`cannot download ${label} from ${url}: ${error.message}${error.retryable && retries > 0 ? ` (after ${retry + 1} attempts)` : ''}`, error.reason, error.retryable);
-        }
-        retry++;
-        options.onRetry?.({ retry, reason: error.message, resumeFromBytes: await sizeOf(partial) });
-        await delay(wait(retry), undefined, signal ? { signal } : {}).catch(() => undefined);
-        if (signal?.aborted) throw aborted();
-      }
-    }
-
-    const total = await sizeOf(partial);
-    const digests = await hashFile(partial, signal, (bytes) => options.onProgress?.({ phase: 'verify', bytes, totalBytes: total })).catch((error: unknown) => {
-      throw signal?.aborted ? aborted() : error;
-    });
-    const problems: string[] = [];
-    if (expected.sizeBytes !== undefined && digests.size !== expected.sizeBytes) problems.push(`${digests.size} bytes, expected ${expected.sizeBytes}`);
-    if (expected.sha256 && digests.sha256 !== expected.sha256.toLowerCase()) problems.push(`SHA-256 ${digests.sha256}, expected ${expected.sha256}`);
-    if (expected.sha1 && digests.sha1 !== expected.sha1.toLowerCase()) problems.push(`SHA-1 ${digests.sha1}, expected ${expected.sha1}`);
-    if (problems.length > 0) {
-      await rm(partial, { force: true });
-      await rm(metaPath, { force: true });
-      throw fail(`${label} from ${url} failed its check (${problems.join('; ')}); the file was deleted. Is the mirror serving a different file?`, 'checksum', false);
-    }
-    const handle = await open(partial, 'r+');
-    await handle.sync().finally(() => handle.close());
-    await rename(partial, dest);
-    await rm(metaPath, { force: true });
-    const dir = await open(dirname(dest), 'r').catch(() => undefined);
-    await dir?.sync().catch(() => undefined);
-    await dir?.close();
-    return { path: dest, sizeBytes: digests.size, sha1: digests.sha1, sha256: digests.sha256, resumedFromBytes, requests };
-
     /** One HTTP request; true once the partial file holds the whole file. */
     async function attempt(): Promise<boolean> {
       let offset = await sizeOf(partial);
@@ -287,6 +248,46 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         await handle?.close().catch(() => undefined);
       }
     }
+
+    for (;;) {
+      try {
+        const done = await attempt();
+        if (done) break;
+      } catch (error) {
+        if (signal?.aborted) throw aborted();
+        if (!(error instanceof AttemptFailed)) throw error;
+        if (!error.retryable || retry >= retries) {
+          throw fail(`cannot download ${label} from ${url}: ${error.message}${error.retryable && retries > 0 ? ` (after ${retry + 1} attempts)` : ''}`, error.reason, error.retryable);
+        }
+        retry++;
+        options.onRetry?.({ retry, reason: error.message, resumeFromBytes: await sizeOf(partial) });
+        await delay(wait(retry), undefined, signal ? { signal } : {}).catch(() => undefined);
+        if (signal?.aborted) throw aborted();
+      }
+    }
+
+    const total = await sizeOf(partial);
+    const digests = await hashFile(partial, signal, (bytes) => options.onProgress?.({ phase: 'verify', bytes, totalBytes: total })).catch((error: unknown) => {
+      throw signal?.aborted ? aborted() : error;
+    });
+    const problems: string[] = [];
+    if (expected.sizeBytes !== undefined && digests.size !== expected.sizeBytes) problems.push(`${digests.size} bytes, expected ${expected.sizeBytes}`);
+    if (expected.sha256 && digests.sha256 !== expected.sha256.toLowerCase()) problems.push(`SHA-256 ${digests.sha256}, expected ${expected.sha256}`);
+    if (expected.sha1 && digests.sha1 !== expected.sha1.toLowerCase()) problems.push(`SHA-1 ${digests.sha1}, expected ${expected.sha1}`);
+    if (problems.length > 0) {
+      await rm(partial, { force: true });
+      await rm(metaPath, { force: true });
+      throw fail(`${label} from ${url} failed its check (${problems.join('; ')}); the file was deleted. Is the mirror serving a different file?`, 'checksum', false);
+    }
+    const handle = await open(partial, 'r+');
+    await handle.sync().finally(() => handle.close());
+    await rename(partial, dest);
+    await rm(metaPath, { force: true });
+    const dir = await open(dirname(dest), 'r').catch(() => undefined);
+    await dir?.sync().catch(() => undefined);
+    await dir?.close();
+    return { path: dest, sizeBytes: digests.size, sha1: digests.sha1, sha256: digests.sha256, resumedFromBytes, requests };
+
   } finally {
     await unlock();
   }
