@@ -259,3 +259,15 @@ test('whispercpp without modelPath takes the pulled model from the store, and sa
   assert.throws(() => createWhisperCpp({ model: 'tiny' }, 'local', {}, { models }), (e: ParascribeError) => e.code === 'BACKEND_UNAVAILABLE' && /models pull tiny/.test(e.message));
   await Promise.all([backend.close(), explicit.close()]);
 });
+
+test('pull --force keeps the installed file until the new download has passed its checks', async () => {
+  const models = store();
+  const first = await models.pull('for-tests-tiny.en', fast);
+  host.queueFaults({ status: 404 });
+  const error = await rejection(models.pull('for-tests-tiny.en', { ...fast, force: true }));
+  assert.equal(error.details?.reason, 'not-found');
+  assert.equal(sha256Of(first.path), TINY_SHA256, 'the old model is still there, whole');
+  const again = await models.pull('for-tests-tiny.en', { ...fast, force: true });
+  assert.equal(again.already, false);
+  assert.equal(sha256Of(again.path), TINY_SHA256);
+});

@@ -112,8 +112,8 @@ export class ModelStore {
     if (existsSync(path) && !options.force) {
       return { entry, path, already: true, record: (await this.manifest())[entry.file], resumedFromBytes: 0 };
     }
+    // With --force the installed file stays until the new one has passed its checks and replaces it.
     await mkdir(this.dir, { recursive: true });
-    if (options.force) await rm(path, { force: true });
     const url = this.urlOf(entry);
     const result = await downloadFile({
       url,
