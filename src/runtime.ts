@@ -14,6 +14,7 @@ import { BackendSet } from './backends/set.js';
 import { TranscriptCache } from './cache/index.js';
 import { ConfigHolder, type ReloadResult } from './config/holder.js';
 import type { Config } from './config/schema.js';
+import { ModelStore } from './models/store.js';
 import { localDispatcher, type ServingDeps } from './pipeline/serve-and-store.js';
 import { ChatClient } from './llm/client.js';
 import { resolveLlmSettings } from './llm/settings.js';
@@ -94,15 +95,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const log = options.log ?? (() => {});
   // Settings are checked before anything is opened: a half-configured distributed mode fails here.
   const distributed = role === 'cli' ? undefined : distributedSettings(config);
+  // Pulled whisper.cpp models (`parascribe models pull`): a whispercpp backend without modelPath uses them.
+  const backendContext = { models: new ModelStore(config) };
   const registry = createBackendRegistry();
-  const backends = new BackendSet(registry, config.backends);
+  const backends = new BackendSet(registry, config.backends, backendContext);
   options.checkBackends?.(backends, config);
   checkRolloutBackends(config, backends);
   const holder = new ConfigHolder(config, {
     load: options.reload,
     // A new config must build every backend it routes to, with its own settings, before it applies.
     check: (next) => {
-      const trial = new BackendSet(registry, next.backends);
+      const trial = new BackendSet(registry, next.backends, { models: new ModelStore(next) });
       try {
         options.checkBackends?.(trial, next);
         checkRolloutBackends(next, trial);

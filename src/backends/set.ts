@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { BackendRegistry } from './registry.js';
-import type { TranscriptionBackend } from './spec.js';
+import type { BackendContext, TranscriptionBackend } from './spec.js';
 
 export class BackendSet {
   readonly #instances = new Map<string, TranscriptionBackend>();
@@ -13,6 +13,7 @@ export class BackendSet {
   constructor(
     private readonly registry: BackendRegistry,
     settingsById: Record<string, unknown>,
+    private readonly context: BackendContext = {},
   ) {
     this.#settingsById = settingsById;
   }
@@ -31,7 +32,7 @@ export class BackendSet {
   get(id: string): TranscriptionBackend {
     let backend = this.#instances.get(id);
     if (!backend) {
-      backend = this.registry.create(id, this.#settingsById[id] ?? {});
+      backend = this.registry.create(id, this.#settingsById[id] ?? {}, this.context);
       this.#instances.set(id, backend);
     }
     return backend;

@@ -47,6 +47,8 @@ export interface WarmResult {
 
 export interface BackendCapabilities {
   wordTimestamps: boolean;
+  /** Utterances carry the engine's own speaker labels (consistent within one segment: docs/speakers.md). */
+  diarization?: boolean;
   /** ISO-639-1 codes the configured model handles; '*' for any. */
   languages: readonly string[] | '*';
   /** Cost in USD per audio minute (0 for local engines). */
@@ -103,6 +105,12 @@ export interface TranscriptionBackend {
   close?(): Promise<void>;
 }
 
+/** What a process hands its backends besides their settings (src/runtime.ts). */
+export interface BackendContext {
+  /** Models pulled with `parascribe models pull` (src/models/store.ts), for engines that load model files. */
+  models?: { readonly dir: string; installedPath(name: string): string | null };
+}
+
 export interface BackendFactory<S extends z.ZodType = z.ZodType> {
   /** The backend type, e.g. 'pocketsphinx' or 'openai'. */
   id: string;
@@ -112,5 +120,5 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> {
    * `instanceId` names a configured instance when one type serves several (e.g. 'remote-gpu' and
    * 'groq', both of type 'openai'); it becomes the backend's `id`. Defaults to the type id.
    */
-  create(settings: z.infer<S>, instanceId?: string): TranscriptionBackend;
+  create(settings: z.infer<S>, instanceId?: string, context?: BackendContext): TranscriptionBackend;
 }

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
 import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
+import { SPEAKER_SOURCES } from '../config/outputs.js';
 import { configFilePath, loadConfig } from '../config/load.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
@@ -12,6 +13,7 @@ import { askCommand } from './ask.js';
 import { evalCommand } from './eval.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { mcpCommand } from './mcp.js';
+import { modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './models.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
@@ -76,12 +78,22 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .option('--json', 'print a machine-readable summary per job on stdout', false)
     .option('-q, --quiet', 'no progress bar or summary on stderr', false)
     .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
+    .addOption(new Option('--speakers <source>', 'speaker labels: none, channels (stereo, one speaker per channel), backend (the backend\'s own diarization)').choices(SPEAKER_SOURCES))
+    .addOption(new Option('--max-line-chars <n>', 'subtitles (srt, vtt): characters per line (default 42)').argParser(number))
+    .addOption(new Option('--max-lines <n>', 'subtitles: lines per cue (default 2)').argParser(number))
+    .addOption(new Option('--max-cue-sec <s>', 'subtitles: seconds on screen per cue at most (default 7)').argParser(number))
+    .addOption(new Option('--max-cps <n>', 'subtitles: reading speed, characters per second (default 20)').argParser(number))
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
-      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec']);
+      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec', 'speakers']);
+      const subtitles = typedFlags(command, ['maxLineChars', 'maxLines', 'maxCueSec', 'maxCps']);
       const { retryBudgetSec, ...topLevel } = flags;
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: retryBudgetSec === undefined ? topLevel : { ...topLevel, retry: { budgetSec: retryBudgetSec } },
+        flags: {
+          ...topLevel,
+          ...(retryBudgetSec === undefined ? {} : { retry: { budgetSec: retryBudgetSec } }),
+          ...(Object.keys(subtitles).length > 0 ? { subtitles } : {}),
+        },
         flagNames: { 'retry.budgetSec': '--retry-budget-sec' },
       });
       exitCode = await transcribeCommand(
@@ -239,6 +251,41 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const load = () => withWorkerFlags(loadConfig(configPath(program)), set);
       exitCode = await workerCommand(load(), { stdout, stderr, signal: controller.signal }, { load, path: watchedConfigFile(program) });
       exitSoonIfStuck(() => exitCode);
+    });
+
+  const models = program
+    .command('models')
+    .description('whisper.cpp model files: list the catalogue, pull (download, resumable, checksum-verified), rm, verify; stored in $PARASCRIBE_DATA_DIR/models');
+  models
+    .command('list')
+    .description('the catalogue: name, size, checksum, whether it is installed')
+    .option('--json', 'JSON output', false)
+    .action((options: { json: boolean }) => {
+      exitCode = modelsListCommand(loadConfig(configPath(program)), options, { stdout });
+    });
+  models
+    .command('pull')
+    .description('download a model into the store (PARASCRIBE_MODELS_URL: a mirror); an interrupted pull resumes')
+    .argument('<name>', 'a catalogue name, e.g. base.en, large-v3-turbo-q5_0, silero-v6.2.0')
+    .option('--force', 'download again even if it is installed', false)
+    .option('-q, --quiet', 'no progress bar or messages on stderr', false)
+    .action(async (name: string, options: { force: boolean; quiet: boolean }) => {
+      exitCode = await modelsPullCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
+    });
+  models
+    .command('rm')
+    .description('delete a model (and any partial download of it) from the store')
+    .argument('<name>', 'a catalogue name')
+    .action(async (name: string) => {
+      exitCode = await modelsRemoveCommand(loadConfig(configPath(program)), name, { stderr });
+    });
+  models
+    .command('verify')
+    .description("re-hash installed models against whisper.cpp's published checksums, or the SHA-256 recorded at pull")
+    .argument('[name]', 'one model (default: every installed one)')
+    .option('--json', 'JSON output', false)
+    .action(async (name: string | undefined, options: { json: boolean }) => {
+      exitCode = await modelsVerifyCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
     });
 
   program

@@ -26,6 +26,8 @@ export interface StreamDecodeOptions {
   signal: AbortSignal;
   /** The decoder stops with AUDIO_TOO_LONG past this (config `limits`). */
   maxBytes?: DecodeOptions['maxBytes'];
+  /** Decode this channel only (a speaker-per-channel track, pipeline/channels.ts). */
+  channel?: number;
   onDecodeProgress?: (decodedSec: number) => void;
   /** Makes planned segments known (store rows, reuse) before any can be dispatched: in plan order, one call at a time. */
   register: (segments: readonly PlannedSegment[]) => Promise<SegmentWork[]>;
@@ -136,6 +138,7 @@ export class StreamDecode {
       const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
         signal: AbortSignal.any([options.signal, internal.signal]),
         ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+        ...(options.channel !== undefined ? { channel: options.channel } : {}),
         onPcm: (chunk) => {
           this.#detector.push(chunk);
           feedPauses();
@@ -240,6 +243,7 @@ export async function decodeWholeFile(
   const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
     signal: options.signal,
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    ...(options.channel !== undefined ? { channel: options.channel } : {}),
     onPcm: (chunk) => detector.push(chunk),
     ...(options.onDecodeProgress ? { onProgress: options.onDecodeProgress } : {}),
   });

@@ -34,6 +34,8 @@ export interface TranscribeStageInput {
   workDir: string;
   streaming: boolean;
   planOnly: boolean;
+  /** Decode one channel only (a speaker-per-channel track). */
+  channel?: number;
 }
 
 export interface TranscribeStageResult {
@@ -95,6 +97,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     plan: planOptions,
     signal,
     maxBytes: decodeLimit(config.limits),
+    ...(input.channel !== undefined ? { channel: input.channel } : {}),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
   };
 

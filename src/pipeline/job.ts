@@ -67,6 +67,11 @@ export interface JobRequest {
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
    */
   jobId?: string;
+  /**
+   * Transcribe this channel only (0 = left): one track of a recording with a speaker per channel
+   * (pipeline/channels.ts runs one job per channel and merges them). Part of the cache key.
+   */
+  channel?: number;
 }
 
 export interface JobOutcome {
@@ -81,8 +86,8 @@ export interface JobOutcome {
 }
 
 /** Options that change the transcript (and so the cache key). Output format does not. */
-function transcriptOptions(config: Config) {
-  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
+function transcriptOptions(config: Config, channel?: number) {
+  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence, ...(channel !== undefined ? { channel } : {}) };
 }
 
 /** What the stages share once the job row exists. */
@@ -111,7 +116,7 @@ async function runStages(request: JobRequest): Promise<JobOutcome> {
     config,
     chain,
     backend: { id: primary.id, model: primary.model },
-    options: transcriptOptions(config),
+    options: transcriptOptions(config, request.channel),
   });
   const workDir = join(config.dataDir, 'work', record.jobId);
   jobIdentified(record.jobId, primary.id, chain);
@@ -145,6 +150,7 @@ async function runStages(request: JobRequest): Promise<JobOutcome> {
       workDir,
       streaming: request.streaming !== false,
       planOnly: request.planOnly === true,
+      ...(request.channel !== undefined ? { channel: request.channel } : {}),
     }), (d) => ({ 'parascribe.segments': d.plan.length }));
     const decodeSec = (done.decodeEndMs - done.decodeStartMs) / 1000;
     if (!done.ran) return await plannedOnly(run, cacheKey, done, decodeSec);
@@ -169,12 +175,21 @@ async function runStages(request: JobRequest): Promise<JobOutcome> {
 }
 
 /** Fails before any work if the output could not be written, the audio is unusable, or no backend works. */
-async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
+async function prepare({ request, record, chain, primary }: JobRun): Promise<AudioInfo> {
   const { signal, config, runtime } = request;
+  if (config.speakers === 'backend' && !primary.capabilities.diarization) {
+    throw new ParascribeError(
+      'INVALID_ARGUMENT',
+      `--speakers backend: backend "${primary.id}" gives no speaker labels (an openai backend with model gpt-4o-transcribe-diarize and responseFormat "diarized_json" does; for a stereo recording with one speaker per channel use --speakers channels)`,
+    );
+  }
   if (request.outputPath) await assertWritableOutput(request.outputPath);
   record.stage('probing');
   const info = await probeAudio(request.input, { signal });
   checkAudioDuration(info, config.limits);
+  if (request.channel !== undefined && request.channel >= (info.channels ?? 1)) {
+    throw new ParascribeError('INVALID_ARGUMENT', `${request.input}: has ${info.channels ?? 1} audio channel(s), no channel ${request.channel + 1}`);
+  }
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
@@ -193,7 +208,7 @@ async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
 async function identify({ request, record, primary }: JobRun, info: AudioInfo): Promise<string> {
   record.stage('hashing');
   const fileSha256 = await hashFile(request.input, request.runtime.store, request.signal);
-  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config) });
+  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config, request.channel) });
   await record.progress({ cache_key: cacheKey, duration_sec: info.durationSec });
   return cacheKey;
 }
@@ -249,6 +264,7 @@ async function finish({ request, record, primary }: JobRun, cacheKey: string, tr
       job: { id: jobId, source: request.input, backend: primary.id, model: primary.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
       transcript,
       telemetry,
+      subtitles: request.config.subtitles,
     });
     await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
   }
