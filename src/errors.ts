@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_FORMAT: { exitCode: 25, retryable: false },
   /** Longer than `limits.maxAudioSec`, or more decoded PCM than `limits.maxDecodedMb`. */
   AUDIO_TOO_LONG: { exitCode: 26, retryable: false },
+  /** `ask` needs an OpenAI-compatible chat endpoint and none is configured (`llm` section / PARASCRIBE_LLM_*). */
+  LLM_NOT_CONFIGURED: { exitCode: 27, retryable: false },
+  /** The chat endpoint failed: retryable for 429, 5xx, timeouts and lost connections (src/llm/client.ts). */
+  LLM_FAILED: { exitCode: 28, retryable: true },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

@@ -6,6 +6,7 @@
  *   config → store (SQLite in dataDir, or PostgreSQL) + cache
  *          → backends (lazy; built on first use) + breakers + load → serving (how a segment is served)
  *          → dispatcher: this process's backends, or (a server in distributed mode) the BullMQ queues
+ *          → llm: the chat client `ask` uses (lazy; src/llm/)
  */
 import { join } from 'node:path';
 import { createBackendRegistry } from './backends/registry.js';
@@ -13,7 +14,9 @@ import { BackendSet } from './backends/set.js';
 import { TranscriptCache } from './cache/index.js';
 import type { Config } from './config/schema.js';
 import { localDispatcher, type ServingDeps } from './pipeline/serve-and-store.js';
-import { BreakerBoard, type BreakerTransition } from './queue/breaker.js';
+import { ChatClient } from './llm/client.js';
+import { resolveLlmSettings } from './llm/settings.js';
+import { BreakerBoard, CircuitBreaker, type BreakerTransition } from './queue/breaker.js';
 import { BullmqDispatcher, distributedSettings, type DistributedSettings } from './queue/bullmq/index.js';
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
@@ -61,6 +64,11 @@ export interface Runtime {
   /** A server in distributed mode: the queues as /metrics and /admin/queues see them. */
   readonly queueStats: QueueInspector | undefined;
   readonly log: (line: string) => void;
+  /**
+   * The chat client `ask` uses, built on first call (a config without `llm` is fine until then);
+   * throws LLM_NOT_CONFIGURED naming the settings to set.
+   */
+  llm(): ChatClient;
   /** Closes what the runtime opened, in reverse order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -104,6 +112,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
           workerConcurrency: distributed.worker.concurrency,
         })
       : undefined;
+  let chat: ChatClient | undefined;
+  const llm = (): ChatClient => {
+    if (chat) return chat;
+    const settings = resolveLlmSettings(config.llm);
+    // Its own breaker, outside the board: the board's transitions are recorded on the jobs running
+    // at the time (job-record.ts), and an LLM outage is not a transcription job's event.
+    const onBreaker = options.onBreaker ?? ((t: BreakerTransition) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`));
+    const breaker = new CircuitBreaker('llm', config.breaker, onBreaker);
+    chat = new ChatClient(settings, { breaker, retryPolicy: retryPolicyFor(config) });
+    return chat;
+  };
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -118,6 +137,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     distributed,
     queueStats,
     log,
+    llm,
     close: () =>
       (closed ??= (async () => {
         await queued?.close();

@@ -8,6 +8,8 @@ import type { JobTelemetry } from '../telemetry/summary.js';
 import type { AttemptRecord } from '../pipeline/serve-segment.js';
 import type { BreakerTransition } from '../queue/breaker.js';
 import { openRuntime } from '../runtime.js';
+import { questionView } from '../service/question-views.js';
+import type { QuestionRow } from '../store/questions.js';
 import { fixed, table, telemetrySummary } from './render.js';
 
 const chainOf = (job: JobRow): string[] => {
@@ -72,8 +74,9 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       attemptLog: row.attempts_json ? (JSON.parse(row.attempts_json) as AttemptRecord[]) : [],
     }));
     const breakerEvents = job.breaker_events_json ? (JSON.parse(job.breaker_events_json) as BreakerTransition[]) : [];
+    const questions = await store.questions.list(job.id);
     if (options.json) {
-      stdout.write(`${JSON.stringify({ ...publicJob(job), breakerEvents, segments }, null, 2)}\n`);
+      stdout.write(`${JSON.stringify({ ...publicJob(job), breakerEvents, segments, questions: questions.map(questionView) }, null, 2)}\n`);
       return 0;
     }
     const lines = [
@@ -112,6 +115,7 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       if (eventful.length > 0) stdout.write('\nattempts\n');
       for (const s of eventful) for (const line of attemptLines(s.index, s.attemptLog)) stdout.write(`  ${line}\n`);
     }
+    if (questions.length > 0) stdout.write(`\nquestions (parascribe ask)\n${questions.map(questionLines).join('\n')}\n`);
     return 0;
   } finally {
     await runtime.close();
@@ -153,4 +157,18 @@ export function attemptLines(index: number, log: readonly AttemptRecord[]): stri
     );
   }
   return lines;
+}
+
+/** One asked question: when, how, what it cost, and the answer's first 300 characters. */
+function questionLines(q: QuestionRow): string {
+  const when = new Date(q.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  const citations = JSON.parse(q.citations_json) as { valid: unknown[]; dropped: unknown[] };
+  const tokens = `${q.input_tokens} in / ${q.output_tokens} out${q.tokens_estimated ? ' (est.)' : ''}`;
+  const outcome = q.status === 'answered' ? `${citations.valid.length} citation(s)${citations.dropped.length ? `, ${citations.dropped.length} dropped` : ''}` : `${q.status}: ${q.error_code}: ${q.error}`;
+  const answer = q.answer.replace(/\s+/g, ' ').trim();
+  return [
+    `  ${q.id}  ${when}  ${q.strategy} · ${q.model ?? '-'} · ${tokens} · $${q.cost_usd.toFixed(6)} · ${outcome}`,
+    `    Q: ${q.question}`,
+    `    A: ${answer.length > 300 ? `${answer.slice(0, 300)}…` : answer || '-'}`,
+  ].join('\n');
 }

@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
+import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
 import { loadConfig } from '../config/load.js';
 import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
+import { askCommand } from './ask.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
@@ -88,6 +90,28 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
           quiet: options.quiet === true,
           planOnly: options.planOnly === true,
         },
+        { stdout, stderr, signal: controller.signal },
+      );
+    });
+
+  program
+    .command('ask')
+    .description('ask a question about a recording; the answer streams with [hh:mm:ss] citations (needs PARASCRIBE_LLM_BASE_URL and PARASCRIBE_LLM_MODEL)')
+    .argument('<job-or-file>', 'a job id (finished or still running: answers over what is transcribed so far), or a file (transcribed first; the cache makes repeats free)')
+    .argument('<question...>', 'the question (quotes optional)')
+    .option('--follow', 'wait for a running job to finish, then answer over the whole transcript', false)
+    .addOption(new Option('--strategy <strategy>', 'a transcript longer than the model window: retrieve (BM25), map-reduce, or full (refused if it does not fit); auto chooses by size').choices(ASK_STRATEGIES))
+    .option('--json', 'no streaming: one JSON object with the answer, citations, coverage, tokens and cost', false)
+    .option('-q, --quiet', 'nothing on stderr but errors', false)
+    .option('--backend <id>', 'ASR backend, when a file is transcribed first')
+    .option('--language <code>', 'spoken language (ISO-639-1), when a file is transcribed first')
+    .action(async (target: string, words: string[], options: { follow: boolean; json: boolean; quiet: boolean; strategy?: AskStrategy }, command: Command) => {
+      const config = loadConfig({ ...configPath(program), flags: typedFlags(command, ['backend', 'language']) });
+      exitCode = await askCommand(
+        target,
+        words.join(' '),
+        config,
+        { follow: options.follow, json: options.json, quiet: options.quiet, ...(options.strategy ? { strategy: options.strategy } : {}) },
         { stdout, stderr, signal: controller.signal },
       );
     });

@@ -4,6 +4,8 @@ import { toWholeMs } from './time.js';
 export interface Paragraph {
   /** Start of the paragraph's first utterance. */
   startSec: number;
+  /** End of its last utterance (what a citation of the paragraph may point into). */
+  endSec: number;
   text: string;
 }
 
@@ -24,8 +26,8 @@ export const PARAGRAPH_GAP_SEC = 2;
 export function groupParagraphs(utterances: readonly Utterance[], rules: ParagraphRules): Paragraph[] {
   const minGapMs = toWholeMs(rules.minGapSec);
   const maxSpanMs = rules.maxSpanSec === undefined ? Infinity : toWholeMs(rules.maxSpanSec);
-  const paragraphs: { startSec: number; texts: string[] }[] = [];
-  let current: { startSec: number; texts: string[] } | undefined;
+  const paragraphs: { startSec: number; endSec: number; texts: string[] }[] = [];
+  let current: { startSec: number; endSec: number; texts: string[] } | undefined;
   let previousEndSec = 0;
 
   for (const utterance of utterances) {
@@ -34,11 +36,12 @@ export function groupParagraphs(utterances: readonly Utterance[], rules: Paragra
     const gapMs = toWholeMs(utterance.startSec - previousEndSec);
     const spanMs = current ? toWholeMs(utterance.startSec - current.startSec) : 0;
     if (!current || gapMs >= minGapMs || spanMs >= maxSpanMs) {
-      current = { startSec: utterance.startSec, texts: [] };
+      current = { startSec: utterance.startSec, endSec: utterance.endSec, texts: [] };
       paragraphs.push(current);
     }
     current.texts.push(text);
+    current.endSec = Math.max(current.endSec, utterance.endSec);
     previousEndSec = utterance.endSec;
   }
-  return paragraphs.map((p) => ({ startSec: p.startSec, text: p.texts.join(' ') }));
+  return paragraphs.map((p) => ({ startSec: p.startSec, endSec: p.endSec, text: p.texts.join(' ') }));
 }

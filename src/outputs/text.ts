@@ -12,7 +12,17 @@ function paragraphsOf(transcript: Transcript, maxSpanSec?: number): Paragraph[] 
   const paragraphs = groupParagraphs(transcript.utterances, { minGapSec: PARAGRAPH_GAP_SEC, maxSpanSec });
   if (paragraphs.length > 0) return paragraphs;
   const text = transcript.text.trim();
-  return text === '' ? [] : [{ startSec: 0, text }];
+  return text === '' ? [] : [{ startSec: 0, endSec: transcript.durationSec, text }];
+}
+
+/** The `md` format's paragraphs: what `ask` puts in a model's context, each under its time marker. */
+export function mdParagraphs(transcript: Transcript): Paragraph[] {
+  return paragraphsOf(transcript, MD_PARAGRAPH_MAX_SPAN_SEC);
+}
+
+/** One `md` paragraph as printed: `[hh:mm:ss] text`. */
+export function mdParagraphLine(paragraph: Pick<Paragraph, 'startSec' | 'text'>): string {
+  return `[${formatMarker(paragraph.startSec)}] ${paragraph.text}`;
 }
 
 /** Paragraphs separated by a blank line, with a trailing newline; "" for an empty transcript. */
@@ -38,8 +48,8 @@ export function renderMd(doc: OutputDocument): string {
     `Backend: ${job.backend}`,
   ].join(' · ');
   const header = `# ${sourceTitle(job.source)}\n\n${meta}\n`;
-  const paragraphs = paragraphsOf(transcript, MD_PARAGRAPH_MAX_SPAN_SEC);
+  const paragraphs = mdParagraphs(transcript);
   if (paragraphs.length === 0) return header;
-  const body = paragraphs.map((p) => `[${formatMarker(p.startSec)}] ${p.text}`).join('\n\n');
+  const body = paragraphs.map(mdParagraphLine).join('\n\n');
   return `${header}\n${body}\n`;
 }

@@ -8,6 +8,7 @@ import { bearerAuth, KeyOwners, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
 import { rateLimit, TokenBuckets } from './rate-limit/index.js';
+import { askRoutes } from './routes/ask.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -53,6 +54,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   }
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
+  app.route('/v1/jobs', askRoutes(service));
   app.route('/v1/audio', openaiRoutes(service));
   app.route('/v1/search', searchRoutes(service));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).

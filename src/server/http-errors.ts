@@ -31,6 +31,9 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   BREAKER_OPEN: 503,
   TOOL_MISSING: 503,
   SEGMENT_TIMEOUT: 504,
+  // 501, not 503: a server without an `llm` section will not grow one by retrying; 503 says "try later".
+  LLM_NOT_CONFIGURED: 501,
+  LLM_FAILED: 502,
 };
 
 export function statusForCode(code: ErrorCode): ContentfulStatusCode {

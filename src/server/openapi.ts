@@ -19,7 +19,7 @@ export function openApiDocument() {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       responses: {
         Error: {
-          description: 'An error: 400 bad input, 401 no/invalid key, 404 unknown job (or another key\'s), 409 not finished, 413 too large (upload size, or audio longer than limits.maxAudioSec), 415 not audio or an unsupported container (playlists), 422 unreadable audio, 429 rate limited (Retry-After), 5xx server side.',
+          description: 'An error: 400 bad input, 401 no/invalid key, 404 unknown job (or another key\'s), 409 not finished, 413 too large (upload size, or audio longer than limits.maxAudioSec), 415 not audio or an unsupported container (playlists), 422 unreadable audio, 429 rate limited (Retry-After), 501 no LLM configured (ask), 5xx server side.',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },
@@ -129,6 +129,33 @@ export function openApiDocument() {
             default: error,
           },
         },
+      },
+      '/v1/jobs/{id}/ask': {
+        post: {
+          summary:
+            'Ask a question about the transcript (finished, or the finished prefix of a running job). Server-Sent Events: `context`, `delta` ({ text }, citations checked), then `done` (the answer: citations, dropped_citations, coverage, context, usage, cost_usd) or `error` ({ code, message }).',
+          parameters: [jobId],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['question'],
+                  additionalProperties: false,
+                  properties: {
+                    question: { type: 'string' },
+                    strategy: { type: 'string', enum: ['auto', 'full', 'retrieve', 'map-reduce'], default: 'auto' },
+                    follow: { type: 'boolean', description: 'Wait for the job to end, then answer over the whole transcript.' },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '200': { description: 'text/event-stream' }, '501': { description: 'LLM_NOT_CONFIGURED: the server has no chat endpoint configured.' }, default: error },
+        },
+      },
+      '/v1/jobs/{id}/questions': {
+        get: { summary: 'The questions asked of the job and their answers, oldest first.', parameters: [jobId], responses: { '200': { description: '`{ object: "list", data: Answer[] }`' }, default: error } },
       },
       '/v1/audio/transcriptions': {
         post: {

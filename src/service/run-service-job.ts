@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { toParascribeError } from '../errors.js';
+import type { ChatClient } from '../llm/client.js';
 import type { JobEvents, JobStage } from '../pipeline/events.js';
 import { runJob, type JobRuntime } from '../pipeline/job.js';
 import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
@@ -30,6 +31,8 @@ export interface ServiceRuntime extends JobRuntime {
   readonly load: BackendLoad;
   /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
   readonly queueStats?: QueueStatsSource | undefined;
+  /** The chat client of `ask` (throws LLM_NOT_CONFIGURED). */
+  llm(): ChatClient;
 }
 
 export interface ServiceJobContext {

@@ -4,6 +4,7 @@
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
 import { readFile } from 'node:fs/promises';
+import { askJob, checkQuestion, type AskDeps, type AskInput, type AskResult } from '../ask/ask.js';
 import { checkAudioDuration } from '../audio/limits.js';
 import { fixedSegmentSec, type Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
+import type { QuestionRow } from '../store/questions.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -230,6 +232,42 @@ export class TranscriptionService {
     const json = JSON.parse(await readFile(this.files.transcript(row.id), 'utf8')) as JsonTranscript;
     const { transcript, job, telemetry } = fromJsonTranscript(json);
     return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
+  }
+
+  /** What `ask` uses of this service: its store and cache, the chat client, and JobWatch to wait on jobs. */
+  get askDeps(): AskDeps {
+    const { runtime } = this.deps;
+    return {
+      store: runtime.store,
+      cache: runtime.cache,
+      llm: () => runtime.llm(),
+      config: runtime.config.llm,
+      wait: (jobId, timeoutMs, signal) => this.watch.wait(jobId, timeoutMs, signal),
+      fallbackTranscript: async (job) => (await this.document(job).catch(() => undefined))?.transcript,
+    };
+  }
+
+  /**
+   * What can be refused before an answer starts streaming (so the API answers it with a status, not an
+   * SSE error event): another owner's job, an empty question, no LLM configured.
+   */
+  async checkAsk(owner: string, jobId: string, question: string): Promise<JobRow> {
+    const job = await this.get(owner, jobId);
+    checkQuestion(question);
+    this.deps.runtime.llm();
+    return job;
+  }
+
+  /** Asks the caller's job a question (src/ask/ask.ts): the answer streams to `onDelta`, and is stored with the job. */
+  async ask(owner: string, jobId: string, input: Omit<AskInput, 'job'>): Promise<AskResult> {
+    const job = await this.get(owner, jobId);
+    return askJob(this.askDeps, { ...input, job });
+  }
+
+  /** The questions asked of the caller's job, oldest first. */
+  async questions(owner: string, jobId: string): Promise<QuestionRow[]> {
+    const job = await this.get(owner, jobId);
+    return this.deps.runtime.store.questions.list(job.id);
   }
 
   /** Waits until the job has a final status (or the signal aborts); re-reads the store after each wake. */

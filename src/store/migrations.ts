@@ -182,6 +182,38 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
       await db.schema.dropTable('segment_search').execute();
     },
   },
+  '2026_12_07_002_transcript_questions': {
+    async up(db: Kysely<unknown>) {
+      // Every question asked of a job's transcript (`parascribe ask`, POST /v1/jobs/:id/ask) and its
+      // answer, with what the answer was about and what it cost (src/store/questions.ts).
+      await db.schema
+        .createTable('transcript_questions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull().references('transcription_jobs.id').onDelete('cascade'))
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('question', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addColumn('strategy', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('coverage_json', 'text', (c) => c.notNull())
+        .addColumn('citations_json', 'text', (c) => c.notNull())
+        .addColumn('input_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('output_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('tokens_estimated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('llm_calls', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cost_usd', t.float, (c) => c.notNull().defaultTo(0))
+        .addColumn('first_token_sec', t.float)
+        .addColumn('wall_sec', t.float)
+        .addColumn('error_code', 'text')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('transcript_questions_job').on('transcript_questions').columns(['job_id', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('transcript_questions').execute();
+    },
+  },
 });
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

@@ -96,9 +96,38 @@ export interface SegmentSearchTable {
   terms: string;
 }
 
+/** A question asked of a job's transcript and its answer (src/store/questions.ts). */
+export interface TranscriptQuestionsTable {
+  id: string;
+  job_id: string;
+  created_at: Time;
+  /** 'answered', or 'failed' (error_code / error say why; the answer holds what streamed before). */
+  status: string;
+  question: string;
+  answer: string;
+  /** full | retrieve | map-reduce: what the model was given. */
+  strategy: string;
+  model: string | null;
+  /** What the answer was about: the covered prefix, the passages given (JSON). */
+  coverage_json: string;
+  /** Citations kept and dropped (JSON). */
+  citations_json: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** 1 when the server reported no usage and the tokens are estimates. */
+  tokens_estimated: number;
+  llm_calls: number;
+  cost_usd: number;
+  first_token_sec: number | null;
+  wall_sec: number | null;
+  error_code: string | null;
+  error: string | null;
+}
+
 export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
   file_hashes: FileHashesTable;
   segment_search: SegmentSearchTable;
+  transcript_questions: TranscriptQuestionsTable;
 }
