@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   LLM_NOT_CONFIGURED: { exitCode: 27, retryable: false },
   /** The chat endpoint failed: retryable for 429, 5xx, timeouts and lost connections (src/llm/client.ts). */
   LLM_FAILED: { exitCode: 28, retryable: true },
+  /** The job's upload was deleted (`serve.keepUploadHours` after the job ended): nothing to play. */
+  AUDIO_GONE: { exitCode: 29, retryable: false },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decodeLimit } from '../audio/limits.js';
+import { PeaksWriter } from '../audio/peaks.js';
 import type { AudioInfo } from '../audio/probe.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -34,6 +35,8 @@ export interface TranscribeStageInput {
   workDir: string;
   streaming: boolean;
   planOnly: boolean;
+  /** Where the waveform peaks go as the audio is decoded (audio/peaks.ts); absent: none are kept. */
+  peaksPath?: string | undefined;
 }
 
 export interface TranscribeStageResult {
@@ -55,6 +58,16 @@ export function jobConcurrency(input: Pick<TranscribeStageInput, 'runtime' | 'la
 }
 
 export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
+  const peaks = input.peaksPath ? new PeaksWriter(input.peaksPath) : undefined;
+  try {
+    return await transcribeWithPeaks(input, peaks);
+  } finally {
+    // Reached with the peaks finished when the decode ended normally; else what was computed stays readable.
+    await peaks?.abort();
+  }
+}
+
+async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWriter | undefined): Promise<TranscribeStageResult> {
   const { runtime, record, config, events, signal, info, latency } = input;
   const { store } = runtime;
   const { jobId } = record;
@@ -103,6 +116,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     signal,
     maxBytes: decodeLimit(config.limits),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
+    ...(peaks ? { onPcm: (chunk: Buffer) => peaks.push(chunk) } : {}),
   };
 
   if (!input.planOnly && input.streaming && (await store.listSegments(jobId)).length === 0) {
@@ -110,9 +124,10 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
       ...decodeOptions,
       // Rows go in as segments are planned; insertSegments takes any batch of new indices.
       register: (segments) => store.insertSegments(jobId, segments).then(() => workFor(segments)),
-      onDecoded: (decoded) => {
+      onDecoded: async (decoded) => {
         decodedNow(decoded.durationSec);
-        return record.progress({ duration_sec: decoded.durationSec });
+        await peaks?.finish();
+        await record.progress({ duration_sec: decoded.durationSec });
       },
       onPlanned: async (whole) => {
         await record.progress({ chunk_count: whole.length });
@@ -126,6 +141,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
 
   const whole = await decodeWholeFile(decodeOptions);
   decodedNow(whole.durationSec);
+  await peaks?.finish();
   const { plan, durationSec } = whole;
   await record.progress({ duration_sec: durationSec, chunk_count: plan.length });
   const ownResults = record.resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();

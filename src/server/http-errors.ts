@@ -16,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   URL_REFUSED: 400,
   UNAUTHORIZED: 401,
   JOB_NOT_FOUND: 404,
+  AUDIO_GONE: 410,
   REQUEST_TIMEOUT: 408,
   ABORTED: 409,
   NOT_READY: 409,

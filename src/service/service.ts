@@ -15,6 +15,7 @@ import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
+import type { JobStatus } from '../store/schema.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -23,6 +24,8 @@ import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRunti
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
+import { PeaksSource } from './job-media.js';
+import { dashboardStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
 
@@ -38,17 +41,21 @@ export class TranscriptionService {
   readonly #views = new ViewCache<{ view: JobView; json: string }>();
   readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
   readonly files: JobFiles;
+  /** Waveform peaks of the caller's jobs (job-media.ts). */
+  readonly peaks: PeaksSource;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
   readonly #stages = new Map<string, JobStage>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #ctx: ServiceJobContext;
   #publicUrl = 'http://localhost';
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ServiceDeps) {
     const log = deps.log ?? (() => {});
     const { runtime } = deps;
     this.files = new JobFiles(runtime.config.dataDir);
+    this.peaks = new PeaksSource(this.files);
     this.scheduler = new JobScheduler(runtime.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
       log(`job ${jobId}: ${(error as Error).message}`),
     );
@@ -101,13 +108,20 @@ export class TranscriptionService {
 
   /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
   async start(): Promise<{ resumed: string[]; orphans: number }> {
-    const { orphans } = await this.files.sweep(this.deps.runtime.store);
+    const keepSec = this.config.serve.keepUploadHours * 3600;
+    const { orphans } = await this.files.sweep(this.deps.runtime.store, keepSec);
+    if (keepSec > 0) {
+      // Kept uploads expire while the server runs, too (checked every quarter of the retention, at most hourly).
+      this.#expiry = setInterval(() => void this.files.expireInputs(this.deps.runtime.store, keepSec).catch(() => undefined), Math.min(3_600, keepSec / 4) * 1000);
+      this.#expiry.unref();
+    }
     const unfinished = await this.deps.runtime.store.listUnfinishedServiceJobs();
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#expiry);
     await this.scheduler.stop(true, SHUTDOWN);
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -188,13 +202,19 @@ export class TranscriptionService {
     return entry;
   }
 
-  async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
-    return this.deps.runtime.store.listOwnerJobs(owner, limit, before);
+  async list(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
+    return this.deps.runtime.store.listOwnerJobs(owner, limit, before, statuses);
   }
 
   /** The caller's transcripts searched: ranked finished segments of their own jobs, running ones included. */
   async search(owner: string, q: string, options: { limit: number; offset: number }): Promise<SearchPage> {
     return this.deps.runtime.store.search.search(q, { owner, ...options });
+  }
+
+  /** The dashboard's numbers: the caller's jobs over the last `hours`, and the server's queues (stats.ts). */
+  async stats(owner: string, hours: number): Promise<Awaited<ReturnType<typeof dashboardStats>>> {
+    const { runtime } = this.deps;
+    return dashboardStats({ store: runtime.store, queuedJobs: () => this.scheduler.queued, runningJobs: () => this.scheduler.running, queues: runtime.queueStats }, owner, hours);
   }
 
   async view(row: JobRow): Promise<JobView> {

@@ -159,11 +159,25 @@ export class JobStore {
     return this.db.selectFrom('transcription_jobs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
   }
 
-  /** One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered). */
-  async listOwnerJobs(owner: string, limit: number, before?: string): Promise<JobRow[]> {
+  /**
+   * One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered);
+   * `statuses`: only jobs in one of them.
+   */
+  async listOwnerJobs(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
     let query = this.db.selectFrom('transcription_jobs').selectAll().where('owner', '=', owner);
     if (before) query = query.where('id', '<', before);
+    if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
     return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** One owner's jobs created since `sinceSec` (the dashboard's window): only what its statistics need. */
+  async listOwnerJobsSince(owner: string, sinceSec: number) {
+    return this.db
+      .selectFrom('transcription_jobs')
+      .select(['id', 'status', 'created_at', 'started_at', 'completed_at', 'duration_sec', 'cost_usd', 'cache_hit', 'backend'])
+      .where('owner', '=', owner)
+      .where('created_at', '>=', this.#time(sinceSec) as number)
+      .execute();
   }
 
   /**
