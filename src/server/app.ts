@@ -18,7 +18,7 @@ import { segmentAudioRoutes } from './routes/segments.js';
 import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
 import { jobMediaRoutes, signedAudioRoutes } from './routes/media.js';
-import { statsRoutes } from './routes/stats.js';
+import { backendsRoutes, statsRoutes } from './routes/stats.js';
 import { AudioUrls, MEDIA_AUDIO_PATH } from './media-url.js';
 import { uiRoutes } from './ui.js';
 
@@ -64,6 +64,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   const audioUrls = new AudioUrls();
   app.route('/v1/jobs', jobMediaRoutes(service, audioUrls));
   app.route('/v1/stats', statsRoutes(service));
+  app.route('/v1/backends', backendsRoutes(service));
   // The signature in the query is the credential (media-url.ts): outside /v1 and its bearer auth.
   app.route(MEDIA_AUDIO_PATH, signedAudioRoutes(service, audioUrls));
   app.route('/v1/audio', openaiRoutes(service));

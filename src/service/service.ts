@@ -244,6 +244,15 @@ export class TranscriptionService {
     return (await this.deps.runtime.store.getJob(jobId))!;
   }
 
+  /** Deletes a finished job of the caller's for good: its row, segments, questions, upload and transcript. */
+  async purge(owner: string, jobId: string): Promise<void> {
+    const row = await this.get(owner, jobId);
+    if (!TERMINAL_STATUSES.has(row.status)) throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}: cancel it before deleting it`);
+    await this.deps.runtime.store.deleteJob(row.id);
+    this.#views.invalidate(row.id);
+    await this.files.remove(row.id);
+  }
+
   /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */
   async document(row: JobRow): Promise<OutputDocument> {
     if (row.status !== 'completed') {

@@ -170,6 +170,11 @@ export class JobStore {
     return query.orderBy('id', 'desc').limit(limit).execute();
   }
 
+  /** Deletes a job and, by cascade, its segments, search rows and questions. */
+  async deleteJob(id: string): Promise<void> {
+    await this.db.deleteFrom('transcription_jobs').where('id', '=', id).execute();
+  }
+
   /** One owner's jobs created since `sinceSec` (the dashboard's window): only what its statistics need. */
   async listOwnerJobsSince(owner: string, sinceSec: number) {
     return this.db

@@ -71,7 +71,14 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     return c.body(await service.viewJsonOf(c.get('owner'), c.req.param('id')));
   });
 
-  app.delete('/:id', async (c) => c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id')))));
+  app.delete('/:id', async (c) => {
+    const purge = c.req.query('purge');
+    if (purge === 'true' || purge === '1') {
+      await service.purge(c.get('owner'), c.req.param('id'));
+      return c.json({ id: c.req.param('id'), object: 'transcription.job', deleted: true });
+    }
+    return c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id'))));
+  });
 
   app.get('/:id/transcript', async (c) => {
     const format = c.req.query('format') ?? 'txt';

@@ -1,0 +1,129 @@
+/** The dashboard: the caller's jobs per hour, turnaround p50/p95, error rate, cost per audio minute; the server's queue. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { seconds, usd } from '../format';
+import type { Stats } from '../types';
+
+function JobsPerHour(props: { hours: Stats['jobs']['per_hour'] }) {
+  const max = Math.max(1, ...props.hours.map((h) => h.jobs));
+  const width = 100 / props.hours.length;
+  return (
+    <svg class="chart" viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label={`Jobs per hour over the last ${props.hours.length} hours, at most ${max}`}>
+      {props.hours.map((h, i) => {
+        const total = (h.jobs / max) * 38;
+        const failed = (h.failed / max) * 38;
+        return (
+          <g key={h.hour}>
+            <title>{`${new Date(h.hour).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}: ${h.jobs} jobs, ${h.completed} completed, ${h.failed} failed`}</title>
+            <rect class="bar completed" x={i * width + width * 0.1} width={width * 0.8} y={40 - total} height={total} />
+            {failed > 0 && <rect class="bar failed" x={i * width + width * 0.1} width={width * 0.8} y={40 - failed} height={failed} />}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+export function Dashboard() {
+  const [hours, setHours] = useState(24);
+  const [stats, setStats] = useState<Stats | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const load = () => api.stats(hours).then(setStats, (e: Error) => setError(e.message));
+    void load();
+    const timer = setInterval(load, 10_000);
+    return () => clearInterval(timer);
+  }, [hours]);
+  return (
+    <section aria-labelledby="dash-title" class="dashboard">
+      <div class="heading-row">
+        <h1 id="dash-title">Dashboard</h1>
+        <label class="inline">
+          Window
+          <select value={String(hours)} onChange={(e) => setHours(Number(e.currentTarget.value))}>
+            <option value="6">6 hours</option>
+            <option value="24">24 hours</option>
+            <option value="168">7 days</option>
+          </select>
+        </label>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {stats && (
+        <>
+          <dl class="cards">
+            <div>
+              <dt>Jobs</dt>
+              <dd>{stats.jobs.total}</dd>
+            </div>
+            <div>
+              <dt>Turnaround p50</dt>
+              <dd>{seconds(stats.turnaround_sec.p50)}</dd>
+            </div>
+            <div>
+              <dt>Turnaround p95</dt>
+              <dd>{seconds(stats.turnaround_sec.p95)}</dd>
+            </div>
+            <div>
+              <dt>Error rate</dt>
+              <dd>{stats.error_rate === null ? '–' : `${(stats.error_rate * 100).toFixed(1)} %`}</dd>
+            </div>
+            <div>
+              <dt>Audio transcribed</dt>
+              <dd>{stats.audio_minutes.toFixed(1)} min</dd>
+            </div>
+            <div>
+              <dt>Cost per audio minute</dt>
+              <dd>{usd(stats.cost_per_audio_minute_usd)}</dd>
+            </div>
+            <div>
+              <dt>Queue depth</dt>
+              <dd>
+                {stats.server.queued_jobs} waiting, {stats.server.running_jobs} running
+              </dd>
+            </div>
+            <div>
+              <dt>Workers</dt>
+              <dd>{stats.server.distributed ? `${stats.server.distributed.workers ?? '?'} (${stats.server.distributed.worker_slots ?? '?'} slots)` : 'embedded (this server)'}</dd>
+            </div>
+          </dl>
+          <h2>Jobs per hour</h2>
+          <JobsPerHour hours={stats.jobs.per_hour} />
+          <p class="small muted">
+            Since {new Date(stats.since).toLocaleString()} · {Object.entries(stats.jobs.by_status).map(([s, n]) => `${n} ${s}`).join(', ') || 'no jobs'}
+          </p>
+          {stats.server.distributed && (
+            <>
+              <h2>Segment queues</h2>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Backend</th>
+                      <th scope="col" class="num">Waiting</th>
+                      <th scope="col" class="num">Active</th>
+                      <th scope="col" class="num">Oldest wait</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {stats.server.distributed.queues.map((q) => (
+                      <tr key={q.backend}>
+                        <td>{q.backend}</td>
+                        <td class="num">{q.waiting}</td>
+                        <td class="num">{q.active}</td>
+                        <td class="num">{seconds(q.oldest_wait_sec)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
