@@ -5,7 +5,7 @@
  * stats, the jobs list's status filter, the UI page with its CSP; and none of it for another key.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FIXTURES } from './helpers/cli.js';
@@ -20,7 +20,7 @@ describe('parascribe serve: audio, peaks, segments, stats, UI', { timeout: 300_0
     fetch(`${server.url}${path}`, { ...init, headers: { ...(init.key === null ? {} : authHeaders(init.key ?? TEST_KEYS[0])), ...(init.headers as Record<string, string>) } });
 
   before(async () => {
-    server = await startServer({ env: { PARASCRIBE_CACHE: '0', PARASCRIBE_SEGMENT_SEC: '10' } });
+    server = await startServer({ env: { PARASCRIBE_CACHE: '0' } });
     const { status, body } = await submitFile(server.url, JFK, {}, TEST_KEYS[0], 'jfk.wav');
     assert.equal(status, 202);
     id = body.id;
@@ -82,7 +82,7 @@ describe('parascribe serve: audio, peaks, segments, stats, UI', { timeout: 300_0
     const response = await get(`/v1/jobs/${id}/segments`);
     assert.equal(response.status, 200);
     const body = (await response.json()) as { started_at: string; data: Array<Record<string, any>> };
-    assert.ok(body.data.length >= 2, `${body.data.length} segments of 10 s`);
+    assert.ok(body.data.length >= 1);
     body.data.forEach((s, i) => {
       assert.equal(s.index, i);
       assert.equal(s.status, 'completed');
@@ -99,7 +99,8 @@ describe('parascribe serve: audio, peaks, segments, stats, UI', { timeout: 300_0
   it('SSE segments carry word times (what the UI makes clickable)', async () => {
     const response = await get(`/v1/jobs/${id}/events`);
     const text = await response.text();
-    const segments = [...text.matchAll(/event: segment\nid: \d+\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!));
+    const segments = [...text.matchAll(/event: segment\ndata: (.*)\nid: \d+\n/g)].map((m) => JSON.parse(m[1]!));
+    assert.ok(segments.length >= 1);
     const words = segments.flatMap((s) => s.utterances.flatMap((u: any) => u.words));
     assert.ok(words.length > 5, `${words.length} words`);
     for (const w of words) assert.ok(typeof w.word === 'string' && w.end_sec >= w.start_sec && w.start_sec >= 0);
@@ -150,5 +151,15 @@ describe('parascribe serve: audio, peaks, segments, stats, UI', { timeout: 300_0
     assert.equal(asset.status, 200);
     assert.match(asset.headers.get('content-type') ?? '', /javascript/);
     assert.equal((await get('/assets/../../package.json', { key: null })).status, 404);
+  });
+
+  it('DELETE ?purge=true deletes a finished job for good (row, files); another key cannot', async () => {
+    assert.equal((await get(`/v1/jobs/${id}?purge=true`, { method: 'DELETE', key: TEST_KEYS[1] })).status, 404);
+    const response = await get(`/v1/jobs/${id}?purge=true`, { method: 'DELETE' });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { id, object: 'transcription.job', deleted: true });
+    assert.equal((await get(`/v1/jobs/${id}`)).status, 404);
+    assert.equal(existsSync(join(server.dataDir, 'jobs', id)), false, 'the upload, peaks and transcript are gone');
+    assert.equal(((await (await get('/v1/jobs')).json()) as { data: unknown[] }).data.length, 0);
   });
 });
