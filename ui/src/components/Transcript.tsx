@@ -5,7 +5,7 @@
  * Keyboard: Tab reaches the transcript, ←/→ move between words, Enter or Space plays from one.
  */
 import { memo } from 'preact/compat';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { clock } from '../format';
 import type { Block } from '../job/paragraphs';
 import type { PlayerBus } from '../job/player-bus';
@@ -46,7 +46,25 @@ function lastAtOrBefore(starts: Float64Array, t: number): number {
   return found;
 }
 
+/** Blocks added per frame: a whole hour's transcript appears over a few frames, never in one long task. */
+const BLOCKS_PER_FRAME = 3;
+
+/** How many of `blocks` to render now: all that were there before, and a few more each frame. */
+function useProgressive(blocks: Block[]): number {
+  const [shown, setShown] = useState(0);
+  const first = blocks[0];
+  // A different list (the stitched transcript replacing the live one) starts over.
+  useEffect(() => setShown(0), [first?.key.charAt(0)]);
+  useEffect(() => {
+    if (shown >= blocks.length) return;
+    const frame = requestAnimationFrame(() => setShown((n) => Math.min(blocks.length, n + BLOCKS_PER_FRAME)));
+    return () => cancelAnimationFrame(frame);
+  }, [shown, blocks.length]);
+  return Math.min(shown, blocks.length);
+}
+
 export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boolean }) {
+  const shown = useProgressive(props.blocks);
   const root = useRef<HTMLDivElement>(null);
   const index = useRef<{ words: HTMLElement[]; starts: Float64Array } | null>(null);
   const current = useRef<HTMLElement | null>(null);
@@ -54,7 +72,7 @@ export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boole
   // The word list is rebuilt lazily after a render changed the blocks.
   useEffect(() => {
     index.current = null;
-  }, [props.blocks]);
+  }, [props.blocks, shown]);
   const words = () => {
     if (!index.current && root.current) {
       const list = Array.from(root.current.querySelectorAll<HTMLElement>('.w'));
@@ -113,7 +131,7 @@ export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boole
       </p>
       {props.blocks.length === 0 && <p class="muted">{props.live ? 'Waiting for the first segment…' : 'No transcript.'}</p>}
       <div class="text" ref={root} onClick={onClick} onKeyDown={onKeyDown} role="group" aria-describedby="transcript-help">
-        {props.blocks.map((block) => (
+        {props.blocks.slice(0, shown).map((block) => (
           <TranscriptBlock key={block.key} block={block} />
         ))}
       </div>

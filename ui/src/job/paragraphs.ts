@@ -75,9 +75,21 @@ export interface Block {
   paragraphs: Paragraph[];
 }
 
-/** While the job runs: a block per segment, as the SSE stream delivered it (in order). */
+const segmentBlocks = new WeakMap<SegmentEvent, Block>();
+
+/**
+ * While the job runs: a block per segment, as the SSE stream delivered it (in order). The same segment
+ * always gives the same block object, so a rendered block is not rendered again.
+ */
 export function liveBlocks(segments: readonly SegmentEvent[]): Block[] {
-  return segments.map((s) => ({ key: `s${s.index}`, paragraphs: toParagraphs(s.utterances.map(fromApi)) }));
+  return segments.map((s) => {
+    let block = segmentBlocks.get(s);
+    if (!block) {
+      block = { key: `s${s.index}`, paragraphs: toParagraphs(s.utterances.map(fromApi)) };
+      segmentBlocks.set(s, block);
+    }
+    return block;
+  });
 }
 
 /** The finished, stitched transcript: blocks of 20 paragraphs (each block renders once). */

@@ -21,6 +21,7 @@ export interface JobLive {
 }
 
 const PEAK_POINTS = 3000;
+const SEGMENTS_PER_FRAME = 4;
 
 export function useJobLive(id: string): JobLive {
   const [job, setJob] = useState<Job | null>(null);
@@ -38,10 +39,12 @@ export function useJobLive(id: string): JobLive {
     const abort = new AbortController();
     const { signal } = abort;
     let frame = 0;
+    // At most a few segments per frame: a burst (an hour's worth on opening a running job) renders over several frames.
     const flush = () => {
       frame = 0;
-      const batch = pending.current.splice(0);
+      const batch = pending.current.splice(0, SEGMENTS_PER_FRAME);
       if (batch.length) setSegments((all) => [...all, ...batch.filter((s) => s.index >= all.length)]);
+      if (pending.current.length) frame = requestAnimationFrame(flush);
     };
     const loadTranscript = () =>
       api.transcript(id, 'json').then(async (blob) => !signal.aborted && setTranscript(JSON.parse(await blob.text()) as TranscriptJson)).catch(() => undefined);
