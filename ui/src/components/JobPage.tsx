@@ -16,7 +16,8 @@ export function JobPage(props: { id: string; startAt: number }) {
   const live = useJobLive(props.id);
   const bus = useRef(new PlayerBus()).current;
   const { job } = live;
-  const blocks = useMemo(() => (live.transcript ? finalBlocks(fromTranscriptJson(live.transcript)) : liveBlocks(live.segments)), [live.transcript, live.segments]);
+  const segmentBlocks = useMemo(() => liveBlocks(live.segments), [live.segments]);
+  const final = useMemo(() => (live.transcript ? finalBlocks(fromTranscriptJson(live.transcript)) : null), [live.transcript]);
   if (live.error) {
     return (
       <section>
@@ -59,7 +60,7 @@ export function JobPage(props: { id: string; startAt: number }) {
       <div class="job-grid">
         <div class="main-col">
           <Player jobId={job.id} bus={bus} peaks={live.peaks} durationSec={job.duration_sec} {...(Number.isFinite(props.startAt) ? { startAt: props.startAt } : {})} />
-          <Transcript blocks={blocks} bus={bus} live={running} />
+          <Transcript live={segmentBlocks} final={final} bus={bus} running={running} />
         </div>
         <aside class="side-col">
           <Timeline timings={live.timings} live={running} bus={bus} />

@@ -1,7 +1,7 @@
 /**
  * The transcript: paragraphs with a timestamp each, every word clickable to seek the player, the word
  * being played highlighted. Text is rendered as text (never HTML). Blocks (a segment while the job
- * runs, 20 paragraphs once it is done) render once each; playback touches two words' classes only.
+ * runs, ~300 words once it is done) render once each; playback touches two words' classes only.
  * Keyboard: Tab reaches the transcript, ←/→ move between words, Enter or Space plays from one.
  */
 import { memo } from 'preact/compat';
@@ -10,7 +10,7 @@ import { clock } from '../format';
 import type { Block } from '../job/paragraphs';
 import type { PlayerBus } from '../job/player-bus';
 
-const TranscriptBlock = memo(function TranscriptBlock(props: { block: Block }) {
+const TranscriptBlock = memo(function TranscriptBlock(props: { block: Block; first: boolean }) {
   return (
     <div class="block" data-block={props.block.key}>
       {props.block.paragraphs.map((p, i) => (
@@ -18,13 +18,13 @@ const TranscriptBlock = memo(function TranscriptBlock(props: { block: Block }) {
           <button type="button" class="stamp" data-s={p.start} aria-label={`Play from ${clock(p.start)}`}>
             {clock(p.start)}
           </button>{' '}
-          {p.words.map((w, j) => (
-            <span key={j}>
-              <span class="w" data-s={w.start} data-e={w.end} tabIndex={-1}>
-                {w.text}
-              </span>{' '}
-            </span>
-          ))}
+          {p.words.map((w, j) => [
+            // The first word is the transcript's tab stop; the arrow keys move it (roving tabindex).
+            <span key={j} class="w" data-s={w.start} {...(props.first && i === 0 && j === 0 ? { tabIndex: 0 } : {})}>
+              {w.text}
+            </span>,
+            ' ',
+          ])}
         </p>
       ))}
     </div>
@@ -46,25 +46,37 @@ function lastAtOrBefore(starts: Float64Array, t: number): number {
   return found;
 }
 
-/** Blocks added per frame: a whole hour's transcript appears over a few frames, never in one long task. */
-const BLOCKS_PER_FRAME = 3;
-
-/** How many of `blocks` to render now: all that were there before, and a few more each frame. */
-function useProgressive(blocks: Block[]): number {
+/**
+ * How many of the finished transcript's blocks (~300 words each) to render now: one more each frame,
+ * so an hour's transcript appears over a second or so and never in one long task.
+ */
+function useProgressive(blocks: Block[] | null): number {
   const [shown, setShown] = useState(0);
-  const first = blocks[0];
-  // A different list (the stitched transcript replacing the live one) starts over.
-  useEffect(() => setShown(0), [first?.key.charAt(0)]);
+  const count = blocks?.length ?? 0;
+  useEffect(() => setShown(0), [blocks]);
   useEffect(() => {
-    if (shown >= blocks.length) return;
-    const frame = requestAnimationFrame(() => setShown((n) => Math.min(blocks.length, n + BLOCKS_PER_FRAME)));
+    if (shown >= count) return;
+    const frame = requestAnimationFrame(() => setShown((n) => Math.min(count, n + 1)));
     return () => cancelAnimationFrame(frame);
-  }, [shown, blocks.length]);
-  return Math.min(shown, blocks.length);
+  }, [shown, count]);
+  return Math.min(shown, count);
 }
 
-export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boolean }) {
-  const shown = useProgressive(props.blocks);
+/**
+ * The blocks on the page: while the finished transcript is being rendered, its first blocks and then
+ * the live (per-segment) blocks it does not cover yet, so the swap removes and adds a little per frame.
+ */
+function visibleBlocks(live: readonly Block[], final: readonly Block[] | null, shown: number): Block[] {
+  if (!final) return [...live];
+  const done = final.slice(0, shown);
+  if (shown >= final.length) return done;
+  const coveredUntil = done.at(-1)?.end ?? -Infinity;
+  return [...done, ...live.filter((b) => b.end > coveredUntil)];
+}
+
+export function Transcript(props: { live: Block[]; final: Block[] | null; bus: PlayerBus; running: boolean }) {
+  const shown = useProgressive(props.final);
+  const blocks = visibleBlocks(props.live, props.final, shown);
   const root = useRef<HTMLDivElement>(null);
   const index = useRef<{ words: HTMLElement[]; starts: Float64Array } | null>(null);
   const current = useRef<HTMLElement | null>(null);
@@ -72,12 +84,11 @@ export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boole
   // The word list is rebuilt lazily after a render changed the blocks.
   useEffect(() => {
     index.current = null;
-  }, [props.blocks, shown]);
+  }, [props.live, props.final, shown]);
   const words = () => {
     if (!index.current && root.current) {
       const list = Array.from(root.current.querySelectorAll<HTMLElement>('.w'));
       index.current = { words: list, starts: Float64Array.from(list, (el) => Number(el.dataset.s)) };
-      if (list.length > 0 && !root.current.querySelector('.w[tabindex="0"]')) list[0]!.tabIndex = 0;
     }
     return index.current ?? { words: [], starts: new Float64Array(0) };
   };
@@ -118,7 +129,7 @@ export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boole
     } else return;
     event.preventDefault();
     if (!next) return;
-    el.tabIndex = -1;
+    el.removeAttribute('tabindex');
     next.tabIndex = 0;
     next.focus();
   };
@@ -129,10 +140,10 @@ export function Transcript(props: { blocks: Block[]; bus: PlayerBus; live: boole
       <p id="transcript-help" class="visually-hidden">
         Use the arrow keys to move between words; Enter plays from the word.
       </p>
-      {props.blocks.length === 0 && <p class="muted">{props.live ? 'Waiting for the first segment…' : 'No transcript.'}</p>}
+      {blocks.length === 0 && <p class="muted">{props.running ? 'Waiting for the first segment…' : props.final ? '' : 'No transcript.'}</p>}
       <div class="text" ref={root} onClick={onClick} onKeyDown={onKeyDown} role="group" aria-describedby="transcript-help">
-        {props.blocks.slice(0, shown).map((block) => (
-          <TranscriptBlock key={block.key} block={block} />
+        {blocks.map((block) => (
+          <TranscriptBlock key={block.key} block={block} first={block === blocks[0]} />
         ))}
       </div>
     </section>

@@ -73,6 +73,14 @@ export function toParagraphs(utterances: readonly Utterance[]): Paragraph[] {
 export interface Block {
   key: string;
   paragraphs: Paragraph[];
+  /** First word's start and last word's end (seconds): where the block sits in the recording. */
+  start: number;
+  end: number;
+}
+
+function makeBlock(key: string, paragraphs: Paragraph[]): Block {
+  const words = paragraphs.flatMap((p) => p.words);
+  return { key, paragraphs, start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? 0 };
 }
 
 const segmentBlocks = new WeakMap<SegmentEvent, Block>();
@@ -85,17 +93,27 @@ export function liveBlocks(segments: readonly SegmentEvent[]): Block[] {
   return segments.map((s) => {
     let block = segmentBlocks.get(s);
     if (!block) {
-      block = { key: `s${s.index}`, paragraphs: toParagraphs(s.utterances.map(fromApi)) };
+      block = makeBlock(`s${s.index}`, toParagraphs(s.utterances.map(fromApi)));
       segmentBlocks.set(s, block);
     }
     return block;
   });
 }
 
-/** The finished, stitched transcript: blocks of 20 paragraphs (each block renders once). */
+/** Words per block of the finished transcript: a block is rendered in one go, so it stays small. */
+const BLOCK_WORDS = 300;
+
+/** The finished, stitched transcript: blocks of whole paragraphs, about 300 words each (each renders once). */
 export function finalBlocks(utterances: readonly Utterance[]): Block[] {
-  const paragraphs = toParagraphs(utterances);
-  const blocks: Block[] = [];
-  for (let i = 0; i < paragraphs.length; i += 20) blocks.push({ key: `f${i}`, paragraphs: paragraphs.slice(i, i + 20) });
-  return blocks;
+  const groups: Paragraph[][] = [];
+  let words = BLOCK_WORDS;
+  for (const paragraph of toParagraphs(utterances)) {
+    if (words >= BLOCK_WORDS) {
+      groups.push([]);
+      words = 0;
+    }
+    groups.at(-1)!.push(paragraph);
+    words += paragraph.words.length;
+  }
+  return groups.map((paragraphs, i) => makeBlock(`f${i}`, paragraphs));
 }
