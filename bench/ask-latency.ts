@@ -242,7 +242,7 @@ const body = [
   '',
   ...notes,
   `- ${runs} run(s) per mode, alternating; medians. Every time is seconds from the start of the upload (POST /v1/jobs, ${(upload.length / 1e6).toFixed(0)} MB ${path.basename(audio)}); the question is asked as soon as the 202 arrives and waits in the service for the first finished segment`,
-  `- "first answer token": the model's first token, after the service's own coverage line ("Covers 0:00–6:00 of 62:07 …"), which streams as soon as the context is chosen; "first token over the full transcript": the same question asked again when the job completed`,
+  `- "first answer token": the model's first token, after the service's own coverage line ("Covers 0:00–18:00 of 62:06 (still transcribing)."), which streams as soon as the context is chosen; "first token over the full transcript": the same question asked again when the job completed`,
   `- transcription: backend openai (FLAC uploads, 8 requests at most) → FAKE OpenAI server on the SIMULATED endpoint with the seed study's fitted parameters (k = ${SEED_SIM.maxContainers}, cold start lognormal median 15 s σ 0.8, ${SEED_SIM.rttSec} s per request, RTF ${SEED_SIM.rtf}), scaled to zero before each run; synthetic text; --no-cache`,
   `- LLM: FAKE chat server (first token after ${ttftMs} ms, then 2 words per 15 ms), window ${WINDOW} tokens, 512 for the answer; "${QUESTION}"`,
   `- command: \`node --import tsx bench/ask-latency.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\``,

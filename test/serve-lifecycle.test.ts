@@ -109,9 +109,13 @@ describe('parascribe serve: cancel, webhook, graceful stop', { timeout: 300_000 
     const dataDir = tempDir('sigterm');
     const first = await startServer({ dataDir, env: { PARASCRIBE_CONFIG: config, PARASCRIBE_CACHE: '0' } });
     const { body } = await submitFile(first.url, audio, { segment_sec: '30' });
+    // A failed wait must not leave the server running (it would keep this test file alive).
     await waitFor('a finished segment', async () => {
       const job = (await (await fetch(`${first.url}/v1/jobs/${body.id}`, { headers: authHeaders() })).json()) as { progress: { segments_done: number } };
       return job.progress.segments_done >= 1 ? true : undefined;
+    }).catch(async (error: unknown) => {
+      await first.stop();
+      throw error;
     });
     await first.stop();
     assert.equal((await first.exited).code, 0);

@@ -5,6 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fakePromptTokens, startFakeChatServer, type FakeChatServer } from '../../test/fakes/fake-chat-server.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_LLM_CONFIG, llmSchema } from '../config/llm.js';
@@ -21,7 +24,7 @@ const EXPECTED = 'Seen 2 markers from [00:00:03] to [00:02:00]; the first passag
 
 function client(url: string, overrides: Partial<ReturnType<typeof llmSchema.parse>> = {}, breaker = new CircuitBreaker('llm', DEFAULT_BREAKER_OPTIONS)) {
   const settings = resolveLlmSettings(llmSchema.parse({ baseURL: url, model: 'fake-chat-1', apiKey: 'k-123', idleTimeoutSec: 0.5, ...overrides }));
-  return new ChatClient(settings, { breaker, retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
+  return new ChatClient(settings, { breaker, retryPolicy: { baseDelayMs: 10, maxDelayMs: 20 } });
 }
 
 describe('ChatClient', () => {
@@ -131,6 +134,11 @@ describe('LLM settings', () => {
     assert.equal(config.llm.model, 'llama3');
     assert.equal(config.llm.apiKey, 'sk');
     assert.throws(() => loadConfig({ env: { HOME: '/nonexistent', PARASCRIBE_LLM_BASE_URL: 'ftp://x' } }), /PARASCRIBE_LLM_BASE_URL/);
+    // The environment is merged into the file's section, not replacing it.
+    const file = join(mkdtempSync(join(tmpdir(), 'parascribe-llm-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ llm: { baseURL: 'https://api.groq.com/openai/v1', model: 'a', contextTokens: 32_000, apiKeyEnv: 'GROQ_API_KEY' } }));
+    const merged = loadConfig({ env: { HOME: '/nonexistent', PARASCRIBE_LLM_MODEL: 'b' }, configPath: file }).llm;
+    assert.deepEqual([merged.baseURL, merged.model, merged.contextTokens, merged.apiKeyEnv], ['https://api.groq.com/openai/v1', 'b', 32_000, 'GROQ_API_KEY']);
     assert.equal(costUsd({ costPerMillionInputUsd: 0.15, costPerMillionOutputUsd: 0.6 }, 2_000_000, 1_000_000), 0.9);
   });
 });

@@ -50,7 +50,8 @@ export interface ChatAnswer {
 
 export interface ChatClientDeps {
   breaker: CircuitBreaker;
-  retryPolicy: RetryPolicy;
+  /** Its backoff (base and cap) is used; attempts are llm.maxAttempts. */
+  retryPolicy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
   fetch?: typeof fetch;
   onRetry?: (attempt: number, error: ParascribeError, delayMs: number) => void;
 }
@@ -110,7 +111,12 @@ export class ChatClient {
           throw error;
         }
       },
-      { policy: { ...this.deps.retryPolicy, maxAttempts: this.settings.maxAttempts }, signal, ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}) },
+      {
+        // Someone is waiting for this answer: bounded by llm.maxAttempts, not by the segments' retry budget.
+        policy: { baseDelayMs: this.deps.retryPolicy.baseDelayMs, maxDelayMs: this.deps.retryPolicy.maxDelayMs, maxAttempts: this.settings.maxAttempts },
+        signal,
+        ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}),
+      },
     );
   }
 
