@@ -38,8 +38,10 @@ export const ERROR_CODES = {
   LLM_NOT_CONFIGURED: { exitCode: 27, retryable: false },
   /** The chat endpoint failed: retryable for 429, 5xx, timeouts and lost connections (src/llm/client.ts). */
   LLM_FAILED: { exitCode: 28, retryable: true },
+  /** An MCP tool's file path outside the configured `mcp.roots`, or no roots configured (src/mcp/roots.ts). */
+  PATH_REFUSED: { exitCode: 29, retryable: false },
   /** The job's upload was deleted (`serve.keepUploadHours` after the job ended): nothing to play. */
-  AUDIO_GONE: { exitCode: 29, retryable: false },
+  AUDIO_GONE: { exitCode: 30, retryable: false },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

@@ -21,6 +21,7 @@ import { BullmqDispatcher, distributedSettings, type DistributedSettings } from 
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
 import { BackendLoad } from './queue/load.js';
+import { startTracing } from './telemetry/tracing/provider.js';
 import { retryPolicyFor } from './queue/retry.js';
 import type { JobStore } from './store/jobs.js';
 import { openStore } from './store/registry.js';
@@ -82,8 +83,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   options.checkBackends?.(backends);
   const breakers = new BreakerBoard(config.breaker, options.onBreaker ?? ((t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`)));
   const load = new BackendLoad();
+  // OpenTelemetry traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set: one provider per process, flushed on close.
+  const tracing = startTracing({ role, log });
   const store = await openStore(options.log ? { ...config, log: options.log } : config).catch(async (error: unknown) => {
     await backends.closeAll();
+    await tracing.release();
     throw error;
   });
   const cache = new TranscriptCache(join(config.dataDir, 'cache'));
@@ -144,6 +148,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
         await queueStats?.close();
         await store.close();
         await backends.closeAll();
+        await tracing.release();
       })()),
   };
 }

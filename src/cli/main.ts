@@ -10,6 +10,7 @@ import { toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { askCommand } from './ask.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
+import { mcpCommand } from './mcp.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
@@ -172,6 +173,14 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
       const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
       exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+      exitSoonIfStuck(() => exitCode);
+    });
+
+  program
+    .command('mcp')
+    .description('serve the MCP tools (transcribe, get_job, get_transcript, search_transcripts, ask_transcript) on stdio, for a local MCP client; file paths only under PARASCRIBE_MCP_ROOTS')
+    .action(async () => {
+      exitCode = await mcpCommand(loadConfig(configPath(program)), { stdin: process.stdin, stdout, stderr, signal: controller.signal });
       exitSoonIfStuck(() => exitCode);
     });
 

@@ -200,3 +200,16 @@ test('config: retry budget and backoff from defaults < file < env < flag; retryP
   assert.deepEqual(flagged.retry, { budgetSec: 8, baseDelayMs: 100, maxDelaySec: 5 }, 'the flag replaces one key; the file keeps the others');
   assert.deepEqual(retryPolicyFor(flagged), { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, budgetMs: 8000 });
 });
+
+test('config: mcp.roots from the file or PARASCRIBE_MCP_ROOTS (colon- or comma-separated); none by default; relative roots refused', () => {
+  assert.deepEqual(loadConfig({ env: baseEnv }).mcp, { roots: [], maxPageChars: 50_000 });
+  const mcpFile = join(dir, 'mcp.json');
+  writeFileSync(mcpFile, JSON.stringify({ mcp: { roots: ['/srv/audio/', '/home/me/rec'], maxPageChars: 8000 } }));
+  assert.deepEqual(loadConfig({ env: baseEnv, configPath: mcpFile }).mcp, { roots: ['/srv/audio', '/home/me/rec'], maxPageChars: 8000 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: '/a:/b/c' }, configPath: mcpFile }).mcp, { roots: ['/a', '/b/c'], maxPageChars: 8000 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: '/a, /b' } }).mcp.roots, ['/a', '/b']);
+  assert.throws(
+    () => loadConfig({ env: { ...baseEnv, PARASCRIBE_MCP_ROOTS: 'audio' } }),
+    (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /PARASCRIBE_MCP_ROOTS.*absolute/.test(error.message),
+  );
+});

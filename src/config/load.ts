@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ParascribeError } from '../errors.js';
+import { parseRootsList } from './mcp.js';
 import { configSchema, defaultDataDir, type Config } from './schema.js';
 
 /** Environment variables and how to read them. Anything else PARASCRIBE_* is reported as unknown. */
@@ -20,7 +21,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
   PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
 };
-/** Section settings (`serve`, `distributed`, `limits`, `llm`): merged into the file's section object, not replacing it. */
+/** Section settings (`serve`, `distributed`, `limits`, `llm`, `mcp`): merged into the file's section object, not replacing it. */
 const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_API_KEYS: { key: 'apiKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
@@ -45,7 +46,10 @@ const LLM_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknow
   PARASCRIBE_LLM_API_KEY: { key: 'apiKey', parse: (raw) => raw },
   PARASCRIBE_LLM_MODEL: { key: 'model', parse: (raw) => raw },
 };
-const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, retry: RETRY_ENV_KEYS, llm: LLM_ENV_KEYS } as const;
+const MCP_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_MCP_ROOTS: { key: 'roots', parse: parseRootsList },
+};
+const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, retry: RETRY_ENV_KEYS, llm: LLM_ENV_KEYS, mcp: MCP_ENV_KEYS } as const;
 // Read by the backends themselves when they are created (their own settings schemas).
 const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_TEST_POSTGRES_URL', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 

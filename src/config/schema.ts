@@ -10,6 +10,7 @@ import { DEFAULT_DISTRIBUTED_CONFIG, distributedSchema } from './distributed.js'
 import { breakerSchema, DEFAULT_BREAKER_OPTIONS, DEFAULT_QUALITY, DEFAULT_ROUTING, qualitySchema, routingSchema } from './failure.js';
 import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_LLM_CONFIG, llmSchema } from './llm.js';
+import { DEFAULT_MCP_CONFIG, mcpSchema } from './mcp.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_RETRY, retrySchema } from './retry.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
@@ -115,6 +116,8 @@ export const configSchema = z
     distributed: distributedSchema.default(DEFAULT_DISTRIBUTED_CONFIG),
     /** The chat endpoint `ask` uses (src/config/llm.ts). */
     llm: llmSchema.default(DEFAULT_LLM_CONFIG),
+    /** The MCP server's tools: directories a file path may be read from (src/config/mcp.ts). */
+    mcp: mcpSchema.default(DEFAULT_MCP_CONFIG),
   })
   .strict();
 

@@ -20,6 +20,7 @@ import type { JobRecord } from './job-record.js';
 import type { JobRuntime } from './job.js';
 import type { LatencyPlan } from './latency-plan.js';
 import { runSegments, type RunSegmentsResult, type SegmentWork } from './run-segments.js';
+import { spanBetween } from '../telemetry/tracing/spans.js';
 
 export interface TranscribeStageInput {
   runtime: JobRuntime;
@@ -105,6 +106,7 @@ async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWrit
   let decodeEndMs = decodeStartMs;
   const decodedNow = (durationSec: number) => {
     decodeEndMs = performance.now();
+    spanBetween('decode', decodeStartMs, decodeEndMs, { 'parascribe.audio.duration_sec': durationSec });
     events?.onDecoded?.(durationSec, (decodeEndMs - decodeStartMs) / 1000);
     record.stage('planning');
   };

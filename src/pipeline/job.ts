@@ -24,6 +24,7 @@ import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { stitch } from '../stitch/stitcher.js';
 import type { JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
+import { inJobSpan, inSpan, jobIdentified } from '../telemetry/tracing/spans.js';
 import type { JobTelemetry, JobTimings } from '../telemetry/summary.js';
 import type { Transcript } from '../transcript.js';
 import type { JobEvents } from './events.js';
@@ -94,7 +95,12 @@ interface JobRun {
   primary: TranscriptionBackend;
 }
 
-export async function runJob(request: JobRequest): Promise<JobOutcome> {
+/** One job; with tracing on, one trace (telemetry/tracing/spans.ts) whose spans are its stages. */
+export function runJob(request: JobRequest): Promise<JobOutcome> {
+  return inJobSpan(request.input, () => runStages(request));
+}
+
+async function runStages(request: JobRequest): Promise<JobOutcome> {
   const { config, runtime } = request;
   const { chain, primary } = resolveChain(config, runtime.backends);
   const record = await JobRecord.open({
@@ -110,23 +116,24 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     options: transcriptOptions(config),
   });
   const workDir = join(config.dataDir, 'work', record.jobId);
+  jobIdentified(record.jobId, primary.id, chain);
   try {
     const run: JobRun = { request, record, chain, primary };
-    const info = await prepare(run);
-    const cacheKey = await identify(run, info);
+    const info = await inSpan('probe', {}, () => prepare(run), (i) => ({ 'parascribe.audio.format': i.formatName, ...(i.durationSec === null ? {} : { 'parascribe.audio.duration_sec': i.durationSec }) }));
+    const cacheKey = await inSpan('hash', {}, () => identify(run, info));
     if (config.cache && !request.planOnly) {
       const cached = await runtime.cache.get(cacheKey);
       if (cached) {
         // No segments run, so none is indexed as it completes: the transcript is, for search.
         await runtime.store.search.indexTranscript(record.jobId, cached);
-        return await finish(run, cacheKey, cached, [], true);
+        return await inSpan('write', { 'parascribe.cache_hit': true }, () => finish(run, cacheKey, cached, [], true));
       }
     }
-    const latency = await planLatency(run, info);
+    const latency = await inSpan('plan', {}, () => planLatency(run, info), (l) => ({ 'parascribe.plan.targets_sec': l.targetsSec, 'parascribe.plan.source': l.note.source }));
     const warming = config.warmPool.enabled && runtime.dispatcher.servesLocally ? warmPool(primary, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, request.signal) : undefined;
     record.stage('decoding');
     await mkdir(workDir, { recursive: true });
-    const done = await transcribeStage({
+    const done = await inSpan('transcribe', {}, () => transcribeStage({
       runtime,
       record,
       config,
@@ -141,19 +148,20 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
       streaming: request.streaming !== false,
       peaksPath: request.peaksPath,
       planOnly: request.planOnly === true,
-    });
+    }), (d) => ({ 'parascribe.segments': d.plan.length }));
     const decodeSec = (done.decodeEndMs - done.decodeStartMs) / 1000;
     if (!done.ran) return await plannedOnly(run, cacheKey, done, decodeSec);
-    const transcript = await stitchAndCache(run, cacheKey, done);
+    const transcript = await inSpan('stitch', {}, () => stitchAndCache(run, cacheKey, done));
     const firstResultAtSec = (await runtime.store.listSegments(record.jobId)).find((row) => row.idx === 0)?.completed_at;
-    return await finish(run, cacheKey, transcript, done.plan, false, {
+    const timings: JobTimings = {
       decodeSec,
       ...(done.ran.firstDispatchMs !== null ? { firstDispatchSec: (done.ran.firstDispatchMs - done.decodeStartMs) / 1000 } : {}),
       ...(firstResultAtSec ? { firstResultSec: firstResultAtSec - record.startedAtSec } : {}),
       plan: latency.note,
       ...(latency.hedger ? { hedges: latency.hedger.summary() } : {}),
       ...(warming ? { warmPool: await warming } : {}),
-    });
+    };
+    return await inSpan('write', {}, () => finish(run, cacheKey, transcript, done.plan, false, timings));
   } catch (thrown) {
     const error = toParascribeError(thrown);
     await record.failed(error);

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { TranscriptionService } from '../service/service.js';
 import { bearerAuth, KeyOwners, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
+import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
 import { rateLimit, TokenBuckets } from './rate-limit/index.js';
 import { askRoutes } from './routes/ask.js';
@@ -52,6 +53,8 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   const auth = bearerAuth({ enabled: serve.auth, apiKeys: serve.apiKeys }, owners);
   app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
   app.use('/metrics', auth);
+  // MCP (Streamable HTTP) behind the same keys and buckets: each request's tools see its key's jobs.
+  app.use(MCP_PATH, auth, rateLimit(serve.rateLimit, buckets));
   app.route('/', metricsRoute(service));
   if (options.queueBoard) {
     app.use(QUEUE_BOARD_PATH, auth);
@@ -69,6 +72,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route(MEDIA_AUDIO_PATH, signedAudioRoutes(service, audioUrls));
   app.route('/v1/audio', openaiRoutes(service));
   app.route('/v1/search', searchRoutes(service));
+  app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
   if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));

@@ -157,6 +157,14 @@ export function openApiDocument() {
       '/v1/jobs/{id}/questions': {
         get: { summary: 'The questions asked of the job and their answers, oldest first.', parameters: [jobId], responses: { '200': { description: '`{ object: "list", data: Answer[] }`' }, default: error } },
       },
+      '/mcp': {
+        post: {
+          summary:
+            'Model Context Protocol, Streamable HTTP, stateless (docs/api.md "MCP"): JSON-RPC messages in, JSON or SSE out. Tools transcribe, get_job, get_transcript, search_transcripts, ask_transcript; resources transcript://{jobId}. A failing tool is a 200 with isError: true and "error[CODE]: message".',
+          requestBody: { content: { 'application/json': { schema: { type: 'object', description: 'A JSON-RPC 2.0 request or notification (or a batch).' } } } },
+          responses: { '200': { description: 'application/json or text/event-stream (JSON-RPC responses)' }, '202': { description: 'A notification was accepted.' }, '403': { description: 'The Origin header names another host.' }, default: error },
+        },
+      },
       '/v1/audio/transcriptions': {
         post: {
           summary: 'OpenAI-compatible transcription (the full segmented pipeline behind one call).',

@@ -106,16 +106,21 @@ export class TranscriptionService {
     this.#publicUrl = url.replace(/\/$/, '');
   }
 
-  /** Sweeps orphaned uploads and resumes every job that was queued or running when the last process died. */
-  async start(): Promise<{ resumed: string[]; orphans: number }> {
+  /**
+   * Sweeps orphaned uploads and resumes every job that was queued or running when the last process died.
+   * `owner`: only that owner's jobs, and no sweep — for a process that may run beside `parascribe serve`
+   * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
+   * an upload the server is receiving (nor expire kept uploads: the server does).
+   */
+  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
     const keepSec = this.config.serve.keepUploadHours * 3600;
-    const { orphans } = await this.files.sweep(this.deps.runtime.store, keepSec);
-    if (keepSec > 0) {
+    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store, keepSec) : { orphans: 0 };
+    if (keepSec > 0 && options.owner === undefined) {
       // Kept uploads expire while the server runs, too (checked every quarter of the retention, at most hourly).
       this.#expiry = setInterval(() => void this.files.expireInputs(this.deps.runtime.store, keepSec).catch(() => undefined), Math.min(3_600, keepSec / 4) * 1000);
       this.#expiry.unref();
     }
-    const unfinished = await this.deps.runtime.store.listUnfinishedServiceJobs();
+    const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }

@@ -6,7 +6,8 @@
 import type { Context } from 'hono';
 import { ParascribeError } from '../../errors.js';
 import { parseJobOptions, type JobOptions } from '../../service/job-options.js';
-import { assertPublicUrl, downloadUrlToFile } from '../../service/ingest-url/index.js';
+import { assertPublicUrl } from '../../service/ingest-url/index.js';
+import { downloadIntoJob } from '../../service/ingest.js';
 import type { TranscriptionService } from '../../service/service.js';
 import type { AuthEnv } from '../auth/index.js';
 import { readMultipart, type MultipartResult } from '../multipart/index.js';
@@ -38,23 +39,8 @@ export async function receiveUpload(c: Context<AuthEnv>, service: TranscriptionS
   }
 }
 
-/** Downloads `url` into a freshly reserved job directory; returns the job id and a display name. */
-export async function receiveUrl(service: TranscriptionService, url: string, signal: AbortSignal): Promise<{ jobId: string; name: string }> {
-  const jobId = await service.reserveJob();
-  const { url: policy } = service.config.serve;
-  try {
-    const downloaded = await downloadUrlToFile(url, service.files.partial(jobId), {
-      maxBytes: policy.maxMb * MB,
-      timeoutMs: policy.timeoutSec * 1000,
-      allow: policy.allow,
-      signal,
-    });
-    return { jobId, name: downloaded.filename ?? new URL(downloaded.finalUrl).hostname };
-  } catch (error) {
-    await service.files.remove(jobId);
-    throw error;
-  }
-}
+/** Downloads `url` into a freshly reserved job directory (service/ingest.ts, shared with the MCP server). */
+export const receiveUrl = downloadIntoJob;
 
 /** A webhook URL passes the download policy, and webhooks need a signing secret configured. */
 export async function checkWebhook(service: TranscriptionService, options: JobOptions, signal: AbortSignal): Promise<void> {
