@@ -198,6 +198,22 @@ describe('web UI in chromium', { skip: noBrowser, timeout: 600_000 }, () => {
     await other.close();
   });
 
+  it('a --no-auth loopback server needs no sign-in', async () => {
+    const open = await startServer({ args: ['--no-auth'] });
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await watchedPage(context);
+      await page.goto(`${open.url}/`);
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      await page.getByText('no auth').waitFor();
+      assert.equal(await page.getByLabel('API key').count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await open.stop();
+    }
+  });
+
   it('saw no page error, CSP violation or dialog', () => {
     assert.deepEqual(alice.problems, []);
     assert.deepEqual(alice.dialogs, []);

@@ -10,13 +10,18 @@ function JobsPerHour(props: { hours: Stats['jobs']['per_hour'] }) {
   return (
     <svg class="chart" viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label={`Jobs per hour over the last ${props.hours.length} hours, at most ${max}`}>
       {props.hours.map((h, i) => {
-        const total = (h.jobs / max) * 38;
-        const failed = (h.failed / max) * 38;
+        // Stacked: completed at the bottom, then failed, then the rest (running, cancelled…).
+        const scale = (n: number) => (n / max) * 38;
+        const done = scale(h.completed);
+        const failed = scale(h.failed);
+        const other = scale(h.jobs - h.completed - h.failed);
+        const x = i * width + width * 0.1;
         return (
           <g key={h.hour}>
             <title>{`${new Date(h.hour).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}: ${h.jobs} jobs, ${h.completed} completed, ${h.failed} failed`}</title>
-            <rect class="bar completed" x={i * width + width * 0.1} width={width * 0.8} y={40 - total} height={total} />
-            {failed > 0 && <rect class="bar failed" x={i * width + width * 0.1} width={width * 0.8} y={40 - failed} height={failed} />}
+            {done > 0 && <rect class="bar completed" x={x} width={width * 0.8} y={40 - done} height={done} />}
+            {failed > 0 && <rect class="bar failed" x={x} width={width * 0.8} y={40 - done - failed} height={failed} />}
+            {other > 0 && <rect class="bar other" x={x} width={width * 0.8} y={40 - done - failed - other} height={other} />}
           </g>
         );
       })}
@@ -92,6 +97,21 @@ export function Dashboard() {
           </dl>
           <h2>Jobs per hour</h2>
           <JobsPerHour hours={stats.jobs.per_hour} />
+          <div class="axis small muted" aria-hidden="true">
+            <span>{new Date(stats.since).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</span>
+            <span>now</span>
+          </div>
+          <ul class="legend" aria-label="Legend">
+            <li>
+              <span class="swatch completed" aria-hidden="true" /> completed
+            </li>
+            <li>
+              <span class="swatch failed" aria-hidden="true" /> failed
+            </li>
+            <li>
+              <span class="swatch reused" aria-hidden="true" /> other (running, cancelled)
+            </li>
+          </ul>
           <p class="small muted">
             Since {new Date(stats.since).toLocaleString()} · {Object.entries(stats.jobs.by_status).map(([s, n]) => `${n} ${s}`).join(', ') || 'no jobs'}
           </p>

@@ -108,9 +108,16 @@ export function Transcript(props: { live: Block[]; final: Block[] | null; bus: P
   );
 
   const seekTo = (el: HTMLElement) => props.bus.seek(Number(el.dataset.s), true);
+  /** The word that Tab reaches in the transcript (one at a time: a roving tabindex). */
+  const makeTabStop = (el: HTMLElement) => {
+    root.current?.querySelector('.w[tabindex="0"]')?.removeAttribute('tabindex');
+    el.tabIndex = 0;
+  };
   const onClick = (event: MouseEvent) => {
     const el = (event.target as HTMLElement).closest<HTMLElement>('.w, .stamp');
-    if (el) seekTo(el);
+    if (!el) return;
+    if (el.classList.contains('w')) makeTabStop(el);
+    seekTo(el);
   };
   const onKeyDown = (event: KeyboardEvent) => {
     const el = (event.target as HTMLElement).closest<HTMLElement>('.w');
@@ -129,8 +136,7 @@ export function Transcript(props: { live: Block[]; final: Block[] | null; bus: P
     } else return;
     event.preventDefault();
     if (!next) return;
-    el.removeAttribute('tabindex');
-    next.tabIndex = 0;
+    makeTabStop(next);
     next.focus();
   };
 
