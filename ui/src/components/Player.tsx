@@ -12,11 +12,22 @@ import type { Peaks } from '../types';
 
 const nonce = () => document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
 
-/** The peaks over the whole duration: a part still being decoded is padded with silence. */
-function fullPeaks(peaks: Peaks, durationSec: number): number[] {
-  if (peaks.complete || peaks.decoded_sec <= 0 || durationSec <= peaks.decoded_sec) return peaks.data;
-  const total = Math.round((peaks.data.length * durationSec) / peaks.decoded_sec);
-  return [...peaks.data, ...new Array<number>(Math.max(0, total - peaks.data.length)).fill(0)];
+const WAVE_POINTS = 3000;
+
+/**
+ * The peaks over the whole duration in a fixed number of points (the waveform's cost does not grow
+ * with the recording): while the audio is still being decoded, the part not decoded yet is silence.
+ */
+export function fullPeaks(peaks: Peaks, durationSec: number, points = WAVE_POINTS): number[] {
+  const { data, sec_per_point: step } = peaks;
+  if (peaks.complete || step <= 0 || durationSec <= peaks.decoded_sec) return data;
+  const out = new Array<number>(points).fill(0);
+  const span = durationSec / points;
+  for (let j = 0; j < data.length; j++) {
+    const i = Math.min(points - 1, Math.floor((j * step) / span));
+    if (data[j]! > out[i]!) out[i] = data[j]!;
+  }
+  return out;
 }
 
 export function Player(props: { jobId: string; bus: PlayerBus; peaks: Peaks | null; durationSec: number | null; startAt?: number }) {

@@ -1,7 +1,7 @@
 /**
  * The transcript: paragraphs with a timestamp each, every word clickable to seek the player, the word
  * being played highlighted. Text is rendered as text (never HTML). Blocks (a segment while the job
- * runs, ~300 words once it is done) render once each; playback touches two words' classes only.
+ * runs, ~150 words once it is done) render once each; playback touches two words' classes only.
  * Keyboard: Tab reaches the transcript, ←/→ move between words, Enter or Space plays from one.
  */
 import { memo } from 'preact/compat';
@@ -47,7 +47,7 @@ function lastAtOrBefore(starts: Float64Array, t: number): number {
 }
 
 /**
- * How many of the finished transcript's blocks (~300 words each) to render now: one more each frame,
+ * How many of the finished transcript's blocks (~150 words each) to render now: one more each frame,
  * so an hour's transcript appears over a second or so and never in one long task.
  */
 function useProgressive(blocks: Block[] | null): number {

@@ -101,9 +101,9 @@ export function liveBlocks(segments: readonly SegmentEvent[]): Block[] {
 }
 
 /** Words per block of the finished transcript: a block is rendered in one go, so it stays small. */
-const BLOCK_WORDS = 300;
+const BLOCK_WORDS = 150;
 
-/** The finished, stitched transcript: blocks of whole paragraphs, about 300 words each (each renders once). */
+/** The finished, stitched transcript: blocks of whole paragraphs, about 150 words each (each renders once). */
 export function finalBlocks(utterances: readonly Utterance[]): Block[] {
   const groups: Paragraph[][] = [];
   let words = BLOCK_WORDS;

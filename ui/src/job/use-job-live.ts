@@ -43,11 +43,12 @@ export function useJobLive(id: string): JobLive {
     const flush = () => {
       frame = 0;
       const batch = pending.current.splice(0, SEGMENTS_PER_FRAME);
+      performance.mark(`ps:segments:${batch.length}`);
       if (batch.length) setSegments((all) => [...all, ...batch.filter((s) => s.index >= all.length)]);
       if (pending.current.length) frame = requestAnimationFrame(flush);
     };
     const loadTranscript = () =>
-      api.transcript(id, 'json').then(async (blob) => !signal.aborted && setTranscript(JSON.parse(await blob.text()) as TranscriptJson)).catch(() => undefined);
+      api.transcript(id, 'json').then(async (blob) => { performance.mark('ps:final-fetched'); return !signal.aborted && setTranscript(JSON.parse(await blob.text()) as TranscriptJson); }).catch(() => undefined);
     (async () => {
       let current: Job;
       try {
@@ -75,6 +76,7 @@ export function useJobLive(id: string): JobLive {
                 setJob((j) => j && { ...j, status: data.status as Job['status'], progress: { stage: data.stage as string | null, segments_done: data.segments_done as number, segments_total: data.segments_total as number | null } });
               } else if (m.event === 'done') {
                 ended = true;
+                performance.mark('ps:done');
                 setJob(data as unknown as Job);
                 void loadTranscript();
               } else if (m.event === 'error') {
