@@ -12,6 +12,7 @@ import type { SegmentList } from '../types';
 
 const LANE_PX = 16;
 const LEGEND: Array<[string, string]> = [
+  ['queued', 'queued (waiting for a slot)'],
   ['running', 'running'],
   ['completed', 'done'],
   ['cold', 'cold start'],
@@ -25,6 +26,7 @@ const LEGEND: Array<[string, string]> = [
 function describe(bar: Bar): string {
   const s = bar.segment;
   const parts = [`Segment ${s.index + 1} (${clock(s.start_sec)}–${clock(s.end_sec)})`, `${bar.state} on ${s.backend ?? '?'}`, `${seconds(bar.to - bar.from)} from dispatch`];
+  if (bar.queued !== null) parts.push(`queued ${seconds(bar.from - bar.queued)} before`);
   if (s.compute_sec !== null) parts.push(`${seconds(s.compute_sec)} compute`);
   if (s.attempts > 1) parts.push(`${s.attempts} attempts`);
   if (bar.first) parts.push('first words');
@@ -77,6 +79,11 @@ export function Timeline(props: { timings: SegmentList | null; live: boolean; bu
           <div class="lane" key={lane.label}>
             <span class="lane-label small">{lane.label}</span>
             <svg class="lane-track" height={LANE_PX} role="img" aria-label={`Lane ${lane.label}`}>
+              {layout.bars
+                .filter((b) => b.lane === i && b.queued !== null && b.from - b.queued! > layout.spanSec * 0.002)
+                .map((b) => (
+                  <rect key={`q${b.index}`} class="wait" x={pct(b.queued!)} width={pct(b.from - b.queued!)} y={LANE_PX / 2 - 1} height={2} />
+                ))}
               {layout.bars
                 .filter((b) => b.lane === i)
                 .map((b) => (

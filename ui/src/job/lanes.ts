@@ -10,6 +10,8 @@ export type BarState = 'running' | 'completed' | 'cold' | 'retried' | 'hedged' |
 export interface Bar {
   index: number;
   lane: number;
+  /** When it was planned (queued for a slot); null if unknown. */
+  queued: number | null;
   from: number;
   to: number;
   state: BarState;
@@ -58,7 +60,8 @@ export function layoutLanes(segments: readonly SegmentTiming[], startedAt: strin
     if (lane < 0) lane = ends.push(to) - 1;
     else ends[lane] = to;
     laneEnds.set(backend, ends);
-    bars.push({ index: s.index, lane, from, to, state, first: s.index === 0, segment: s });
+    const queued = secOf(s.queued_at, origin);
+    bars.push({ index: s.index, lane, queued: queued !== null && queued < from ? Math.max(0, queued) : null, from, to, state, first: s.index === 0, segment: s });
   }
   // Lanes numbered across backends, in the order the backends were first used.
   const lanes: Lanes['lanes'] = [];
