@@ -152,6 +152,27 @@ describe('web UI in chromium', { skip: noBrowser, timeout: 600_000 }, () => {
     await until('the player at the hit', async () => Math.abs((await audioTime(page)) - t) < 1);
   });
 
+  it('an upload can be cancelled half-way: its progress bar stops, no job is created', async () => {
+    const { page } = alice;
+    await page.goto(`${server.url}/#/new`);
+    // A slow uplink (100 KB/s), so the 1.2 MB upload is still going when Cancel is clicked.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 100 * 1024 });
+    try {
+      await page.setInputFiles('#file-input', { name: 'slow-upload.mp3', mimeType: 'audio/mpeg', buffer: readFileSync(GPL) });
+      const progress = page.locator('.upload.uploading progress');
+      await until('some of the upload sent', async () => Number(await progress.getAttribute('value')) > 0, 30_000);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('.upload.cancelled').waitFor();
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    const jobs = (await (await fetch(`${server.url}/v1/jobs`, { headers: authHeaders() })).json()) as { data: Array<{ source_name: string }> };
+    assert.deepEqual(jobs.data.map((j) => j.source_name), ['gpl-preamble.mp3'], 'the cancelled upload made no job');
+  });
+
   it('cancels a running job from the jobs list', async () => {
     const { page } = alice;
     const { body } = await submitFile(server.url, GPL, { segment_sec: '30' }, TEST_KEYS[0], 'to-cancel.mp3');
