@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createBackendRegistry } from './backends/registry.js';
 import { BackendSet } from './backends/set.js';
 import { TranscriptCache } from './cache/index.js';
+import { ConfigHolder, type ReloadResult } from './config/holder.js';
 import type { Config } from './config/schema.js';
 import { localDispatcher, type ServingDeps } from './pipeline/serve-and-store.js';
 import { ChatClient } from './llm/client.js';
@@ -25,6 +26,8 @@ import { startTracing } from './telemetry/tracing/provider.js';
 import { retryPolicyFor } from './queue/retry.js';
 import type { JobStore } from './store/jobs.js';
 import { openStore } from './store/registry.js';
+import { Rollout } from './rollout/index.js';
+import { checkRolloutBackends } from './rollout/check.js';
 
 /**
  * What the process is: `cli` (transcribe, plan, jobs: segments served here), `server` (the HTTP
@@ -36,6 +39,8 @@ export interface RuntimeOptions {
   role?: RuntimeRole;
   /** Where long-running processes want notices (a shared database unreachable, a breaker opening). */
   log?: (line: string) => void;
+  /** Canary verdicts and shadow notices; default: `log`. */
+  rolloutLog?: (line: string) => void;
   /** Breaker state changes; default: a line to `log`. */
   onBreaker?: (transition: BreakerTransition) => void;
   /** Base URL workers fetch segment audio from (a server in distributed mode). */
@@ -44,10 +49,16 @@ export interface RuntimeOptions {
    * Checks the process's backends (unknown ids, bad settings) before anything is opened, so that a
    * misconfiguration fails with its own error, not with an unreachable database's.
    */
-  checkBackends?: (backends: BackendSet) => void;
+  checkBackends?: (backends: BackendSet, config: Config) => void;
+  /**
+   * Reads the config again from its sources (file, environment, flags), for `reload`. Absent: the
+   * process cannot reload (a reload is refused).
+   */
+  reload?: () => Config;
 }
 
 export interface Runtime {
+  /** The current config: a reload replaces its routing, shadow and backends parts (config/holder.ts). */
   readonly config: Config;
   readonly role: RuntimeRole;
   readonly store: JobStore;
@@ -70,6 +81,10 @@ export interface Runtime {
    * throws LLM_NOT_CONFIGURED naming the settings to set.
    */
   llm(): ChatClient;
+  /** Canary rollout and shadow sampling of this process's segments (src/rollout/). */
+  readonly rollout: Rollout;
+  /** Reads the config again and applies what can change while running (SIGHUP, a config file edit). */
+  reload(reason: string): ReloadResult;
   /** Closes what the runtime opened, in reverse order; safe to call twice. */
   close(): Promise<void>;
 }
@@ -79,8 +94,24 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const log = options.log ?? (() => {});
   // Settings are checked before anything is opened: a half-configured distributed mode fails here.
   const distributed = role === 'cli' ? undefined : distributedSettings(config);
-  const backends = new BackendSet(createBackendRegistry(), config.backends);
-  options.checkBackends?.(backends);
+  const registry = createBackendRegistry();
+  const backends = new BackendSet(registry, config.backends);
+  options.checkBackends?.(backends, config);
+  checkRolloutBackends(config, backends);
+  const holder = new ConfigHolder(config, {
+    load: options.reload,
+    // A new config must build every backend it routes to, with its own settings, before it applies.
+    check: (next) => {
+      const trial = new BackendSet(registry, next.backends);
+      try {
+        options.checkBackends?.(trial, next);
+        checkRolloutBackends(next, trial);
+      } finally {
+        void trial.closeAll();
+      }
+    },
+    log,
+  });
   const breakers = new BreakerBoard(config.breaker, options.onBreaker ?? ((t) => log(`breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})`)));
   const load = new BackendLoad();
   // OpenTelemetry traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set: one provider per process, flushed on close.
@@ -101,6 +132,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     segmentTimeoutSec: config.segmentTimeoutSec,
     store,
   };
+  const rollout = new Rollout({ config: () => holder.current, store, registry, log: options.rolloutLog ?? log });
+  serving.rollout = rollout;
+  holder.onChange((next) => {
+    serving.pressure = next.routing.pressure;
+    const kept = backends.updateSettings(next.backends);
+    rollout.backendsChanged(next.backends);
+    if (kept.length > 0) log(`new settings of ${kept.join(', ')} apply after a restart (in use by this process)`);
+  });
   const queued =
     role === 'server' && distributed
       ? new BullmqDispatcher({ config: distributed, store, publicUrl: () => distributed.publicUrl ?? options.publicUrl?.() ?? 'http://localhost', log })
@@ -129,7 +168,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   };
   let closed: Promise<void> | undefined;
   return {
-    config,
+    get config() {
+      return holder.current;
+    },
     role,
     store,
     cache,
@@ -142,8 +183,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     queueStats,
     log,
     llm,
+    rollout,
+    reload: (reason) => holder.reload(reason),
     close: () =>
       (closed ??= (async () => {
+        // Shadow calls first: they still write to the store.
+        await rollout.close();
         await queued?.close();
         await queueStats?.close();
         await store.close();

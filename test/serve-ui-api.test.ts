@@ -106,16 +106,20 @@ describe('parascribe serve: audio, peaks, segments, stats, UI', { timeout: 300_0
     for (const w of words) assert.ok(typeof w.word === 'string' && w.end_sec >= w.start_sec && w.start_sec >= 0);
   });
 
-  it('GET /v1/stats: the caller\'s jobs in the window, turnaround, error rate, queue; GET /v1/jobs?status= filters', async () => {
-    const stats = (await (await get('/v1/stats?hours=3')).json()) as Record<string, any>;
-    assert.equal(stats.jobs.total, 1);
-    assert.equal(stats.jobs.per_hour.length, 3);
-    assert.equal(stats.turnaround_sec.count, 1);
-    assert.ok(stats.turnaround_sec.p50 > 0);
-    assert.equal(stats.error_rate, 0);
-    assert.deepEqual(stats.server, { queued_jobs: 0, running_jobs: 0, distributed: null });
-    assert.equal(((await (await get('/v1/stats', { key: TEST_KEYS[1] })).json()) as Record<string, any>).jobs.total, 0, "another key's stats hold none of it");
-    assert.equal((await get('/v1/stats?hours=0')).status, 400);
+  it("GET /v1/stats/hourly: the caller's jobs per hour and the server's queue; GET /v1/jobs?status= filters", async () => {
+    const hourly = (await (await get('/v1/stats/hourly?hours=3')).json()) as Record<string, any>;
+    assert.equal(hourly.scope, 'key');
+    assert.equal(hourly.hours.length, 3);
+    assert.deepEqual(hourly.hours.map((h: any) => h.jobs).reduce((a: number, b: number) => a + b), 1);
+    assert.equal(hourly.hours.at(-1).completed, 1);
+    assert.ok(hourly.hours.at(-1).audio_sec > 10);
+    assert.deepEqual(hourly.server, { queued_jobs: 0, running_jobs: 0, distributed: null });
+    const other = (await (await get('/v1/stats/hourly', { key: TEST_KEYS[1] })).json()) as Record<string, any>;
+    assert.equal(other.hours.reduce((sum: number, h: any) => sum + h.jobs, 0), 0, "another key's hours hold none of it");
+    assert.equal((await get('/v1/stats/hourly?hours=0')).status, 400);
+    // The dashboard's other half, GET /v1/stats, counts the same job.
+    const totals = (await (await get('/v1/stats?since=3h')).json()) as Record<string, any>;
+    assert.equal(totals.total.completed, 1);
     const completed = (await (await get('/v1/jobs?status=completed')).json()) as { data: unknown[] };
     assert.equal(completed.data.length, 1);
     const running = (await (await get('/v1/jobs?status=queued,running')).json()) as { data: unknown[] };

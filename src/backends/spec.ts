@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import type { RecordingContext } from '../core/types.js';
+import type { LatencyPrior } from '../plan/latency/prior.js';
 import type { SegmentTranscript } from '../transcript.js';
 
 export interface BackendWarning {
@@ -91,6 +92,12 @@ export interface TranscriptionBackend {
    * with what the request cost; the caller bounds it with the signal.
    */
   warm?(signal: AbortSignal): Promise<WarmResult>;
+  /**
+   * Optional: the latency model before any job history (src/plan/latency/prior.ts), so that
+   * `segmentSec: "auto"` plans from it on the first run; history then refines it. Each backend type
+   * keeps its numbers in its own folder (`priors.ts`). Without one, 'auto' waits for history.
+   */
+  latencyPrior?(): LatencyPrior;
   /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
   check?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;

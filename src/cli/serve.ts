@@ -11,6 +11,7 @@ import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
 import { isLoopbackHost, listen } from '../server/listen.js';
 import { TranscriptionService } from '../service/service.js';
+import { watchForReloads, type ConfigSource } from './reload.js';
 
 export interface ServeIo {
   stdout: NodeJS.WriteStream;
@@ -23,16 +24,24 @@ function checkAuth(config: Config): void {
   if (!serve.auth && !isLoopbackHost(serve.host)) {
     throw new ParascribeError('INVALID_ARGUMENT', `--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not ${serve.host}`);
   }
-  if (serve.auth && serve.apiKeys.length === 0) {
+  if (serve.auth && serve.apiKeys.length + serve.adminKeys.length === 0) {
     throw new ParascribeError('INVALID_CONFIG', 'no API keys: set PARASCRIBE_API_KEYS (comma-separated) or serve.apiKeys in the config file, or use --no-auth on a loopback host');
   }
 }
 
-export async function serveCommand(config: Config, io: ServeIo): Promise<number> {
+/** `source`: how to read the config again on SIGHUP or a config file edit (reload.ts); absent, no reloads. */
+export async function serveCommand(config: Config, io: ServeIo, source?: ConfigSource): Promise<number> {
   checkAuth(config);
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
   let listeningUrl = '';
-  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
+  const runtime = await openRuntime(config, {
+    role: 'server',
+    log,
+    publicUrl: () => listeningUrl,
+    checkBackends: (backends, current) => resolveChain(current, backends),
+    ...(source ? { reload: source.load } : {}),
+  });
+  const stopReloads = source ? watchForReloads({ reload: (reason) => runtime.reload(reason), path: source.path, log }) : undefined;
   const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
@@ -51,6 +60,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     log('stopping: running jobs go back to the queue');
     return 0;
   } finally {
+    stopReloads?.();
     await listening?.close();
     await service.stop();
     await runtime.close();

@@ -60,6 +60,10 @@ export async function transcribeCommand(inputs: string[], config: Config, option
     onBreaker: (t) => {
       if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
     },
+    // A canary's verdict (rolled back, ready) and shadow notices.
+    rolloutLog: (line) => {
+      if (!options.quiet) io.stderr.write(`\nparascribe: ${line}\n`);
+    },
   });
   let firstFailure: ParascribeError | undefined;
   try {

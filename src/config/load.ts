@@ -24,6 +24,7 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
 /** Section settings (`serve`, `distributed`, `limits`, `llm`, `mcp`): merged into the file's section object, not replacing it. */
 const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_API_KEYS: { key: 'apiKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  PARASCRIBE_ADMIN_KEYS: { key: 'adminKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
   PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
   PARASCRIBE_PORT: { key: 'port', parse: Number },

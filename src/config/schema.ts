@@ -13,6 +13,7 @@ import { DEFAULT_LLM_CONFIG, llmSchema } from './llm.js';
 import { DEFAULT_MCP_CONFIG, mcpSchema } from './mcp.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_RETRY, retrySchema } from './retry.js';
+import { shadowSchema } from './rollout.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 import { PRIORITIES } from '../core/types.js';
 
@@ -46,6 +47,8 @@ export const configSchema = z
     routing: routingSchema.default(DEFAULT_ROUTING),
     breaker: breakerSchema.default(DEFAULT_BREAKER_OPTIONS),
     quality: qualitySchema.default(DEFAULT_QUALITY),
+    /** Shadow sampling: a share of segments also transcribed by a reference backend (docs/canary-and-shadow.md). */
+    shadow: shadowSchema.optional(),
     /**
      * Target segment length; cut points move to the nearest pause. 'auto' (the default): the plan with
      * the lowest predicted wall from this backend's job history (src/plan/latency/, docs/planning.md),

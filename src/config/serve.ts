@@ -7,6 +7,11 @@ export const serveSchema = z
     port: z.number().int().min(0).max(65_535).default(8080),
     /** API keys (also PARASCRIBE_API_KEYS, comma-separated). Each key sees only its own jobs. */
     apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
+    /**
+     * Admin keys (also PARASCRIBE_ADMIN_KEYS, comma-separated): API keys that also see every owner's
+     * numbers in GET /v1/stats. Their jobs are their own, like any key's.
+     */
+    adminKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
     /** false only for loopback binds (`--no-auth`). */
     auth: z.boolean().default(true),
     maxUploadMb: z.number().positive().default(2048),

@@ -4,7 +4,6 @@
  * a plan-only run decode the whole file first, because a resume matches the old rows against the
  * whole plan. The segment rows are written here; the job row through the JobRecord.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decodeLimit } from '../audio/limits.js';
 import { PeaksWriter } from '../audio/peaks.js';
@@ -49,15 +48,6 @@ export interface TranscribeStageResult {
   decodeEndMs: number;
 }
 
-/**
- * Segments of this job in flight at once: the dispatcher's own limit when it sets one (a queue takes
- * as many as allowed), else the latency plan's choice, the configured value, the backend's own limit,
- * or the CPU count.
- */
-export function jobConcurrency(input: Pick<TranscribeStageInput, 'runtime' | 'latency' | 'config' | 'primary'>): number {
-  return input.runtime.dispatcher.maxInFlight ?? input.latency.concurrency ?? input.config.concurrency ?? input.primary.capabilities.maxConcurrency ?? availableParallelism();
-}
-
 export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
   const peaks = input.peaksPath ? new PeaksWriter(input.peaksPath) : undefined;
   try {
@@ -95,7 +85,8 @@ async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWrit
     language: config.language,
     backends: runtime.backends,
     dispatcher: runtime.dispatcher,
-    concurrency: jobConcurrency(input),
+    // Decided once, by plan/latency/concurrency.ts jobConcurrency (through the latency plan).
+    concurrency: latency.concurrency,
     firstSegmentChain: latency.firstSegmentChain,
     hedger: latency.hedger,
     priority: config.priority,

@@ -211,6 +211,9 @@ function planLatency({ request, chain, primary }: JobRun, info: AudioInfo) {
     durationSec: info.durationSec ?? 0,
     maxSegmentSec: primary.capabilities.maxSegmentSec,
     maxConcurrency: primary.capabilities.maxConcurrency,
+    prior: primary.latencyPrior?.(),
+    // A queue's own limit (distributed mode) passes straight through: the workers set the pace.
+    remoteInFlight: runtime.dispatcher.maxInFlight,
     canHedge: runtime.dispatcher.canHedge,
     signal,
   });

@@ -28,6 +28,8 @@ export interface AttemptRecord {
   outcome: 'ok' | 'error' | 'skipped' | 'suspicious' | 'cancelled';
   /** Made by a hedged duplicate (pipeline/hedge.ts). */
   hedge?: boolean;
+  /** A canary candidate's one attempt (rollout/canary-serve.ts). */
+  canary?: boolean;
   errorCode?: string;
   error?: string;
   /** Backoff waited before this attempt (Retry-After included). */

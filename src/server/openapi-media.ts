@@ -117,11 +117,11 @@ export function mediaPaths() {
         },
       },
     },
-    '/v1/stats': {
+    '/v1/stats/hourly': {
       get: {
-        summary: "The dashboard: the caller's jobs per hour, turnaround p50/p95, error rate, cost per audio minute; the server's queue depth and workers.",
+        summary: "What the dashboard adds to /v1/stats: the caller's jobs per hour (an admin key's: everyone's), and the server's queue depth and workers.",
         parameters: [{ name: 'hours', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 720, default: 24 } }],
-        responses: { '200': { description: '`{ object: "stats", window_hours, since, jobs: { total, by_status, per_hour }, turnaround_sec: { p50, p95, count }, error_rate, audio_minutes, cost_usd, cost_per_audio_minute_usd, server: { queued_jobs, running_jobs, distributed } }`' }, default: error },
+        responses: { '200': { description: '`{ object: "stats.hourly", scope, since, hours: [{ hour, jobs, completed, failed, audio_sec }], server: { queued_jobs, running_jobs, distributed } }`' }, default: error },
       },
     },
     '/v1/backends': {

@@ -25,7 +25,7 @@ import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
 import { PeaksSource } from './job-media.js';
-import { dashboardStats } from './stats.js';
+import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
 
@@ -70,7 +70,10 @@ export class TranscriptionService {
     });
     this.#ctx = {
       runtime,
-      config: runtime.config,
+      // The runtime's current config: a reload (SIGHUP) applies to the jobs started after it.
+      get config() {
+        return runtime.config;
+      },
       files: this.files,
       watch: this.watch,
       metrics: this.metrics,
@@ -216,10 +219,10 @@ export class TranscriptionService {
     return this.deps.runtime.store.search.search(q, { owner, ...options });
   }
 
-  /** The dashboard's numbers: the caller's jobs over the last `hours`, and the server's queues (stats.ts). */
-  async stats(owner: string, hours: number): Promise<Awaited<ReturnType<typeof dashboardStats>>> {
+  /** Jobs per hour (one owner's, or all) and the server's queues: the dashboard's part beside /v1/stats (stats.ts). */
+  async hourlyStats(owner: string | undefined, hours: number): Promise<Awaited<ReturnType<typeof hourlyStats>>> {
     const { runtime } = this.deps;
-    return dashboardStats({ store: runtime.store, queuedJobs: () => this.scheduler.queued, runningJobs: () => this.scheduler.running, queues: runtime.queueStats }, owner, hours);
+    return hourlyStats({ store: runtime.store, queuedJobs: () => this.scheduler.queued, runningJobs: () => this.scheduler.running, queues: runtime.queueStats }, owner, hours);
   }
 
   async view(row: JobRow): Promise<JobView> {

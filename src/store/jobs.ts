@@ -7,8 +7,11 @@ import { hostname } from 'node:os';
 import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { RolloutStore } from './rollout.js';
+import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
+import { JobStats } from './stats.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -48,6 +51,12 @@ export class JobStore {
   readonly search: SegmentSearch;
   /** Questions asked of a job's transcript and their answers (`ask`). */
   readonly questions: QuestionStore;
+  /** Shadow results and canary rollouts (src/rollout/). */
+  readonly rollout: RolloutStore;
+  /** Operational statistics over the job rows (`parascribe stats`, `GET /v1/stats`). */
+  readonly stats: JobStats;
+  /** Stored `parascribe eval` results. */
+  readonly evaluations: Evaluations;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -57,6 +66,9 @@ export class JobStore {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
+    this.rollout = new RolloutStore(db, this.times);
+    this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
+    this.evaluations = new Evaluations(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
@@ -175,14 +187,11 @@ export class JobStore {
     await this.db.deleteFrom('transcription_jobs').where('id', '=', id).execute();
   }
 
-  /** One owner's jobs created since `sinceSec` (the dashboard's window): only what its statistics need. */
-  async listOwnerJobsSince(owner: string, sinceSec: number) {
-    return this.db
-      .selectFrom('transcription_jobs')
-      .select(['id', 'status', 'created_at', 'started_at', 'completed_at', 'duration_sec', 'cost_usd', 'cache_hit', 'backend'])
-      .where('owner', '=', owner)
-      .where('created_at', '>=', this.#time(sinceSec) as number)
-      .execute();
+  /** Jobs created since `sinceSec` (one owner's, or every job's): what the dashboard's jobs per hour need. */
+  async listJobsSince(sinceSec: number, owner?: string) {
+    let query = this.db.selectFrom('transcription_jobs').select(['id', 'status', 'created_at', 'duration_sec']).where('created_at', '>=', this.#time(sinceSec) as number);
+    if (owner !== undefined) query = query.where('owner', '=', owner);
+    return query.execute();
   }
 
   /**

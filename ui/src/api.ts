@@ -3,7 +3,7 @@
  * header. Errors are the API's `{ error: { code, message } }`; a 401 signs the tab out.
  */
 import { forgetKey, storedKey } from './auth';
-import type { AskAnswer, Job, JobList, Peaks, SearchPage, SegmentList, Stats } from './types';
+import type { AskAnswer, HourlyStats, Job, JobList, Peaks, SearchPage, SegmentList, Stats } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -73,6 +73,7 @@ export const api = {
   transcript: async (id: string, format: string) => (await request(`/v1/jobs/${enc(id)}/transcript?format=${enc(format)}`)).blob(),
   questions: (id: string) => getJson<{ data: AskAnswer[] }>(`/v1/jobs/${enc(id)}/questions`),
   search: (q: string, offset = 0) => getJson<SearchPage>(`/v1/search?${new URLSearchParams({ q, limit: '20', offset: String(offset) })}`),
-  stats: (hours: number) => getJson<Stats>(`/v1/stats?hours=${hours}`),
+  stats: (hours: number) => getJson<Stats>(`/v1/stats?since=${hours}h`),
+  hourly: (hours: number) => getJson<HourlyStats>(`/v1/stats/hourly?hours=${hours}`),
   backends: () => getJson<{ default: string | null; data: Array<{ id: string; kind: 'backend' | 'model'; default: boolean }> }>('/v1/backends'),
 };

@@ -140,15 +140,35 @@ export interface AskAnswer {
   error?: { code: string; message: string } | null;
 }
 
-export interface Stats {
-  window_hours: number;
-  since: string;
-  jobs: { total: number; by_status: Record<string, number>; per_hour: Array<{ hour: string; jobs: number; completed: number; failed: number }> };
-  turnaround_sec: { p50: number | null; p95: number | null; count: number };
+/** GET /v1/stats (the numbers of `parascribe stats`), its total. */
+export interface BackendStats {
+  backend: string;
+  jobs: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  interrupted: number;
+  active: number;
+  audio_hours: number;
+  turnaround_sec: { p50: number; p95: number; p99: number } | null;
+  first_words_sec: { p50: number; p95: number; p99: number } | null;
   error_rate: number | null;
-  audio_minutes: number;
   cost_usd: number;
   cost_per_audio_minute_usd: number | null;
+  cache_hit_rate: number | null;
+}
+
+export interface Stats {
+  since: string;
+  scope: 'key' | 'all';
+  total: BackendStats;
+  backends: BackendStats[];
+}
+
+/** GET /v1/stats/hourly. */
+export interface HourlyStats {
+  since: string;
+  hours: Array<{ hour: string; jobs: number; completed: number; failed: number; audio_sec: number }>;
   server: {
     queued_jobs: number;
     running_jobs: number;

@@ -11,6 +11,8 @@ import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeReq
 import type { ErrorContext } from './classify.js';
 import { encodeSegment, maxSegmentSecFor, type EncodedUpload } from './encode.js';
 import { computeSecOf, isColdStart, isVerboseRefusal, postTranscription, probe, publicURL, type ResponseFormat, type TranscriptionReply } from './http.js';
+import type { LatencyPrior } from '../../plan/latency/prior.js';
+import { openaiPrior } from './priors.js';
 import { lacksText, mapTextOnly, mapVerbose } from './response.js';
 import { Semaphore } from './semaphore.js';
 import { parseBackendSettings } from '../settings.js';
@@ -65,6 +67,12 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
       maxConcurrency: this.#settings.maxConcurrentRequests,
       maxSegmentSec: maxSegmentSecFor(this.#settings.maxUploadBytes, this.#settings.uploadFormat),
     };
+  }
+
+  /** Conservative remote defaults (priors.ts) until the endpoint's history refines them. */
+  latencyPrior(): LatencyPrior {
+    const { baseURL, maxConcurrentRequests, uploadFormat } = this.#settings;
+    return openaiPrior({ baseURL, maxConcurrentRequests, uploadFormat });
   }
 
   #requireKey(): void {

@@ -7,7 +7,9 @@ import { basename } from 'node:path';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
 import { ParascribeError } from '../../errors.js';
 import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { LatencyPrior } from '../../plan/latency/prior.js';
 import { abortError, WorkerPool } from './pool.js';
+import { whispercppPrior } from './priors.js';
 import type { SpeechInfo } from './protocol.js';
 import { parseBackendSettings } from '../settings.js';
 import {
@@ -93,6 +95,12 @@ export class WhisperCppBackend implements TranscriptionBackend {
   }
 
   /** Checks the model file, then loads it in a first worker, which stays warm for the job. */
+  /** Model load and RTF by model size (priors.ts), until this backend's history refines them. */
+  latencyPrior(): LatencyPrior {
+    const { modelPath, model, threads, maxWorkers, useGpu } = this.#settings;
+    return whispercppPrior({ modelPath, modelBytes: model.sizeBytes, threads, maxWorkers, useGpu });
+  }
+
   async check(signal: AbortSignal): Promise<void> {
     const problem = modelFileProblem(this.#settings.modelPath);
     if (problem) {

@@ -1,10 +1,13 @@
-/** The dashboard: the caller's jobs per hour, turnaround p50/p95, error rate, cost per audio minute; the server's queue. */
+/**
+ * The dashboard: turnaround p50/p95, error rate, cost per audio minute (GET /v1/stats, the numbers of
+ * `parascribe stats`), jobs per hour and the server's queue and workers (GET /v1/stats/hourly).
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { seconds, usd } from '../format';
-import type { Stats } from '../types';
+import type { HourlyStats, Stats } from '../types';
 
-function JobsPerHour(props: { hours: Stats['jobs']['per_hour'] }) {
+function JobsPerHour(props: { hours: HourlyStats['hours'] }) {
   const max = Math.max(1, ...props.hours.map((h) => h.jobs));
   const width = 100 / props.hours.length;
   return (
@@ -31,10 +34,14 @@ function JobsPerHour(props: { hours: Stats['jobs']['per_hour'] }) {
 
 export function Dashboard() {
   const [hours, setHours] = useState(24);
-  const [stats, setStats] = useState<Stats | null>(null);
+  const [stats, setStats] = useState<{ totals: Stats; hourly: HourlyStats } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const load = () => api.stats(hours).then(setStats, (e: Error) => setError(e.message));
+    const load = () =>
+      Promise.all([api.stats(hours), api.hourly(hours)]).then(
+        ([totals, hourly]) => setStats({ totals, hourly }),
+        (e: Error) => setError(e.message),
+      );
     void load();
     const timer = setInterval(load, 10_000);
     return () => clearInterval(timer);
@@ -59,46 +66,51 @@ export function Dashboard() {
       )}
       {stats && (
         <>
+          {stats.totals.scope === 'all' && <p class="small muted">An admin key: every key's jobs.</p>}
           <dl class="cards">
             <div>
               <dt>Jobs</dt>
-              <dd>{stats.jobs.total}</dd>
+              <dd>{stats.totals.total.jobs}</dd>
             </div>
             <div>
               <dt>Turnaround p50</dt>
-              <dd>{seconds(stats.turnaround_sec.p50)}</dd>
+              <dd>{seconds(stats.totals.total.turnaround_sec?.p50)}</dd>
             </div>
             <div>
               <dt>Turnaround p95</dt>
-              <dd>{seconds(stats.turnaround_sec.p95)}</dd>
+              <dd>{seconds(stats.totals.total.turnaround_sec?.p95)}</dd>
+            </div>
+            <div>
+              <dt>First words p50</dt>
+              <dd>{seconds(stats.totals.total.first_words_sec?.p50)}</dd>
             </div>
             <div>
               <dt>Error rate</dt>
-              <dd>{stats.error_rate === null ? '–' : `${(stats.error_rate * 100).toFixed(1)} %`}</dd>
+              <dd>{stats.totals.total.error_rate === null ? '–' : `${(stats.totals.total.error_rate * 100).toFixed(1)} %`}</dd>
             </div>
             <div>
               <dt>Audio transcribed</dt>
-              <dd>{stats.audio_minutes.toFixed(1)} min</dd>
+              <dd>{(stats.totals.total.audio_hours * 60).toFixed(1)} min</dd>
             </div>
             <div>
               <dt>Cost per audio minute</dt>
-              <dd>{usd(stats.cost_per_audio_minute_usd)}</dd>
+              <dd>{usd(stats.totals.total.cost_per_audio_minute_usd)}</dd>
             </div>
             <div>
               <dt>Queue depth</dt>
               <dd>
-                {stats.server.queued_jobs} waiting, {stats.server.running_jobs} running
+                {stats.hourly.server.queued_jobs} waiting, {stats.hourly.server.running_jobs} running
               </dd>
             </div>
             <div>
               <dt>Workers</dt>
-              <dd>{stats.server.distributed ? `${stats.server.distributed.workers ?? '?'} (${stats.server.distributed.worker_slots ?? '?'} slots)` : 'embedded (this server)'}</dd>
+              <dd>{stats.hourly.server.distributed ? `${stats.hourly.server.distributed.workers ?? '?'} (${stats.hourly.server.distributed.worker_slots ?? '?'} slots)` : 'embedded (this server)'}</dd>
             </div>
           </dl>
           <h2>Jobs per hour</h2>
-          <JobsPerHour hours={stats.jobs.per_hour} />
+          <JobsPerHour hours={stats.hourly.hours} />
           <div class="axis small muted" aria-hidden="true">
-            <span>{new Date(stats.since).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</span>
+            <span>{new Date(stats.hourly.since).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</span>
             <span>now</span>
           </div>
           <ul class="legend" aria-label="Legend">
@@ -113,9 +125,10 @@ export function Dashboard() {
             </li>
           </ul>
           <p class="small muted">
-            Since {new Date(stats.since).toLocaleString()} · {Object.entries(stats.jobs.by_status).map(([s, n]) => `${n} ${s}`).join(', ') || 'no jobs'}
+            Since {new Date(stats.totals.since).toLocaleString()} · {stats.totals.total.completed} completed, {stats.totals.total.failed + stats.totals.total.interrupted} failed,{' '}
+            {stats.totals.total.cancelled} cancelled, {stats.totals.total.active} active
           </p>
-          {stats.server.distributed && (
+          {stats.hourly.server.distributed && (
             <>
               <h2>Segment queues</h2>
               <div class="table-wrap">
@@ -129,7 +142,7 @@ export function Dashboard() {
                     </tr>
                   </thead>
                   <tbody>
-                    {stats.server.distributed.queues.map((q) => (
+                    {stats.hourly.server.distributed.queues.map((q) => (
                       <tr key={q.backend}>
                         <td>{q.backend}</td>
                         <td class="num">{q.waiting}</td>
