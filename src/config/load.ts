@@ -28,6 +28,7 @@ const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unkn
   PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
   PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
   PARASCRIBE_PORT: { key: 'port', parse: Number },
+  PARASCRIBE_KEEP_UPLOAD_HOURS: { key: 'keepUploadHours', parse: Number },
 };
 const DISTRIBUTED_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_REDIS_URL: { key: 'redisUrl', parse: (raw) => raw },

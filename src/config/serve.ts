@@ -36,6 +36,13 @@ export const serveSchema = z
       .default({ maxMb: 2048, timeoutSec: 600, allow: [] }),
     /** HMAC secret for webhook signatures (also PARASCRIBE_WEBHOOK_SECRET). Webhooks are refused without one. */
     webhookSecret: z.string().min(16).optional(),
+    /**
+     * Hours an upload is kept after its job ends, so the UI (and GET /v1/jobs/:id/audio) can play it
+     * beside the transcript; 0 deletes it when the job ends. Also PARASCRIBE_KEEP_UPLOAD_HOURS.
+     */
+    keepUploadHours: z.number().min(0).default(24),
+    /** Serve the web UI at `/` (from dist/ui, built by `npm run build`). */
+    ui: z.boolean().default(true),
     /** OpenAI front door: `model` → backend (and fallback). Unknown models use the default route. */
     models: z
       .record(z.string(), z.object({ backend: z.string().min(1), fallback: z.array(z.string().min(1)).optional() }).strict())

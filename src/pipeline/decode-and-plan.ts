@@ -29,6 +29,8 @@ export interface StreamDecodeOptions {
   /** Decode this channel only (a speaker-per-channel track, pipeline/channels.ts). */
   channel?: number;
   onDecodeProgress?: (decodedSec: number) => void;
+  /** Every chunk of PCM in order, as it is decoded (the waveform peaks: audio/peaks.ts). */
+  onPcm?: (chunk: Buffer) => void;
   /** Makes planned segments known (store rows, reuse) before any can be dispatched: in plan order, one call at a time. */
   register: (segments: readonly PlannedSegment[]) => Promise<SegmentWork[]>;
   /** The decode has ended (every byte on disk); the rest of the plan comes after this resolves. */
@@ -141,6 +143,7 @@ export class StreamDecode {
         ...(options.channel !== undefined ? { channel: options.channel } : {}),
         onPcm: (chunk) => {
           this.#detector.push(chunk);
+          options.onPcm?.(chunk);
           feedPauses();
           decodedBytes += chunk.length;
           enqueue(this.#planner.advance(this.#detector.finalSec, decodedBytes / BYTES_PER_SEC));
@@ -244,7 +247,10 @@ export async function decodeWholeFile(
     signal: options.signal,
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
     ...(options.channel !== undefined ? { channel: options.channel } : {}),
-    onPcm: (chunk) => detector.push(chunk),
+    onPcm: (chunk) => {
+      detector.push(chunk);
+      options.onPcm?.(chunk);
+    },
     ...(options.onDecodeProgress ? { onProgress: options.onDecodeProgress } : {}),
   });
   const pauses = detector.finish();

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { decodeLimit } from '../audio/limits.js';
+import { PeaksWriter } from '../audio/peaks.js';
 import type { AudioInfo } from '../audio/probe.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -36,6 +37,8 @@ export interface TranscribeStageInput {
   planOnly: boolean;
   /** Decode one channel only (a speaker-per-channel track). */
   channel?: number;
+  /** Where the waveform peaks go as the audio is decoded (audio/peaks.ts); absent: none are kept. */
+  peaksPath?: string | undefined;
 }
 
 export interface TranscribeStageResult {
@@ -48,6 +51,16 @@ export interface TranscribeStageResult {
 }
 
 export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
+  const peaks = input.peaksPath ? new PeaksWriter(input.peaksPath) : undefined;
+  try {
+    return await transcribeWithPeaks(input, peaks);
+  } finally {
+    // Reached with the peaks finished when the decode ended normally; else what was computed stays readable.
+    await peaks?.abort();
+  }
+}
+
+async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWriter | undefined): Promise<TranscribeStageResult> {
   const { runtime, record, config, events, signal, info, latency } = input;
   const { store } = runtime;
   const { jobId } = record;
@@ -99,6 +112,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     maxBytes: decodeLimit(config.limits),
     ...(input.channel !== undefined ? { channel: input.channel } : {}),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
+    ...(peaks ? { onPcm: (chunk: Buffer) => peaks.push(chunk) } : {}),
   };
 
   if (!input.planOnly && input.streaming && (await store.listSegments(jobId)).length === 0) {
@@ -106,9 +120,10 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
       ...decodeOptions,
       // Rows go in as segments are planned; insertSegments takes any batch of new indices.
       register: (segments) => store.insertSegments(jobId, segments).then(() => workFor(segments)),
-      onDecoded: (decoded) => {
+      onDecoded: async (decoded) => {
         decodedNow(decoded.durationSec);
-        return record.progress({ duration_sec: decoded.durationSec });
+        await peaks?.finish();
+        await record.progress({ duration_sec: decoded.durationSec });
       },
       onPlanned: async (whole) => {
         await record.progress({ chunk_count: whole.length });
@@ -122,6 +137,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
 
   const whole = await decodeWholeFile(decodeOptions);
   decodedNow(whole.durationSec);
+  await peaks?.finish();
   const { plan, durationSec } = whole;
   await record.progress({ duration_sec: durationSec, chunk_count: plan.length });
   const ownResults = record.resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();

@@ -62,6 +62,8 @@ export interface JobRequest {
    * false: decode the whole file, then plan, then transcribe (benchmarks compare the two).
    */
   streaming?: boolean;
+  /** Where the waveform peaks are written as the audio is decoded (audio/peaks.ts); the service sets it. */
+  peaksPath?: string;
   /**
    * An existing job row to run (the service creates it when the upload is accepted). Finished segments
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
@@ -149,6 +151,7 @@ async function runStages(request: JobRequest): Promise<JobOutcome> {
       latency,
       workDir,
       streaming: request.streaming !== false,
+      peaksPath: request.peaksPath,
       planOnly: request.planOnly === true,
       ...(request.channel !== undefined ? { channel: request.channel } : {}),
     }), (d) => ({ 'parascribe.segments': d.plan.length }));

@@ -19,11 +19,18 @@ import { segmentAudioRoutes } from './routes/segments.js';
 import { statsRoutes } from './routes/stats.js';
 import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
+import { jobMediaRoutes, signedAudioRoutes } from './routes/media.js';
+import { backendsRoutes } from './routes/backends.js';
+import { hourlyStatsRoutes } from './routes/hourly.js';
+import { AudioUrls, MEDIA_AUDIO_PATH } from './media-url.js';
+import { uiRoutes } from './ui.js';
 
 export interface AppOptions {
   log?: (line: string) => void;
   /** Distributed mode: bull-board over these queues at /admin/queues, behind the API's bearer auth. */
   queueBoard?: QueueBoardSource;
+  /** The built web UI's folder (default: found beside the server, ui.ts); null: no UI. */
+  uiDir?: string | null;
 }
 
 export interface HttpApp {
@@ -62,6 +69,12 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/jobs', askRoutes(service));
+  const audioUrls = new AudioUrls();
+  app.route('/v1/jobs', jobMediaRoutes(service, audioUrls));
+  app.route('/v1/stats/hourly', hourlyStatsRoutes(service, (owner) => admins.has(owner)));
+  app.route('/v1/backends', backendsRoutes(service));
+  // The signature in the query is the credential (media-url.ts): outside /v1 and its bearer auth.
+  app.route(MEDIA_AUDIO_PATH, signedAudioRoutes(service, audioUrls));
   app.route('/v1/audio', openaiRoutes(service));
   app.route('/v1/search', searchRoutes(service));
   app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
@@ -69,5 +82,6 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
   if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));
+  if (serve.ui && options.uiDir !== null) app.route('/', uiRoutes(options.uiDir));
   return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

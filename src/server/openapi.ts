@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description served at /openapi.json (docs/api.md is the prose version). */
+import { mediaPaths } from './openapi-media.js';
 
 const error = { $ref: '#/components/responses/Error' };
 const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^j[0-9a-z]{6,20}$' } };
@@ -85,6 +86,7 @@ export function openApiDocument() {
     },
     security: [{ bearer: [] }],
     paths: {
+      ...mediaPaths(),
       '/v1/jobs': {
         post: {
           summary: 'Submit a job: a multipart upload (field `file`) or JSON `{ "url": ... }`.',
@@ -101,13 +103,18 @@ export function openApiDocument() {
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'before', in: 'query', schema: { type: 'string' }, description: '`next_before` of the previous page.' },
+            { name: 'status', in: 'query', schema: { type: 'string' }, description: 'Only these statuses, comma-separated (e.g. `queued,running`).' },
           ],
           responses: { '200': { description: '`{ data: Job[], has_more, next_before }`' }, default: error },
         },
       },
       '/v1/jobs/{id}': {
         get: { summary: 'Status, progress and telemetry.', parameters: [jobId], responses: { '200': { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, default: error } },
-        delete: { summary: 'Cancel: running segments are aborted.', parameters: [jobId], responses: { '200': { description: 'The job, now cancelled (or already finished).' }, default: error } },
+        delete: {
+          summary: 'Cancel: running segments are aborted. With `purge=true`, delete a finished job for good (row, segments, questions, upload, transcript).',
+          parameters: [jobId, { name: 'purge', in: 'query', schema: { type: 'boolean' } }],
+          responses: { '200': { description: 'The job, now cancelled (or already finished); with purge, `{ id, object, deleted: true }`.' }, '409': { description: 'purge of a job still running.' }, default: error },
+        },
       },
       '/v1/jobs/{id}/transcript': {
         get: {

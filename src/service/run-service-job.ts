@@ -74,6 +74,7 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       jobId,
       input: ctx.files.input(jobId),
       outputPath: ctx.files.transcript(jobId),
+      peaksPath: ctx.files.peaks(jobId),
       format: 'json',
       config,
       runtime: ctx.runtime,
@@ -101,7 +102,8 @@ export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<v
   if (!row || row.status === 'queued' || row.status === 'running') return;
   const segments = await ctx.runtime.store.listSegments(jobId);
   ctx.metrics.jobEnded(row, segments);
-  await ctx.files.removeInput(jobId);
+  // Kept for playback beside the transcript (serve.keepUploadHours); the service's sweep deletes it later.
+  if (ctx.config.serve.keepUploadHours <= 0) await ctx.files.removeInput(jobId);
   const webhookUrl = jobRequestOptions(row).webhook_url;
   if (webhookUrl && ctx.config.serve.webhookSecret) ctx.track(sendWebhook(row, webhookUrl, ctx, segments));
 }

@@ -15,6 +15,7 @@ import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
+import type { JobStatus } from '../store/schema.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -23,6 +24,8 @@ import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRunti
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
+import { PeaksSource } from './job-media.js';
+import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
 
@@ -38,17 +41,21 @@ export class TranscriptionService {
   readonly #views = new ViewCache<{ view: JobView; json: string }>();
   readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
   readonly files: JobFiles;
+  /** Waveform peaks of the caller's jobs (job-media.ts). */
+  readonly peaks: PeaksSource;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
   readonly #stages = new Map<string, JobStage>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #ctx: ServiceJobContext;
   #publicUrl = 'http://localhost';
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ServiceDeps) {
     const log = deps.log ?? (() => {});
     const { runtime } = deps;
     this.files = new JobFiles(runtime.config.dataDir);
+    this.peaks = new PeaksSource(this.files);
     this.scheduler = new JobScheduler(runtime.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
       log(`job ${jobId}: ${(error as Error).message}`),
     );
@@ -106,16 +113,23 @@ export class TranscriptionService {
    * Sweeps orphaned uploads and resumes every job that was queued or running when the last process died.
    * `owner`: only that owner's jobs, and no sweep — for a process that may run beside `parascribe serve`
    * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
-   * an upload the server is receiving.
+   * an upload the server is receiving (nor expire kept uploads: the server does).
    */
   async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
-    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store) : { orphans: 0 };
+    const keepSec = this.config.serve.keepUploadHours * 3600;
+    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store, keepSec) : { orphans: 0 };
+    if (keepSec > 0 && options.owner === undefined) {
+      // Kept uploads expire while the server runs, too (checked every quarter of the retention, at most hourly).
+      this.#expiry = setInterval(() => void this.files.expireInputs(this.deps.runtime.store, keepSec).catch(() => undefined), Math.min(3_600, keepSec / 4) * 1000);
+      this.#expiry.unref();
+    }
     const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#expiry);
     await this.scheduler.stop(true, SHUTDOWN);
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -196,13 +210,19 @@ export class TranscriptionService {
     return entry;
   }
 
-  async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
-    return this.deps.runtime.store.listOwnerJobs(owner, limit, before);
+  async list(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
+    return this.deps.runtime.store.listOwnerJobs(owner, limit, before, statuses);
   }
 
   /** The caller's transcripts searched: ranked finished segments of their own jobs, running ones included. */
   async search(owner: string, q: string, options: { limit: number; offset: number }): Promise<SearchPage> {
     return this.deps.runtime.store.search.search(q, { owner, ...options });
+  }
+
+  /** Jobs per hour (one owner's, or all) and the server's queues: the dashboard's part beside /v1/stats (stats.ts). */
+  async hourlyStats(owner: string | undefined, hours: number): Promise<Awaited<ReturnType<typeof hourlyStats>>> {
+    const { runtime } = this.deps;
+    return hourlyStats({ store: runtime.store, queuedJobs: () => this.scheduler.queued, runningJobs: () => this.scheduler.running, queues: runtime.queueStats }, owner, hours);
   }
 
   async view(row: JobRow): Promise<JobView> {
@@ -230,6 +250,15 @@ export class TranscriptionService {
       await jobEnded(jobId, this.#ctx);
     }
     return (await this.deps.runtime.store.getJob(jobId))!;
+  }
+
+  /** Deletes a finished job of the caller's for good: its row, segments, questions, upload and transcript. */
+  async purge(owner: string, jobId: string): Promise<void> {
+    const row = await this.get(owner, jobId);
+    if (!TERMINAL_STATUSES.has(row.status)) throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}: cancel it before deleting it`);
+    await this.deps.runtime.store.deleteJob(row.id);
+    this.#views.invalidate(row.id);
+    await this.files.remove(row.id);
   }
 
   /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */

@@ -171,11 +171,27 @@ export class JobStore {
     return this.db.selectFrom('transcription_jobs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
   }
 
-  /** One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered). */
-  async listOwnerJobs(owner: string, limit: number, before?: string): Promise<JobRow[]> {
+  /**
+   * One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered);
+   * `statuses`: only jobs in one of them.
+   */
+  async listOwnerJobs(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
     let query = this.db.selectFrom('transcription_jobs').selectAll().where('owner', '=', owner);
     if (before) query = query.where('id', '<', before);
+    if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
     return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** Deletes a job and, by cascade, its segments, search rows and questions. */
+  async deleteJob(id: string): Promise<void> {
+    await this.db.deleteFrom('transcription_jobs').where('id', '=', id).execute();
+  }
+
+  /** Jobs created since `sinceSec` (one owner's, or every job's): what the dashboard's jobs per hour need. */
+  async listJobsSince(sinceSec: number, owner?: string) {
+    let query = this.db.selectFrom('transcription_jobs').select(['id', 'status', 'created_at', 'duration_sec']).where('created_at', '>=', this.#time(sinceSec) as number);
+    if (owner !== undefined) query = query.where('owner', '=', owner);
+    return query.execute();
   }
 
   /**
