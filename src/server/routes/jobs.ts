@@ -28,6 +28,8 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     let jobId: string;
     let name: string | null;
     let options: JobOptions;
+    // A full queue is refused before the body is read (and again on accept: uploads run in parallel).
+    service.admit(owner);
     if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
       const request = await readJsonJobRequest(c);
       options = request.options;

@@ -40,6 +40,7 @@ function optionsForModel(service: TranscriptionService, model: string | undefine
 export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.post('/transcriptions', async (c) => {
+    service.admit(c.get('owner'));
     const upload = await receiveUpload(c, service, 'file');
     let row: JobRow;
     let format: ResponseFormat;
