@@ -1,0 +1,22 @@
+/**
+ * The size limit of request bodies that are not uploads (`serve.maxJsonBodyKb`): JSON job requests,
+ * ask questions, MCP messages. Those are read into memory, so they are bounded here, before any route
+ * parses them: by Content-Length when sent, else while a chunked body streams in. Multipart uploads
+ * stream to disk under their own limit (`serve.maxUploadMb`, multipart/) and pass through.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ParascribeError } from '../../errors.js';
+
+export function jsonBodyLimit(maxKb: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize: Math.floor(maxKb * 1024),
+    onError: () => {
+      throw new ParascribeError('PAYLOAD_TOO_LARGE', `a request body other than an upload is at most ${maxKb} KiB (serve.maxJsonBodyKb)`, { details: { maxJsonBodyKb: maxKb } });
+    },
+  });
+  return async (c, next) => {
+    if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) return next();
+    return limit(c, next);
+  };
+}
