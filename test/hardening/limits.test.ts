@@ -245,11 +245,11 @@ describe('resource limits, each crossed', { timeout: 600_000 }, () => {
     }
   });
 
-  it('limits.maxDecodeSec (PARASCRIBE_MAX_DECODE_SEC): a decode past it fails with DECODE_TIMEOUT, CLI exit 32, no output', async () => {
+  it('limits.maxDecodeSec (PARASCRIBE_MAX_DECODE_SEC): a decode past it fails with DECODE_TIMEOUT, CLI exit 33, no output', async () => {
     const env = { PARASCRIBE_DATA_DIR: join(dir, 'cli'), XDG_CONFIG_HOME: join(dir, 'xdg'), PARASCRIBE_CONFIG: '', PARASCRIBE_MAX_DECODE_SEC: '0.5' };
     const out = join(dir, 'hour.txt');
     const run = await runCliBounded(['transcribe', hour, '-q', '-o', out], env, 60_000);
-    assert.equal(run.code, 32, run.stderr);
+    assert.equal(run.code, 33, run.stderr);
     assert.match(run.stderr, /^parascribe: error\[DECODE_TIMEOUT\]: .*hour\.opus: decoding took longer than 0\.5 s, the most one job may spend on it \(limits\.maxDecodeSec = 0\.5\)$/m);
     assert.equal(stackIn(run.stderr), false);
     assert.equal(existsSync(out), false);

@@ -8,7 +8,7 @@
  * after a refused request). PARASCRIBE_WRITE_CORPUS_TABLE=1 writes the outcome table into docs/limits.md.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, extname, join } from 'node:path';
@@ -109,27 +109,23 @@ describe('media corpus × every entry point', { timeout: 1_200_000 }, () => {
   }
 
   /** A `POST /v1/jobs` answer: 202 and the job's end, or a refusal with the status the code implies and no job left. */
-  async function jobAnswer(response: Response, before: string[]): Promise<Outcome> {
+  async function jobAnswer(response: Response, before: string[]): Promise<{ outcome: Outcome; got: Got }> {
     const text = await response.text();
     const problems = stackIn(text) ? [`stack trace in the body: ${text}`] : [];
     if (text.includes(server.dataDir) || text.includes(corpusDir)) problems.push(`a server path in the body: ${text}`);
     const body = JSON.parse(text) as { id?: string; error?: { code: ErrorCode; message: string } };
     if (response.status === 202 && body.id) {
       const { got, problems: more } = await followJob(body.id);
-      return { label: label(got, '202 →'), problems: [...problems, ...more] };
+      return { outcome: { label: label(got, '202 →'), problems: [...problems, ...more] }, got };
     }
     const got: Got = { code: body.error?.code ?? `(${response.status})`, message: body.error?.message ?? '' };
     if (body.error && statusForCode(body.error.code) !== response.status) problems.push(`status ${response.status} for ${body.error.code}`);
     const left = jobDirs().filter((id) => !before.includes(id));
     if (left.length > 0) problems.push(`a refused request left job directories: ${left.join(', ')}`);
-    return { label: label(got, String(response.status)), problems: [...problems, ...('code' in got ? [] : [])] };
+    return { outcome: { label: label(got, String(response.status)), problems }, got };
   }
 
   const record = (c: CorpusCase, entry: EntryPoint, outcome: Outcome, got?: Got) => table.record(c, entry, { ...outcome, problems: [...outcome.problems, ...(got ? judge(c, got) : [])] });
-  const gotOf = (o: Outcome): Got => {
-    const m = /^(?:exit \d+|\d+(?: →)?) (.+)$/.exec(o.label)!;
-    return m[1] === 'transcript' ? { transcript: 'x' } : m[1] === 'empty' ? { transcript: '' } : { code: m[1]! };
-  };
   const finish = (entry: EntryPoint) => {
     assert.equal(table.count(entry), cases.length);
     assert.deepEqual(table.problems(entry), []);
@@ -157,7 +153,7 @@ describe('media corpus × every entry point', { timeout: 1_200_000 }, () => {
         if (code in ERROR_CODES && ERROR_CODES[code as ErrorCode].exitCode !== run.code) problems.push(`exit ${run.code} for ${code}`);
         if (added.length > 0) problems.push(`partial output: ${added.join(', ')}`);
       }
-      for (const f of added) if (join(corpusDir, f) === output) await import('node:fs/promises').then((fs) => fs.rm(output));
+      if (added.includes(basename(output))) rmSync(output);
       record(c, 'CLI transcribe', { label: label(got, `exit ${run.code}`), problems }, got);
     }
     finish('CLI transcribe');
@@ -169,8 +165,8 @@ describe('media corpus × every entry point', { timeout: 1_200_000 }, () => {
       const form = new FormData();
       form.set('file', new Blob([readFileSync(c.file)]), c.clientName);
       const response = await fetch(`${server.url}/v1/jobs`, { method: 'POST', body: form, headers: authHeaders(), signal: AbortSignal.timeout(JOB_WAIT_MS) });
-      const outcome = await jobAnswer(response, before);
-      record(c, 'POST /v1/jobs (upload)', outcome, gotOf(outcome));
+      const { outcome, got } = await jobAnswer(response, before);
+      record(c, 'POST /v1/jobs (upload)', outcome, got);
     }
     finish('POST /v1/jobs (upload)');
   });
@@ -207,8 +203,8 @@ describe('media corpus × every entry point', { timeout: 1_200_000 }, () => {
         body: JSON.stringify({ url: `${hostUrl}/${index}` }),
         signal: AbortSignal.timeout(JOB_WAIT_MS),
       });
-      const outcome = await jobAnswer(response, before);
-      record(c, 'POST /v1/jobs {url}', outcome, gotOf(outcome));
+      const { outcome, got } = await jobAnswer(response, before);
+      record(c, 'POST /v1/jobs {url}', outcome, got);
     }
     finish('POST /v1/jobs {url}');
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
 import { errorResponse } from '../http-errors.js';
-import { jsonBodyLimit } from './index.js';
+import { discardBody, jsonBodyLimit } from './index.js';
 
 function app(maxKb: number): Hono {
   const app = new Hono();
@@ -43,4 +43,29 @@ test('jsonBodyLimit: at the limit passes, over it is 413 PAYLOAD_TOO_LARGE; uplo
       assert.match(error.message, /at most 2 KiB \(serve\.maxJsonBodyKb\)/, name);
     }
   }
+});
+
+test('discardBody: drains a body up to its bound, then cancels the rest', async () => {
+  const cases: Array<{ bytes: number; max: number; cancelled: boolean }> = [
+    { bytes: 10_000, max: 1024 * 1024, cancelled: false },
+    { bytes: 200_000, max: 50_000, cancelled: true },
+  ];
+  for (const { bytes, max, cancelled } of cases) {
+    let sent = 0;
+    let wasCancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes) return controller.close();
+        sent += 1024;
+        controller.enqueue(new Uint8Array(1024));
+      },
+      cancel() {
+        wasCancelled = true;
+      },
+    });
+    await discardBody(body, max);
+    assert.equal(wasCancelled, cancelled, `${bytes} / ${max}`);
+    assert.ok(cancelled ? sent < bytes : sent >= bytes);
+  }
+  await discardBody(null); // no body: nothing to do
 });

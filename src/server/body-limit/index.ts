@@ -20,3 +20,27 @@ export function jsonBodyLimit(maxKb: number): MiddlewareHandler {
     return limit(c, next);
   };
 }
+
+/**
+ * Reads and drops what is left of a refused request's body, up to `maxBytes` or `timeoutMs`: a client
+ * still sending when the answer comes and the connection closes reads a reset, not our answer. Past
+ * either bound it stops (the connection then closes anyway: a refusal must stay cheap).
+ */
+export async function discardBody(body: ReadableStream<Uint8Array> | null, maxBytes = 1024 * 1024, timeoutMs = 5_000): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  const timer = setTimeout(() => void reader.cancel().catch(() => undefined), timeoutMs);
+  try {
+    for (let read = 0; read <= maxBytes; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.length;
+    }
+    await reader.cancel().catch(() => undefined);
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
+}

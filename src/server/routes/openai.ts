@@ -19,6 +19,7 @@ import type { JobRow } from '../../store/jobs.js';
 import type { AuthEnv } from '../auth/index.js';
 import { errorBody, statusForCode } from '../http-errors.js';
 import { receiveUpload } from './submit.js';
+import { admitOrDrain } from './admit.js';
 import type { OpenStreams } from '../stream-limit/index.js';
 
 const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
@@ -41,7 +42,7 @@ function optionsForModel(service: TranscriptionService, model: string | undefine
 export function openaiRoutes(service: TranscriptionService, streams: OpenStreams): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.post('/transcriptions', async (c) => {
-    service.admit(c.get('owner'));
+    await admitOrDrain(c, service);
     const upload = await receiveUpload(c, service, 'file');
     let row: JobRow;
     let format: ResponseFormat;

@@ -53,7 +53,7 @@ export async function checkWebhook(service: TranscriptionService, options: JobOp
 
 /** JSON body of `POST /v1/jobs`: `{ url, ...options }`. */
 export async function readJsonJobRequest(c: Context<AuthEnv>): Promise<{ url: string; options: JobOptions }> {
-  // Its size is bounded before this by body-limit/ (serve.maxJsonBodyKb).
+  if (Number(c.req.header('content-length') ?? 0) > 64 * 1024) throw new ParascribeError('PAYLOAD_TOO_LARGE', 'a JSON job request is at most 64 KB');
   let body: unknown;
   try {
     body = await c.req.json();
