@@ -44,6 +44,12 @@ export const ERROR_CODES = {
   MODEL_DOWNLOAD_FAILED: { exitCode: 30, retryable: true },
   /** The job's upload was deleted (`serve.keepUploadHours` after the job ended): nothing to play. */
   AUDIO_GONE: { exitCode: 31, retryable: false },
+  /** Decoding took longer than `limits.maxDecodeSec` of wall-clock time (a decompression bomb, a pathological file). */
+  DECODE_TIMEOUT: { exitCode: 33, retryable: false },
+  /** The caller's key has `serve.maxQueuedJobsPerKey` jobs waiting already: 429 with Retry-After (docs/limits.md). */
+  QUEUE_FULL: { exitCode: 34, retryable: true },
+  /** The caller's key has `serve.maxStreamsPerKey` event streams open already: 429 with Retry-After. */
+  TOO_MANY_STREAMS: { exitCode: 35, retryable: true },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

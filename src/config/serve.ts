@@ -17,6 +17,14 @@ export const serveSchema = z
     maxUploadMb: z.number().positive().default(2048),
     /** Jobs transcribed at once; later ones wait in the queue (by priority, then age). */
     maxConcurrentJobs: z.number().int().min(1).default(2),
+    /** Jobs of one API key transcribed at once (a key's next job waits while others' start). */
+    maxRunningJobsPerKey: z.number().int().min(1).default(2),
+    /** Jobs of one API key waiting to start; a new one past it is refused: 429 QUEUE_FULL with Retry-After. */
+    maxQueuedJobsPerKey: z.number().int().min(1).default(100),
+    /** Event streams (SSE: job events, OpenAI stream=true, ask) one API key holds open at once; past it 429 TOO_MANY_STREAMS. */
+    maxStreamsPerKey: z.number().int().min(1).default(16),
+    /** Request bodies that are not uploads (JSON: URL jobs, ask, MCP), in KiB; past it 413 PAYLOAD_TOO_LARGE. */
+    maxJsonBodyKb: z.number().positive().default(64),
     /** Per API key: sustained requests per second and burst size (token bucket). */
     rateLimit: z
       .object({ requestsPerSec: z.number().positive().default(20), burst: z.number().int().min(1).default(60) })
