@@ -72,12 +72,18 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
   };
 
   parser.on('field', (name, value, info) => {
+    // A part without a name (no Content-Disposition, or one without name=) is malformed: busboy passes
+    // undefined, and a throw here, inside busboy's event, would take the whole process down.
+    if (typeof name !== 'string') return fail(new ParascribeError('INVALID_ARGUMENT', 'malformed multipart body: a part has no name'));
     if (info.valueTruncated) return fail(new ParascribeError('INVALID_ARGUMENT', `form field ${name} is too long`));
     if (name.endsWith('[]')) (result.lists[name] ??= []).push(value);
     else result.fields[name] = value;
   });
   parser.on('file', (name, stream, info) => {
     if (name !== options.fileField || result.file) {
+      // Drained unread; if the form is refused while it is open, busboy's destroy makes it emit
+      // 'error', which with no listener would crash the process.
+      stream.on('error', () => undefined);
       stream.resume();
       return;
     }
