@@ -25,6 +25,12 @@ export const serveSchema = z
     /** Whole request (headers + body), and the longest pause while a body is streaming in. */
     requestTimeoutSec: z.number().positive().default(3600),
     bodyIdleTimeoutSec: z.number().positive().default(30),
+    /**
+     * Once bodyIdleTimeoutSec has passed, a request body (upload or JSON) must average at least this
+     * many bytes per second, or it is cut off with 408 (a client trickling a byte a second holds no
+     * connection for the whole requestTimeoutSec). 0: no minimum.
+     */
+    minBodyBytesPerSec: z.number().min(0).default(1024),
     /** URL ingestion: size cap, download timeout, and hosts/CIDRs allowed despite being private. */
     url: z
       .object({

@@ -1,7 +1,7 @@
 /**
  * Streams a multipart/form-data upload: the one file part goes straight to disk (never into memory),
  * text fields are collected. Enforces the size cap (413, the partial file deleted), an idle timeout
- * between body chunks, and never lets the client's filename near a path.
+ * between body chunks and a minimum average rate (body-pace.ts), and never lets the client's filename near a path.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { ParascribeError } from '../../errors.js';
+import { BodyPace } from '../body-pace.js';
 
 export interface MultipartOptions {
   /** The form field that holds the file (`file` for both APIs). */
@@ -16,6 +17,8 @@ export interface MultipartOptions {
   destPath: string;
   maxFileBytes: number;
   idleTimeoutMs: number;
+  /** Average bytes per second the body must keep up once `idleTimeoutMs` has passed (default 0: no minimum). */
+  minBytesPerSec?: number;
   signal?: AbortSignal;
   /** Progress callback (bytes of file written so far): crash-point tests hook in here. */
   onBytes?: (bytes: number) => void;
@@ -103,13 +106,8 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
   parser.on('filesLimit', () => {});
   parser.on('fieldsLimit', () => fail(new ParascribeError('INVALID_ARGUMENT', 'too many form fields')));
 
-  let idle: NodeJS.Timeout | undefined;
-  const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => fail(new ParascribeError('REQUEST_TIMEOUT', `the upload stalled for ${options.idleTimeoutMs / 1000} s`)), options.idleTimeoutMs);
-  };
-  source.on('data', armIdle);
-  armIdle();
+  const pace = new BodyPace({ idleTimeoutMs: options.idleTimeoutMs, minBytesPerSec: options.minBytesPerSec ?? 0 }, fail);
+  source.on('data', (chunk: Buffer) => pace.bytes(chunk.length));
   const onAbort = () => fail(new ParascribeError('ABORTED', 'the client went away during the upload'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -130,7 +128,7 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
     await rm(options.destPath, { force: true });
     throw error;
   } finally {
-    clearTimeout(idle);
+    pace.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
   return result;

@@ -29,7 +29,7 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     let name: string | null;
     let options: JobOptions;
     if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      const request = await readJsonJobRequest(c);
+      const request = await readJsonJobRequest(c, service);
       options = request.options;
       service.checkOptions(options);
       await checkWebhook(service, options, signal);

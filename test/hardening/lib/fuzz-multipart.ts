@@ -26,7 +26,7 @@ const filenameArb = fc.oneof(
 
 export function multipartArb(schema: Record<string, any>): fc.Arbitrary<MultipartSpec> {
   const props = Object.entries((schema.properties ?? {}) as Record<string, Record<string, any>>).filter(([name]) => name !== 'file');
-  const fieldsWith = (value: typeof valueArb, absentWeight: number) => fc
+  const fieldsWith = (value: (schema: Record<string, any>) => fc.Arbitrary<unknown>, absentWeight: number) => fc
     .tuple(
       ...props.map(([name, s]) =>
         fc.oneof(

@@ -266,7 +266,9 @@ function authHeaders(pick: AuthPick, key: string): Array<[string, string]> {
 
 /** Bytes and headers of a generated request, with the ids resolved. */
 export function materialize(request: FuzzRequest, ids: Ids): Materialized {
-  const resolve = (pick: IdPick) => ('own' in pick ? ids.own[pick.own % ids.own.length]! : 'foreign' in pick ? ids.foreign : pick.raw);
+  // A DELETE (purge) never names the first own job: the socket-level tests need it afterwards.
+  const deletable = request.method === 'DELETE' ? ids.own.slice(1) : ids.own;
+  const resolve = (pick: IdPick) => ('own' in pick ? (deletable[pick.own % Math.max(1, deletable.length)] ?? 'jnothing0000') : 'foreign' in pick ? ids.foreign : pick.raw);
   const id = 'raw' in request.id ? encodeURIComponent(request.id.raw) : resolve(request.id);
   const query = request.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   const path = request.template.replace('{id}', id) + (query ? `?${query}` : '');

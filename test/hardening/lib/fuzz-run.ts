@@ -99,7 +99,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzRunOptions): Prom
       let seen: Observed;
       try {
         const init: RequestInit = { method: made.method, headers };
-        if (made.body && !['GET', 'HEAD'].includes(made.method)) init.body = made.body;
+        if (made.body && !['GET', 'HEAD'].includes(made.method)) init.body = made.body as Uint8Array<ArrayBuffer>;
         const response = await target.http.app.request(`http://127.0.0.1${made.path}`, init);
         const text = await readText(response);
         seen = { askedForeign: made.path.includes(target.foreign[0]!) || (made.body !== null && Buffer.from(made.body).includes(target.foreign[0]!)), method: made.method, path: made.path, status: response.status, contentType: response.headers.get('content-type') ?? '', text };

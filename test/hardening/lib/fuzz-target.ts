@@ -48,7 +48,7 @@ export interface FuzzTargetOptions {
 
 async function submitAs(http: HttpApp, key: string, wav: Buffer, filename: string): Promise<string> {
   const form = new FormData();
-  form.set('file', new Blob([wav]), filename);
+  form.set('file', new Blob([new Uint8Array(wav)]), filename);
   form.set('segment_sec', '10');
   const response = await http.app.request('/v1/jobs', { method: 'POST', body: form, headers: { Authorization: `Bearer ${key}` } });
   const body = (await response.json()) as { id?: string };
