@@ -320,3 +320,22 @@ test('readMultipart (issue 22 fuzz): refused while a skipped file part is still 
     }
   });
 });
+
+test('readMultipart (issue 22 chaos): the disk fills up under the upload → STORAGE_FULL, not INTERNAL, and no file left', async () => {
+  if (process.getuid?.() !== 0) return; // needs a tmpfs of its own: mount needs root
+  const { spawnSync } = await import('node:child_process');
+  await withTempDir(async (dir) => {
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]).status !== 0) return;
+    try {
+      const form = new FormData();
+      form.append('file', new Blob([randomBytes(3 * MB)]), 'big.wav');
+      const { headers, body } = formRequest(form);
+      const error = await rejectsWithCode(readMultipart(headers, body, options(dir)), 'STORAGE_FULL');
+      assert.match(error.message, /out of disk space storing the upload; try again later/);
+      assert.equal(error.details?.retryAfterSec, 30);
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      spawnSync('umount', ['-l', dir]);
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { ParascribeError } from '../../errors.js';
+import { isDiskFull, ParascribeError, storageFull } from '../../errors.js';
 import { BodyPace } from '../body-pace.js';
 
 export interface MultipartOptions {
@@ -100,7 +100,7 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
     const out = createWriteStream(options.destPath);
     fileClosed = new Promise<void>((resolve) => out.once('close', () => resolve()));
     fileWrite = pipeline(stream, out).catch((error: Error) => {
-      fail(failure ?? new ParascribeError('INTERNAL', `could not store the upload: ${error.message}`));
+      fail(failure ?? (isDiskFull(error) ? storageFull('storing the upload', error) : new ParascribeError('INTERNAL', `could not store the upload: ${error.message}`)));
     });
   });
   parser.on('filesLimit', () => {});
