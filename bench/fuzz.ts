@@ -42,13 +42,14 @@ const body = [
   `Seed ${seed}; ${report.requests} generated requests from src/server/openapi.ts, sent in-process one at a time; invariants checked after each (test/hardening/lib/fuzz-invariants.ts).`,
   '',
   markdownTable(
-    ['requests', 'violations', '5xx for client errors', 'wall s', 'req/s', 'jobs created', 'RSS start → peak MB', 'open files start → peak'],
+    ['requests', 'violations', '500 answers', 'other 5xx (501 LLM_NOT_CONFIGURED, 502 URL_FETCH_FAILED: server-side)', 'wall s', 'req/s', 'jobs created', 'RSS start → peak MB', 'open files start → peak'],
     [
       [
         report.requests,
         report.violationCount,
+        report.byStatus[500] ?? 0,
         Object.entries(report.byStatus)
-          .filter(([s]) => Number(s) >= 500)
+          .filter(([s]) => Number(s) > 500)
           .reduce((n, [, c]) => n + c, 0),
         (report.wallMs / 1000).toFixed(1),
         Math.round(report.requests / (report.wallMs / 1000)),
