@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BodyPace, tooSlow } from './body-pace.js';
+import { BodyPace, pacedRequest, tooSlow } from './body-pace.js';
 import type { ParascribeError } from '../errors.js';
 
 test('tooSlow: only after the grace (idleTimeoutMs), only under the minimum average, never with no minimum', () => {
@@ -42,4 +42,20 @@ test('BodyPace: silence → the idle timeout; stop() → nothing more', async ()
   await new Promise((r) => setTimeout(r, 250));
   assert.equal(failures.length, 1);
   pace.stop();
+});
+
+test('pacedRequest: a paced body reads through unchanged; a trickle errors the reader with REQUEST_TIMEOUT', async () => {
+  const whole = new Request('http://x/', { method: 'POST', body: 'hello world' });
+  assert.equal(await pacedRequest(whole, { idleTimeoutMs: 1_000, minBytesPerSec: 1 }).text(), 'hello world');
+  let sent = 0;
+  const trickle = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (sent++ > 200) controller.close();
+      else controller.enqueue(new Uint8Array([32]));
+    },
+  });
+  const slow = pacedRequest(new Request('http://x/', { method: 'POST', body: trickle, duplex: 'half' } as RequestInit), { idleTimeoutMs: 200, minBytesPerSec: 1_000 });
+  await assert.rejects(slow.text(), (error: unknown) => (error as ParascribeError).code === 'REQUEST_TIMEOUT');
+  assert.ok(sent < 50, `read ${sent} chunks before the cut`);
 });

@@ -71,3 +71,41 @@ export class BodyPace {
     this.fail(error);
   }
 }
+
+/**
+ * The same request with its body paced: a body that stalls or trickles errors out (REQUEST_TIMEOUT) for
+ * whoever reads it, for readers we do not write (the MCP SDK's transport reads its own body).
+ */
+export function pacedRequest(request: Request, options: PaceOptions): Request {
+  if (!request.body) return request;
+  const reader = request.body.getReader();
+  let pace: BodyPace | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      pace = new BodyPace(options, (error) => {
+        controller.error(error);
+        void reader.cancel(error).catch(() => undefined);
+      });
+    },
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          pace?.stop();
+          controller.close();
+          return;
+        }
+        pace?.bytes(value.byteLength);
+        controller.enqueue(value);
+      } catch (error) {
+        pace?.stop();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      pace?.stop();
+      return reader.cancel(reason);
+    },
+  });
+  return new Request(request, { body, duplex: 'half' } as RequestInit);
+}

@@ -93,6 +93,11 @@ describe('HTTP fuzz (issue 22)', { timeout: 280_000 }, () => {
     const json = Buffer.from(JSON.stringify({ url: 'http://example.invalid/a.wav', language: 'en' }));
     const jsonAnswer = await rawRequest(port, [head('POST', '/v1/jobs', [AUTH, ['Content-Type', 'application/json'], ['Content-Length', String(json.length)]]), ...trickle(json)], 30_000);
     expectAnswer('slow JSON', jsonAnswer, [408], 'REQUEST_TIMEOUT');
+    // /mcp: the SDK reads its own body; the pace is enforced under it, and it answers with a JSON-RPC error.
+    const rpc = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }));
+    const mcpAnswer = await rawRequest(port, [head('POST', '/mcp', [AUTH, ['Content-Type', 'application/json'], ['Accept', 'application/json, text/event-stream'], ['Content-Length', String(rpc.length)]]), ...trickle(rpc)], 30_000);
+    assert.ok(mcpAnswer.status >= 400 && mcpAnswer.status < 500, `slow /mcp: ${mcpAnswer.status} ${mcpAnswer.body}`);
+    assert.ok(mcpAnswer.elapsedMs < 10_000, `slow /mcp answered after ${mcpAnswer.elapsedMs} ms`);
     await noOrphans();
   });
 
