@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ParascribeError } from '../errors.js';
+import { isDiskFull, ParascribeError, storageFull } from '../errors.js';
 import { refusedDemuxer, restrictedInputArgs, toolReason, unsupportedFormatMessage } from './ffmpeg-input.js';
 import type { AudioInfo } from './probe.js';
 import { spawnBound } from './process.js';
@@ -81,6 +81,7 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
   if (exit.value.reason === 'aborted') throw new ParascribeError('ABORTED', 'decoding aborted');
   if (streamed.status === 'rejected') {
     if ((streamed.reason as ParascribeError).code === 'AUDIO_TOO_LONG') throw streamed.reason;
+    if (isDiskFull(streamed.reason)) throw storageFull('decoding the audio', streamed.reason);
     throw new ParascribeError('INTERNAL', `writing decoded audio to ${pcmPath} failed: ${(streamed.reason as Error).message}`);
   }
   const durationSec = bytes / BYTES_PER_SEC;

@@ -26,6 +26,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   DECODE_TIMEOUT: 413,
   NOT_AUDIO: 415,
   UNSUPPORTED_FORMAT: 415,
+  // 507 Insufficient Storage, with Retry-After: the request was fine, the server's disk is full.
+  STORAGE_FULL: 507,
   CORRUPT_AUDIO: 422,
   EMPTY_AUDIO: 422,
   RATE_LIMITED: 429,

@@ -8,11 +8,16 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ParascribeError } from '../../errors.js';
 
+/** The one refusal of an over-limit body, whether this middleware or a route's reader (json-body/) counts it. */
+export function bodyTooLarge(maxKb: number): ParascribeError {
+  return new ParascribeError('PAYLOAD_TOO_LARGE', `a request body other than an upload is at most ${maxKb} KiB (serve.maxJsonBodyKb)`, { details: { maxJsonBodyKb: maxKb } });
+}
+
 export function jsonBodyLimit(maxKb: number): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: Math.floor(maxKb * 1024),
     onError: () => {
-      throw new ParascribeError('PAYLOAD_TOO_LARGE', `a request body other than an upload is at most ${maxKb} KiB (serve.maxJsonBodyKb)`, { details: { maxJsonBodyKb: maxKb } });
+      throw bodyTooLarge(maxKb);
     },
   });
   return async (c, next) => {

@@ -32,7 +32,7 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     // A full queue is refused before the body is read (and again on accept: uploads run in parallel).
     await admitOrDrain(c, service);
     if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      const request = await readJsonJobRequest(c);
+      const request = await readJsonJobRequest(c, service);
       options = request.options;
       service.checkOptions(options);
       await checkWebhook(service, options, signal);
