@@ -4,6 +4,24 @@
  */
 import { z } from 'zod';
 
+/**
+ * Under overload (the queued work needs longer than `targetSec` × a factor at maxWorkers), new batch
+ * and then normal jobs go to a cheaper backend; critical jobs never. Off while `backend` is unset.
+ */
+export const degradeSchema = z
+  .object({
+    /** The cheaper backend (a configured backend id, e.g. pocketsphinx on CPU workers). */
+    backend: z.string().min(1).optional(),
+    /** The backlog should be clearable within this many seconds by the whole fleet. */
+    targetSec: z.number().positive().default(300),
+    /** Batch jobs degrade when the clear time exceeds batchAfter × targetSec. */
+    batchAfter: z.number().positive().default(1),
+    /** Normal jobs degrade when it exceeds normalAfter × targetSec. */
+    normalAfter: z.number().positive().default(2),
+  })
+  .strict()
+  .prefault({});
+
 /** Demand forecast from the job store's arrivals (src/autoscale/forecast.ts). */
 export const forecastSchema = z
   .object({
@@ -83,6 +101,8 @@ export const distributedSchema = z
         provisioningDelaySec: z.number().min(0).default(60),
         /** The predictive part (docs/scaling.md, "Autoscaling the workers"). */
         forecast: forecastSchema,
+        /** Degraded fidelity under overload (src/autoscale/degrade.ts). */
+        degrade: degradeSchema,
       })
       .strict()
       .prefault({}),
