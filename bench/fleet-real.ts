@@ -188,14 +188,14 @@ for (const arrival of trace) {
   if (status !== 202) throw new Error(`submit: ${status} ${JSON.stringify(body)}`);
   submitted.push({ id: String(body.id), arrival });
 }
-const turnarounds: Array<{ arrival: TraceArrival; sec: number; segments: number; completedAtMs: number }> = [];
+const turnarounds: Array<{ id: string; arrival: TraceArrival; sec: number; segments: number; completedAtMs: number; createdAtMs: number }> = [];
 const deadline = Date.now() + 20 * 60_000;
 for (const { id, arrival } of submitted) {
   for (;;) {
     const job = (await (await fetch(`${server.url}/v1/jobs/${id}`, { headers: authHeaders() })).json()) as { status: string; created_at: string; completed_at: string | null; progress: { segments_total: number } };
     if (job.status === 'completed' || job.status === 'failed') {
       if (job.status !== 'completed') throw new Error(`job ${id} ${job.status}`);
-      turnarounds.push({ arrival, sec: (Date.parse(job.completed_at!) - Date.parse(job.created_at)) / 1000, segments: job.progress.segments_total, completedAtMs: Date.parse(job.completed_at!) });
+      turnarounds.push({ id, arrival, sec: (Date.parse(job.completed_at!) - Date.parse(job.created_at)) / 1000, segments: job.progress.segments_total, completedAtMs: Date.parse(job.completed_at!), createdAtMs: Date.parse(job.created_at) });
       break;
     }
     if (Date.now() > deadline) throw new Error(`job ${id} not done`);
@@ -220,21 +220,40 @@ const done = await queue.getJobs(['completed'], 0, 10_000);
 await queue.close();
 const services = done.flatMap((j) => (j.processedOn && j.finishedOn ? [(j.finishedOn - j.processedOn) / 1000] : [])).sort((a, b) => a - b);
 const segmentSec = services.length > 0 ? percentile(services, 0.5) : latencyMs / 1000;
-// Cold start as the harness saw it: spawn → ready (process start) + the endpoint's drawn cold start.
-const coldSamples = all.filter((w) => w.readyAtMs !== undefined).map((w) => (w.readyAtMs! - w.startedAtMs) / 1000 + w.coldSec);
+// Client time per job, measured: before its first task is enqueued (upload done → decode, pauses,
+// plan) and after its last task finished (stitch, write, status), medians over the jobs.
+const tasksOf = new Map<string, Array<{ enqueuedMs: number; finishedMs: number }>>();
+for (const j of done) {
+  const jobId = (j.data as { task?: { jobId?: string } }).task?.jobId;
+  if (!jobId || !j.finishedOn) continue;
+  tasksOf.set(jobId, [...(tasksOf.get(jobId) ?? []), { enqueuedMs: j.timestamp, finishedMs: j.finishedOn }]);
+}
+const befores: number[] = [];
+const afters: number[] = [];
+for (const t of turnarounds) {
+  const tasks = tasksOf.get(t.id);
+  if (!tasks) continue;
+  befores.push((Math.min(...tasks.map((x) => x.enqueuedMs)) - t.createdAtMs) / 1000);
+  afters.push((t.completedAtMs - Math.max(...tasks.map((x) => x.finishedMs))) / 1000);
+}
+const clientBeforeSec = befores.length > 0 ? percentile(befores.sort((a, b) => a - b), 0.5) : 1;
+const clientAfterSec = afters.length > 0 ? percentile(afters.sort((a, b) => a - b), 0.5) : 0.5;
+// Worker start as the harness saw it: spawn → ready (process start, Redis, store); the endpoint's cold
+// start is paid in the first request, as here.
+const readySamples = all.filter((w) => w.readyAtMs !== undefined).map((w) => (w.readyAtMs! - w.startedAtMs) / 1000);
 const sim = await simulate(
   { name: 'sim', forecast: true, ...autoscale },
   {
     trace,
     fromSec: 0,
     toSec: totalSec,
-    worker: { coldStart: { kind: 'empirical', samplesSec: coldSamples }, perSegmentSec: segmentSec, perAudioSec: 0 },
+    worker: { coldStart: { kind: 'empirical', samplesSec: readySamples }, firstSegmentColdStart: coldStart, perSegmentSec: segmentSec, perAudioSec: 0 },
     seed,
     epochSec: 20_003 * DAY_SEC,
     pollSec,
     segmentSec: SEGMENT_SEC,
-    clientBeforeSec: 1,
-    clientAfterSec: 0.5,
+    clientBeforeSec,
+    clientAfterSec,
     slo: () => Infinity,
   },
 );
@@ -249,12 +268,13 @@ const lines = [
   `- trace: ${path.relative(REPO_ROOT, traceFile)} (${trace.length} jobs of 30/60/180 s over ${minutes} min, bursts at 35–40 % and 70–74 % at 3×; critical 10 %, normal 60 %, batch 30 %); segment_sec ${SEGMENT_SEC}`,
   `- harness (standing in for KEDA): reads parascribe_desired_workers every ${pollSec} s, starts/stops \`parascribe worker --concurrency 1\`; each worker's own fake endpoint: cold start on the first request lognormal median ${coldStart.medianSec} s σ ${coldStart.sigma}, then ${latencyMs} ms per request`,
   `- signal: latencyTargetSec ${autoscale.latencyTargetSec}, window ${autoscale.scaleDownStabilisationSec} s, maxWorkers ${maxWorkers}; no forecast (no day of history: parascribe_forecast_available 0)`,
-  `- simulator: service ${fmt(segmentSec, 2)} s per segment (the run's median BullMQ processing time of a task), cold start drawn from the run's ${coldSamples.length} measured (spawn → ready + endpoint cold start: median ${fmt(percentile([...coldSamples].sort((a, b) => a - b), 0.5), 1)} s); 1.5 s of client time per job; worker-seconds of both up to the last job's completion`,
+  `- simulator: service ${fmt(segmentSec, 2)} s per segment (the run's median BullMQ processing time of a task), worker start drawn from the run's ${readySamples.length} measured spawn → ready times (median ${fmt(percentile([...readySamples].sort((a, b) => a - b), 0.5), 1)} s), the endpoint's cold start (same lognormal) inside each worker's first segment; client time per job as measured (medians: ${fmt(clientBeforeSec, 1)} s before the first task is enqueued, ${fmt(clientAfterSec, 1)} s after the last one finished); worker-seconds of both up to the last job's completion`,
   `- difference (sim ÷ real): p95 ${fmt(percentile(simT, 0.95) / realP(0.95), 2)}, worker-seconds ${fmt(sim.gpuSec / workerSec, 2)}; load average during the run: see the machine line`,
 ];
 const body = lines.join('\n');
 console.log(body);
-writeFileSync(path.join(dir, 'fleet-log.json'), JSON.stringify({ fleetLog, turnarounds, cold: all.map((w) => w.coldSec) }, null, 2));
+writeFileSync(path.join(dir, 'fleet-log.json'), JSON.stringify({ fleetLog, turnarounds, cold: all.map((w) => w.coldSec), readySamples, segmentSec, clientBeforeSec, clientAfterSec }, null, 2));
+console.log(`log: ${path.join(dir, 'fleet-log.json')}`);
 if (values.record) recordResults('fleet autoscaling: the real compressed run against the simulator (bench/fleet-real.ts)', body);
 await server.stop();
 await serverFake.close();

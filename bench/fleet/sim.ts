@@ -29,6 +29,11 @@ export interface WorkerModel {
   perSegmentSec: number;
   /** Per audio second: upload + compute. */
   perAudioSec: number;
+  /**
+   * A cold start paid inside the worker's first segment instead of before it is ready (an endpoint
+   * that loads its model on the first request): it then counts in the measured slot speed too.
+   */
+  firstSegmentColdStart?: ColdStartDistribution;
 }
 
 /** bench/seed-fit.md: lognormal 15 s / σ 0.8 cold start, 17 s per request, 40 Mbit/s of 17.9 kB/s FLAC, RTF 0.006. */
@@ -117,6 +122,8 @@ interface Worker {
   readyAt: number;
   stopping: boolean;
   pool: 'gpu' | 'cpu';
+  /** Seconds the next segment adds (firstSegmentColdStart), then 0. */
+  firstExtraSec: number;
 }
 
 type EventBody = { t: number } & ({ kind: 'arrive'; job: Job } | { kind: 'enqueue'; job: Job } | { kind: 'ready'; worker: Worker } | { kind: 'done'; worker: Worker; segment: Segment; startedAt: number } | { kind: 'tick' });
@@ -157,7 +164,8 @@ export async function simulate(policy: SimPolicy, options: SimOptions): Promise<
 
   const startWorker = (now: number, pool: 'gpu' | 'cpu', warm: boolean) => {
     const model = pool === 'gpu' ? options.worker : CPU_WORKER;
-    const w: Worker = { state: 'starting', since: now, readyAt: now, stopping: false, pool };
+    const w: Worker = { state: 'starting', since: now, readyAt: now, stopping: false, pool, firstExtraSec: 0 };
+    if (model.firstSegmentColdStart && !warm) w.firstExtraSec = drawColdStart(model.firstSegmentColdStart, random);
     workers.push(w);
     if (warm) {
       w.state = 'idle';
@@ -178,7 +186,8 @@ export async function simulate(policy: SimPolicy, options: SimOptions): Promise<
       const w = idle[pool].pop()!;
       const segment = queue.pop()!;
       const model = pool === 'gpu' ? options.worker : CPU_WORKER;
-      const serviceSec = model.perSegmentSec + model.perAudioSec * segment.audioSec;
+      const serviceSec = model.perSegmentSec + model.perAudioSec * segment.audioSec + w.firstExtraSec;
+      w.firstExtraSec = 0;
       w.state = 'busy';
       if (pool === 'gpu') {
         backlog.waiting -= 1;
