@@ -101,11 +101,11 @@ export function costVsP95Svg(rows: readonly PolicySummary[], title: string): str
   const x = linearScale(niceDomain(0, Math.max(...xs) * 1.05), [area.left, area.left + area.width]);
   const y = linearScale(niceDomain(0, Math.max(1.2, ...ys.filter(Number.isFinite)) * 1.05), [area.top + area.height, area.top]);
   const doc = new SvgDoc(width, height, title);
-  doc.add(text(width / 2, 24, title, { 'text-anchor': 'middle', 'font-size': 15 }));
+  doc.add(text(width / 2, 24, title, { textAnchor: 'middle', fontSize: 15 }));
   doc.add(axes({ area, x, y, xLabel: 'cost of the day, $ (GPU-hours × price)', yLabel: 'p95 turnaround ÷ SLO, all jobs' }));
   // The SLO line: at 1, a policy's p95 job is at its SLO.
-  doc.add(line(area.left, y(1), area.left + area.width, y(1), { stroke: '#999', 'stroke-dasharray': '4 3' }));
-  doc.add(text(area.left + area.width - 4, y(1) - 4, 'SLO', { 'text-anchor': 'end', 'font-size': 11, fill: '#666' }));
+  doc.add(line(area.left, y(1), area.left + area.width, y(1), { stroke: '#999', strokeDasharray: '4 3' }));
+  doc.add(text(area.left + area.width - 4, y(1) - 4, 'SLO', { textAnchor: 'end', fontSize: 11, fill: '#666' }));
   const items: LegendItem[] = [];
   rows.forEach((r, i) => {
     const color = COLORS[i % COLORS.length]!;
