@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DAY_SEC } from '../src/autoscale/forecast.js';
 import { degradeDecision } from '../src/autoscale/degrade.js';
-import { sloSec } from '../bench/fleet/report.js';
+import { costVsP95Svg, percentile, sloSec, summarise } from '../bench/fleet/report.js';
 import { SEED_WORKER, simulate, type SimPolicy } from '../bench/fleet/sim.js';
 import { formatTrace, generateWorkingDays, parseTrace, WORKING_DAY } from '../bench/fleet/trace.js';
 
@@ -75,4 +75,27 @@ describe('degradeDecision', () => {
       assert.equal(d.degrade, c.degrade);
       if (d.degrade) assert.match(d.reason, /fleet overloaded: the backlog needs \d+ s at 10 workers, over \d+ s for (batch|normal) jobs; sent to cheap/);
     });
+});
+
+describe('fleet report', () => {
+  test('percentile and SLO by hand', () => {
+    assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
+    assert.equal(percentile([1, 2, 3, 4], 0.95), 4);
+    assert.ok(Number.isNaN(percentile([], 0.5)));
+    assert.equal(sloSec(300), 60);
+    assert.equal(sloSec(3_600), 158);
+    assert.equal(sloSec(7_200), 316);
+  });
+
+  test('the plot is one point per policy and no tag repeats an attribute', async () => {
+    const result = await simulate(policy, options(7));
+    const rows = [summarise(result, 1.2), summarise({ ...result, policy: 'q', gpuSec: result.gpuSec * 2 }, 1.2)];
+    const svg = costVsP95Svg(rows, 'title & <test>');
+    assert.equal(svg.match(/<circle/g)?.length, 2 + 2, 'two points and two legend markers');
+    for (const tag of svg.match(/<[a-z]+\s[^>]*>/g) ?? []) {
+      const names = [...tag.matchAll(/\s([a-zA-Z:-]+)="/g)].map((m) => m[1]);
+      assert.equal(new Set(names).size, names.length, tag);
+    }
+    assert.match(svg, /title &amp; &lt;test&gt;/);
+  });
 });
