@@ -25,6 +25,7 @@ import { startPrivateRedis } from '../test/helpers/redis.js';
 import { authHeaders, startServer, submitFile, TEST_KEYS } from '../test/helpers/server.js';
 import { startWorker, type RunningWorker } from '../test/helpers/workers.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../test/fakes/openai-server.js';
+import type { FakeTranscript } from '../test/fakes/fake-transcribe.js';
 import { drawColdStart } from '../test/fakes/serverless-sim.js';
 import { seededRandom } from '../src/plan/latency/random.js';
 import { DAY_SEC } from '../src/autoscale/forecast.js';
@@ -129,10 +130,16 @@ let scaleUps = 0;
 let scaleDowns = 0;
 const fleetLog: Array<[number, number, number]> = [];
 
+async function fixedText(): Promise<FakeTranscript> {
+  return { durationSec: SEGMENT_SEC, utterances: [{ startSec: 0, endSec: 2, text: 'fleet run segment', words: [] }] };
+}
+
 /** The KEDA stand-in: one worker process per wanted worker, each with its own endpoint (cold start on first use). */
 async function startOne(): Promise<void> {
   const coldSec = drawColdStart(coldStart, random);
-  const fake = await startFakeOpenAIServer({ seed: all.length + 1, faults: { latencyMs, coldStartMs: coldSec * 1000 } });
+  // A fixed text: the fake's default (pocketsphinx on each new upload, in this process) would add CPU
+  // time the simulator does not model, and on this 2-core machine that was most of a segment's time.
+  const fake = await startFakeOpenAIServer({ seed: all.length + 1, faults: { latencyMs, coldStartMs: coldSec * 1000 }, transcriber: fixedText });
   const config = path.join(dir, `worker-${all.length}.json`);
   writeFileSync(config, JSON.stringify({ backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'x', timeoutSec: 120 } } }));
   const w: HarnessWorker = { fake, coldSec, startedAtMs: Date.now(), worker: startWorker({ ...baseEnv, PARASCRIBE_CONFIG: config }, ['--backends', 'fake', '--concurrency', '1'], 60_000) };
@@ -266,7 +273,7 @@ const lines = [
   markdownTable(['run', 'jobs', 'p50 s', 'p95 s', 'p99 s', 'worker-seconds', 'workers started', 'scale ups / downs'], rows),
   '',
   `- trace: ${path.relative(REPO_ROOT, traceFile)} (${trace.length} jobs of 30/60/180 s over ${minutes} min, bursts at 35–40 % and 70–74 % at 3×; critical 10 %, normal 60 %, batch 30 %); segment_sec ${SEGMENT_SEC}`,
-  `- harness (standing in for KEDA): reads parascribe_desired_workers every ${pollSec} s, starts/stops \`parascribe worker --concurrency 1\`; each worker's own fake endpoint: cold start on the first request lognormal median ${coldStart.medianSec} s σ ${coldStart.sigma}, then ${latencyMs} ms per request`,
+  `- harness (standing in for KEDA): reads parascribe_desired_workers every ${pollSec} s, starts/stops \`parascribe worker --concurrency 1\`; each worker's own fake endpoint: cold start on the first request lognormal median ${coldStart.medianSec} s σ ${coldStart.sigma}, then ${latencyMs} ms per request, answering a fixed text`,
   `- signal: latencyTargetSec ${autoscale.latencyTargetSec}, window ${autoscale.scaleDownStabilisationSec} s, maxWorkers ${maxWorkers}; no forecast (no day of history: parascribe_forecast_available 0)`,
   `- simulator: service ${fmt(segmentSec, 2)} s per segment (the run's median BullMQ processing time of a task), worker start drawn from the run's ${readySamples.length} measured spawn → ready times (median ${fmt(percentile([...readySamples].sort((a, b) => a - b), 0.5), 1)} s), the endpoint's cold start (same lognormal) inside each worker's first segment; client time per job as measured (medians: ${fmt(clientBeforeSec, 1)} s before the first task is enqueued, ${fmt(clientAfterSec, 1)} s after the last one finished); worker-seconds of both up to the last job's completion`,
   `- difference (sim ÷ real): p95 ${fmt(percentile(simT, 0.95) / realP(0.95), 2)}, worker-seconds ${fmt(sim.gpuSec / workerSec, 2)}; load average during the run: see the machine line`,
