@@ -21,6 +21,7 @@ import { resolveLlmSettings } from './llm/settings.js';
 import { BreakerBoard, CircuitBreaker, type BreakerTransition } from './queue/breaker.js';
 import { BullmqDispatcher, distributedSettings, type DistributedSettings } from './queue/bullmq/index.js';
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
+import { FleetSignal } from './autoscale/signal.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
 import { BackendLoad } from './queue/load.js';
 import { startTracing } from './telemetry/tracing/provider.js';
@@ -156,6 +157,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
           backendIds: () => [...configuredQueueBackends(config), ...queued.queues().map((q) => backendOfQueue(q.name))],
           policy: distributed.autoscale,
           workerConcurrency: distributed.worker.concurrency,
+          signal: new FleetSignal({ policy: distributed.autoscale, loadArrivals: (sinceSec) => store.listArrivalsSince(sinceSec, 500_000), log }),
         })
       : undefined;
   let chat: ChatClient | undefined;

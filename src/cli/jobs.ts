@@ -92,6 +92,8 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       `segment   ${job.segment_sec} s target`,
       `cache key ${job.cache_key ?? '-'}`,
     ];
+    const degraded = (JSON.parse(job.options_json) as { degraded?: { from: string; to: string; reason: string; atSec: number } }).degraded;
+    if (degraded) lines.push(`degraded  ${new Date(degraded.atSec * 1000).toISOString().slice(11, 19)} ${degraded.from} → ${degraded.to} (${degraded.reason})`);
     if (job.telemetry_json) lines.push('telemetry', telemetrySummary(JSON.parse(job.telemetry_json) as JobTelemetry));
     for (const event of breakerEvents) {
       lines.push(`breaker   ${new Date(event.atSec * 1000).toISOString().slice(11, 23)} ${event.backend}: ${event.from} → ${event.to} (${event.reason})`);

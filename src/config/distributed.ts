@@ -4,6 +4,47 @@
  */
 import { z } from 'zod';
 
+/**
+ * Under overload (the queued work needs longer than `targetSec` × a factor at maxWorkers), new batch
+ * and then normal jobs go to a cheaper backend; critical jobs never. Off while `backend` is unset.
+ */
+export const degradeSchema = z
+  .object({
+    /** The cheaper backend (a configured backend id, e.g. pocketsphinx on CPU workers). */
+    backend: z.string().min(1).optional(),
+    /** The backlog should be clearable within this many seconds by the whole fleet. */
+    targetSec: z.number().positive().default(300),
+    /** Batch jobs degrade when the clear time exceeds batchAfter × targetSec. */
+    batchAfter: z.number().positive().default(1),
+    /** Normal jobs degrade when it exceeds normalAfter × targetSec. */
+    normalAfter: z.number().positive().default(2),
+  })
+  .strict()
+  .prefault({});
+
+/** Demand forecast from the job store's arrivals (src/autoscale/forecast.ts). */
+export const forecastSchema = z
+  .object({
+    /** Off: parascribe_desired_workers is the reactive signal alone. */
+    enabled: z.boolean().default(true),
+    /** Arrivals are binned this wide (audio seconds and jobs per bin). */
+    binSec: z.number().int().min(60).max(3_600).default(300),
+    /** The forecast is refitted from the store this often. */
+    refitSec: z.number().positive().default(900),
+    /** Days of arrivals read at a refit; 14 or more give a weekly profile, else daily. */
+    historyDays: z.number().int().min(1).max(90).default(28),
+    /** Window of the recent level: actual arrivals over it ÷ the profile's for the same bins. */
+    recentSec: z.number().positive().default(3_600),
+    /** Weight of that level ratio: 0 is seasonal-naive, 1 scales the profile by the full ratio. */
+    levelWeight: z.number().min(0).max(1).default(0.5),
+    /** The level ratio is clamped to [1/maxLevelRatio, maxLevelRatio]. */
+    maxLevelRatio: z.number().min(1).default(3),
+    /** Share of slot time the predictive part plans to keep busy (queueing needs headroom). */
+    targetUtilisation: z.number().gt(0).max(1).default(0.8),
+  })
+  .strict()
+  .prefault({});
+
 export const distributedSchema = z
   .object({
     /** redis:// URL (also PARASCRIBE_REDIS_URL). Absent: segments run in the serving process. */
@@ -51,9 +92,20 @@ export const distributedSchema = z
         latencyTargetSec: z.number().positive().default(60),
         minWorkers: z.number().int().min(0).default(0),
         maxWorkers: z.number().int().min(1).default(100),
+        /**
+         * Scale-down is held this long: the signal is the highest recommendation of this window (as the
+         * HPA's stabilisation window), so a lull between bursts does not shed warm workers. 0: off.
+         */
+        scaleDownStabilisationSec: z.number().min(0).default(300),
+        /** Time from asking for a worker to its first task (pod start + image pull + model load): the forecast looks this far ahead. */
+        provisioningDelaySec: z.number().min(0).default(60),
+        /** The predictive part (docs/scaling.md, "Autoscaling the workers"). */
+        forecast: forecastSchema,
+        /** Degraded fidelity under overload (src/autoscale/degrade.ts). */
+        degrade: degradeSchema,
       })
       .strict()
-      .default({ latencyTargetSec: 60, minWorkers: 0, maxWorkers: 100 }),
+      .prefault({}),
   })
   .strict();
 

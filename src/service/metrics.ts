@@ -35,6 +35,7 @@ export class ServiceMetrics {
   readonly #audioSec: Counter;
   readonly #costUsd: Counter<'backend'>;
   readonly #webhooks: Counter<'outcome'>;
+  readonly #degraded: Counter<'priority' | 'from' | 'to'>;
   readonly #http: Histogram<'method' | 'route' | 'status'>;
 
   constructor(sources: MetricsSources) {
@@ -86,6 +87,12 @@ export class ServiceMetrics {
     this.#cacheHits = new Counter({ name: 'parascribe_cache_hits_total', help: 'Jobs answered from the transcript cache.', registers });
     this.#audioSec = new Counter({ name: 'parascribe_audio_seconds_total', help: 'Seconds of audio in completed jobs.', registers });
     this.#costUsd = new Counter({ name: 'parascribe_cost_usd_total', help: 'Backend cost of computed segments in USD.', labelNames: ['backend'], registers });
+    this.#degraded = new Counter({
+      name: 'parascribe_jobs_degraded_total',
+      help: 'Jobs sent to the cheaper backend at submission because the fleet was overloaded (distributed.autoscale.degrade), by priority and backends.',
+      labelNames: ['priority', 'from', 'to'],
+      registers,
+    });
     this.#webhooks = new Counter({ name: 'parascribe_webhook_deliveries_total', help: 'Webhook deliveries by outcome.', labelNames: ['outcome'], registers });
     if (sources.queues) registerQueueMetrics(this.registry, sources.queues);
     registerRolloutMetrics(this.registry, sources.store);
@@ -115,6 +122,10 @@ export class ServiceMetrics {
       }
       for (const attempt of parseAttempts(segment.attempts_json).slice(1)) this.#retries.inc({ backend: attempt.backend ?? backend });
     }
+  }
+
+  jobDegraded(priority: string, from: string, to: string): void {
+    this.#degraded.inc({ priority, from, to });
   }
 
   webhook(outcome: 'delivered' | 'failed'): void {

@@ -76,8 +76,48 @@ const SPECS: GaugeSpec[] = [
   },
   {
     name: 'parascribe_desired_workers',
-    help: 'Workers needed to finish the queued audio within autoscale.latencyTargetSec, clamped to [minWorkers, maxWorkers] (docs/scaling.md). NaN when an input could not be read.',
+    help: 'Workers wanted: max(reactive, predictive), scale-down held for scaleDownStabilisationSec, clamped to [minWorkers, maxWorkers] (docs/scaling.md). NaN when an input could not be read.',
     fill: (g, s) => g.set(s.autoscale ? s.autoscale.desiredWorkers : NaN),
+  },
+  {
+    name: 'parascribe_desired_workers_reactive',
+    help: 'The reactive part of parascribe_desired_workers: queued audio ÷ measured slot speed within latencyTargetSec, before bounds and the scale-down window. NaN when an input could not be read.',
+    fill: (g, s) => g.set(s.autoscale ? (s.autoscale.fleet?.reactiveWorkers ?? s.autoscale.desiredWorkers) : NaN),
+  },
+  {
+    name: 'parascribe_desired_workers_predictive',
+    help: 'The predictive part of parascribe_desired_workers: workers for the forecast arrivals at now + provisioningDelaySec. NaN when there is no forecast (see parascribe_forecast_available).',
+    fill: (g, s) => g.set(s.autoscale?.fleet?.predictiveWorkers ?? NaN),
+  },
+  {
+    name: 'parascribe_desired_workers_stabilised',
+    help: '1 when parascribe_desired_workers is held up by the scale-down stabilisation window (a higher recommendation within scaleDownStabilisationSec), else 0.',
+    fill: (g, s) => g.set(s.autoscale?.fleet ? (s.autoscale.fleet.source === 'stabilised' ? 1 : 0) : NaN),
+  },
+  {
+    name: 'parascribe_forecast_available',
+    help: '1 when the demand forecast is in parascribe_desired_workers; 0 when it is the reactive signal alone (no history, under a day of it, no measured speed, or forecast off: the server log says which).',
+    fill: (g, s) => g.set(s.autoscale?.fleet?.forecast.kind === 'model' ? 1 : 0),
+  },
+  {
+    name: 'parascribe_forecast_history_days',
+    help: 'Whole days of job arrivals behind the demand forecast (14 or more: weekly profile, else daily).',
+    fill: (g, s) => g.set(s.autoscale?.fleet?.forecast.historyDays ?? NaN),
+  },
+  {
+    name: 'parascribe_forecast_audio_seconds_per_second',
+    help: 'Forecast arrivals (audio seconds per second) at the busiest bin of [now + provisioningDelaySec, + one bin].',
+    fill: (g, s) => g.set(s.autoscale?.fleet?.forecast.forecastAudioSecPerSec ?? NaN),
+  },
+  {
+    name: 'parascribe_forecast_error_ratio',
+    help: 'Error of the last forecast fit on its held-out last day, per bin of audio seconds.',
+    labelNames: ['measure'],
+    fill: (g, s) => {
+      const f = s.autoscale?.fleet?.forecast;
+      if (f?.mape !== undefined && Number.isFinite(f.mape)) g.set({ measure: 'mape' }, f.mape);
+      if (f?.wape !== undefined && Number.isFinite(f.wape)) g.set({ measure: 'wape' }, f.wape);
+    },
   },
   {
     name: 'parascribe_desired_workers_unmeasured_backends',

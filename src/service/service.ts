@@ -23,6 +23,7 @@ import { ServiceMetrics } from './metrics.js';
 import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRuntime, type ServiceJobContext } from './run-service-job.js';
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
+import { degradeForJob, type JobDegradation } from '../autoscale/degrade-job.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
 import { PeaksSource } from './job-media.js';
 import { hourlyStats } from './stats.js';
@@ -191,6 +192,13 @@ export class TranscriptionService {
       throw error;
     }
     await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
+    const degraded = await this.#degradeUnderOverload(config, primary);
+    if (degraded) {
+      // Only the primary changes: the job's own fallbacks still follow it.
+      chain = [...new Set([degraded.to, ...chain])];
+      primary = degraded.to;
+      this.metrics.jobDegraded(config.priority, degraded.from, degraded.to);
+    }
     await this.deps.runtime.store.createJob({
       id: jobId,
       source: this.files.input(jobId),
@@ -201,10 +209,26 @@ export class TranscriptionService {
       format: 'json',
       language: config.language ?? null,
       priority: config.priority,
-      options: { request: options, chain },
+      // A degraded job runs from its request like any other (run-service-job.ts), so the request names
+      // the cheaper backend, with the original chain as its fallback: degraded work is never lost.
+      options: degraded ? { request: { ...options, backend: degraded.to, fallback: chain.slice(1) }, chain, degraded } : { request: options, chain },
     });
     this.scheduler.enqueue(jobId, config.priority, owner);
     return (await this.deps.runtime.store.getJob(jobId))!;
+  }
+
+  /** Distributed mode under overload: the cheaper backend for a batch or normal job (src/autoscale/degrade.ts). */
+  async #degradeUnderOverload(config: Config, primary: string): Promise<JobDegradation | undefined> {
+    const distributed = this.deps.runtime.config.distributed;
+    const { degrade } = distributed.autoscale;
+    const policy = { ...degrade, backend: degrade.backend, maxWorkers: distributed.autoscale.maxWorkers };
+    if (policy.backend === undefined) return undefined;
+    try {
+      this.deps.runtime.backends.get(policy.backend);
+    } catch {
+      return undefined; // Not buildable: the job keeps its own backend rather than failing.
+    }
+    return degradeForJob(this.deps.runtime.queueStats, policy, { priority: config.priority, primary, nowSec: nowSec() });
   }
 
   /** The caller's job; any other owner's job, or a malformed id, is JOB_NOT_FOUND. */

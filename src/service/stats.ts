@@ -51,5 +51,8 @@ async function distributedStats(queues: QueueStatsSource | undefined) {
     workers: snapshot.workers?.length ?? null,
     worker_slots: snapshot.workers ? snapshot.workers.reduce((sum, w) => sum + w.concurrency, 0) : null,
     desired_workers: snapshot.autoscale?.desiredWorkers ?? null,
+    desired_workers_reactive: snapshot.autoscale?.fleet?.reactiveWorkers ?? null,
+    desired_workers_predictive: snapshot.autoscale?.fleet?.predictiveWorkers ?? null,
+    forecast: snapshot.autoscale?.fleet?.forecast ?? null,
   };
 }

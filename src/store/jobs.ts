@@ -195,6 +195,22 @@ export class JobStore {
   }
 
   /**
+   * Job arrivals since `sinceSec`, oldest first: created_at and the probed length (jobs whose probe
+   * failed have none and are left out). The demand forecast's input (src/autoscale/).
+   */
+  async listArrivalsSince(sinceSec: number, limit: number): Promise<Array<{ atSec: number; audioSec: number; priority: string }>> {
+    const rows = await this.db
+      .selectFrom('transcription_jobs')
+      .select(['created_at', 'duration_sec', 'priority'])
+      .where('created_at', '>=', this.#time(sinceSec) as number)
+      .where('duration_sec', 'is not', null)
+      .orderBy('created_at', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ atSec: Number(r.created_at), audioSec: r.duration_sec ?? 0, priority: r.priority }));
+  }
+
+  /**
    * History for the latency model (src/plan/latency/): the newest completed jobs of a primary backend
    * that did real work (no cache hit, not plan-only), each with its segments' timings (no result text).
    */

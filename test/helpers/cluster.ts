@@ -31,6 +31,8 @@ export interface ClusterOptions {
   config?: Record<string, unknown>;
   /** Put a TCP proxy (tcp-proxy.ts) between the parascribe processes and PostgreSQL, so a test can cut it. */
   databaseProxy?: boolean;
+  /** More backends beside `fake`, given the fake server's URL (e.g. the same endpoint under another id). */
+  extraBackends?: (fakeUrl: string) => Record<string, unknown>;
   /** Extra environment for every process of the deployment (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
 }
@@ -61,7 +63,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const fake = await startFakeOpenAIServer({ faults: options.faults ?? {} });
   const configPath = join(dir, 'config.json');
   const config = {
-    backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'test', timeoutSec: 60 } },
+    backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'test', timeoutSec: 60 }, ...options.extraBackends?.(fake.url) },
     serve: { maxConcurrentJobs: 10, rateLimit: { requestsPerSec: 1000, burst: 1000 } },
     ...options.config,
   };

@@ -81,6 +81,9 @@ export interface BackendThroughput {
   slotSpeed: number | undefined;
   /** Segments behind `slotSpeed`. */
   speedSamples: number;
+  /** Σ audio and Σ processing seconds behind `slotSpeed` (to pool backends: fleetSlotSpeed). */
+  speedAudioSec: number;
+  speedProcessingSec: number;
 }
 
 export interface ThroughputWindows {
@@ -117,9 +120,22 @@ export function measureThroughput(segments: readonly FinishedSegment[], nowSec: 
       audioSecPerSec: sum.recentAudioSec / windows.throughputWindowSec,
       slotSpeed: sum.samples > 0 ? sum.audioSec / sum.processingSec : undefined,
       speedSamples: sum.samples,
+      speedAudioSec: sum.audioSec,
+      speedProcessingSec: sum.processingSec,
     });
   }
   return out;
+}
+
+/** One slot's speed over every backend (Σ audio ÷ Σ processing seconds); undefined: nothing measured. */
+export function fleetSlotSpeed(throughput: ReadonlyMap<string, BackendThroughput>): number | undefined {
+  let audioSec = 0;
+  let processingSec = 0;
+  for (const t of throughput.values()) {
+    audioSec += t.speedAudioSec;
+    processingSec += t.speedProcessingSec;
+  }
+  return processingSec > 0 && audioSec > 0 ? audioSec / processingSec : undefined;
 }
 
 /** A live worker's heartbeat (queue/bullmq/worker.ts). */

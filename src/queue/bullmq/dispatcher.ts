@@ -32,7 +32,7 @@ export interface SegmentTaskData {
 }
 
 /** BullMQ priority: 1 is served first. */
-const BULL_PRIORITY: Record<Priority, number> = { critical: 1, normal: 5, batch: 10 };
+export const BULL_PRIORITY: Record<Priority, number> = { critical: 1, normal: 5, batch: 10 };
 
 type Outcome = { kind: 'completed' } | { kind: 'failed'; reason: string } | { kind: 'lost' } | { kind: 'deadline'; state: string };
 

@@ -10,7 +10,8 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobStore } from '../../store/jobs.js';
-import { desiredWorkers, measureThroughput, slotsPerWorker, type AutoscalePolicy, type BackendThroughput, type DesiredWorkers, type WorkerHeartbeat } from './autoscale.js';
+import type { FleetSignal, SignalDecision } from '../../autoscale/signal.js';
+import { desiredWorkers, fleetSlotSpeed, measureThroughput, slotsPerWorker, type AutoscalePolicy, type BackendThroughput, type DesiredWorkers, type WorkerHeartbeat } from './autoscale.js';
 import { SEGMENT_QUEUE_PREFIX, segmentQueueName } from './connection.js';
 import type { SegmentTaskData } from './dispatcher.js';
 import { workerKey } from './worker.js';
@@ -40,7 +41,7 @@ export interface QueueSnapshot {
   /** undefined: the store could not be read. */
   throughput: Map<string, BackendThroughput> | undefined;
   /** undefined when any input was missing (a queue or the store): no scaling decision on partial data. */
-  autoscale: (DesiredWorkers & { slotsPerWorker: number }) | undefined;
+  autoscale: (DesiredWorkers & { slotsPerWorker: number; fleet: Omit<SignalDecision, 'window'> | undefined }) | undefined;
 }
 
 /** What ServiceMetrics reads (optional: embedded mode has none). */
@@ -62,6 +63,11 @@ export interface QueueInspectorOptions {
   maxTasksRead?: number;
   /** Scrapes within this long share one snapshot (every gauge of a scrape reads the same one). */
   cacheMs?: number;
+  /**
+   * The predictive part and the scale-down window (src/autoscale/); absent: desired workers is the
+   * reactive number alone, as before.
+   */
+  signal?: FleetSignal;
 }
 
 /** Resolves to undefined when the work fails or takes longer than `ms`. */
@@ -132,17 +138,32 @@ export class QueueInspector implements QueueStatsSource {
 
   async #read(nowMs: number): Promise<QueueSnapshot> {
     const timeoutMs = this.#options.readTimeoutMs ?? 2_000;
-    const [workers, throughput] = await Promise.all([bounded(this.#readWorkers(), timeoutMs), bounded(this.#readThroughput(nowMs / 1000), timeoutMs)]);
+    const { signal } = this.#options;
+    const [workers, throughput] = await Promise.all([
+      bounded(this.#readWorkers(), timeoutMs),
+      bounded(this.#readThroughput(nowMs / 1000), timeoutMs),
+      // A refit (every refitSec) reads the store's arrivals; a slow one leaves the last forecast in use.
+      signal ? bounded(signal.refitIfStale(nowMs / 1000), timeoutMs) : undefined,
+    ]);
     if (workers) this.#announced = [...new Set(workers.flatMap((w) => w.backends))];
     const ids = this.backendIds();
     const read = await Promise.all(ids.map((id) => bounded(this.#readQueue(id, nowMs), timeoutMs)));
     const queues = read.filter((q): q is BackendQueueStats => q !== undefined);
     const unreadQueues = ids.filter((_, i) => read[i] === undefined);
     const slots = slotsPerWorker(workers ?? [], this.#options.workerConcurrency);
-    const autoscale =
-      unreadQueues.length === 0 && throughput
-        ? { ...desiredWorkers(queues.map((q) => ({ ...q, slotSpeed: throughput.get(q.backend)?.slotSpeed })), slots, this.#options.policy), slotsPerWorker: slots }
-        : undefined;
+    let autoscale: QueueSnapshot['autoscale'];
+    if (unreadQueues.length === 0 && throughput) {
+      const samples = queues.map((q) => ({ ...q, slotSpeed: throughput.get(q.backend)?.slotSpeed }));
+      const reactive = desiredWorkers(samples, slots, this.#options.policy);
+      if (signal) {
+        // Unbounded here: the bounds apply once, after the forecast and the window.
+        const raw = desiredWorkers(samples, slots, { ...this.#options.policy, minWorkers: 0, maxWorkers: Number.MAX_SAFE_INTEGER });
+        const { window: _window, ...fleet } = signal.decide({ nowSec: nowMs / 1000, reactiveWorkers: raw.desiredWorkers, slotSpeed: fleetSlotSpeed(throughput), slotsPerWorker: slots });
+        autoscale = { ...reactive, desiredWorkers: fleet.desiredWorkers, slotsPerWorker: slots, fleet };
+      } else {
+        autoscale = { ...reactive, slotsPerWorker: slots, fleet: undefined };
+      }
+    }
     return { queues, unreadQueues, workers, throughput, autoscale };
   }
 
