@@ -63,6 +63,12 @@ describe('priority order and degradation under overload (serve + worker, Redis, 
     const normal = await submit('normal');
     await waitFor('the normal job on the queue', async () => (await queued()) >= 6);
     const tasksBefore = await queued();
+    // The server decides from its own read of the queues (what /metrics shows): wait until it sees them.
+    const serverWaiting = async () => {
+      const body = await (await fetch(`${cluster.server.url}/metrics`, { headers: authHeaders() })).text();
+      return Number(/^parascribe_segments_waiting\{backend="fake"\} (\S+)$/m.exec(body)?.[1] ?? 0);
+    };
+    await waitFor('the server to see the queued tasks', async () => (await serverWaiting()) >= 6, 30_000);
     // Now the queue holds ≥ 6 unmeasured tasks: 6 × 60 s / (1 worker × 1 slot) = 360 s > 5 s.
     const degraded = await submit('batch');
     const critical = await submit('critical');
