@@ -64,7 +64,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const configPath = join(dir, 'config.json');
   const config = {
     backends: { fake: { type: 'openai', baseURL: fake.url, apiKey: 'test', timeoutSec: 60 }, ...options.extraBackends?.(fake.url) },
-    serve: { maxConcurrentJobs: 10, rateLimit: { requestsPerSec: 1000, burst: 1000 } },
+    serve: { maxConcurrentJobs: 10, maxRunningJobsPerKey: 10, rateLimit: { requestsPerSec: 1000, burst: 1000 } },
     ...options.config,
   };
   writeFileSync(configPath, JSON.stringify(config));
