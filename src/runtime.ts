@@ -18,6 +18,7 @@ import { ChatClient } from './llm/client.js';
 import { resolveLlmSettings } from './llm/settings.js';
 import { BreakerBoard, CircuitBreaker, type BreakerTransition } from './queue/breaker.js';
 import { BullmqDispatcher, distributedSettings, type DistributedSettings } from './queue/bullmq/index.js';
+import { sharedSegmentAudio } from './queue/bullmq/segment-blobs.js';
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
 import { BackendLoad } from './queue/load.js';
@@ -99,7 +100,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   };
   const queued =
     role === 'server' && distributed
-      ? new BullmqDispatcher({ config: distributed, store, publicUrl: () => distributed.publicUrl ?? options.publicUrl?.() ?? 'http://localhost', log })
+      ? new BullmqDispatcher({
+          config: distributed,
+          store,
+          publicUrl: () => distributed.publicUrl ?? options.publicUrl?.() ?? 'http://localhost',
+          // Any API server answers a segment URL: the audio goes to the shared store first.
+          ...(store.dialect === 'postgres' ? { segmentAudio: sharedSegmentAudio(store.blobs) } : {}),
+          log,
+        })
       : undefined;
   const queueStats =
     queued && distributed

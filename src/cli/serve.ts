@@ -33,7 +33,9 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
   let listeningUrl = '';
   const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
-  const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
+  // A PostgreSQL store may be shared by several servers: jobs are held by leases (service/cluster/).
+  const cluster = runtime.store.dialect === 'postgres' && config.databaseUrl ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...config.serve.cluster } : undefined;
+  const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log, ...(cluster ? { cluster } : {}) });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     const { queueStats, distributed } = runtime;
@@ -41,8 +43,9 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
     if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
-    const { resumed, orphans } = await service.start();
-    if (resumed.length > 0) log(`resuming ${resumed.length} unfinished job(s): ${resumed.join(' ')}`);
+    if (service.cluster) log(`shared store: instance ${service.cluster.id}, job leases of ${config.serve.cluster.leaseSec} s`);
+    const { resumed, orphans, takenOver = [] } = await service.start();
+    if (resumed.length > 0) log(`resuming ${resumed.length} unfinished job(s): ${resumed.join(' ')}${takenOver.length > 0 ? ` (${takenOver.length} with no live owner)` : ''}`);
     if (orphans > 0) log(`removed ${orphans} upload(s) that never became a job`);
     // One line on stdout, so scripts (and tests) can read the address, also for --port 0.
     io.stdout.write(`listening on ${listening.url}\n`);

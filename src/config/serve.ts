@@ -31,6 +31,15 @@ export const serveSchema = z
       .default({ maxMb: 2048, timeoutSec: 600, allow: [] }),
     /** HMAC secret for webhook signatures (also PARASCRIBE_WEBHOOK_SECRET). Webhooks are refused without one. */
     webhookSecret: z.string().min(16).optional(),
+    /**
+     * Several API servers on one PostgreSQL store (src/service/cluster/): a server holds each job it
+     * runs by a lease it renews every leaseSec/3; a job whose lease lapsed is taken over by the first
+     * server whose sweep (every sweepSec) finds it. Unused on the embedded SQLite store.
+     */
+    cluster: z
+      .object({ leaseSec: z.number().min(1).default(15), sweepSec: z.number().positive().default(2) })
+      .strict()
+      .default({ leaseSec: 15, sweepSec: 2 }),
     /** OpenAI front door: `model` → backend (and fallback). Unknown models use the default route. */
     models: z
       .record(z.string(), z.object({ backend: z.string().min(1), fallback: z.array(z.string().min(1)).optional() }).strict())

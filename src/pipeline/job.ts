@@ -20,7 +20,7 @@ import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
 import { assertWritableOutput, writeFileAtomic } from '../outputs/write.js';
 import type { BreakerBoard } from '../queue/breaker.js';
-import type { SegmentDispatcher } from '../queue/dispatch.js';
+import { isHandoff, type SegmentDispatcher } from '../queue/dispatch.js';
 import { stitch } from '../stitch/stitcher.js';
 import type { JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
@@ -66,6 +66,11 @@ export interface JobRequest {
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
    */
   jobId?: string;
+  /**
+   * Where the rendered transcript goes besides `outputPath`, before the row says completed (a shared
+   * store: every API server can then serve it).
+   */
+  publishOutput?: (rendered: string) => Promise<void>;
 }
 
 export interface JobOutcome {
@@ -153,7 +158,8 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
-    await record.failed(error);
+    // Handed to a later run (shutdown, lease lost): the row is that run's, not this one's to end.
+    if (!(request.signal.aborted && isHandoff(request.signal.reason))) await record.failed(error);
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -240,6 +246,7 @@ async function finish({ request, record, primary }: JobRun, cacheKey: string, tr
       telemetry,
     });
     await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
+    await request.publishOutput?.(rendered);
   }
   await record.completed({ durationSec: transcript.durationSec, segments: plan.length, cacheHit, outputPath: request.outputPath, telemetry, completedAtSec });
   return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };

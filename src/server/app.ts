@@ -63,6 +63,6 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
-  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));
+  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret, service.store.dialect === 'postgres' ? service.store.blobs : undefined));
   return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

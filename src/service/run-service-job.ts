@@ -9,11 +9,13 @@ import type { ChatClient } from '../llm/client.js';
 import type { JobEvents, JobStage } from '../pipeline/events.js';
 import { runJob, type JobRuntime } from '../pipeline/job.js';
 import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
+import { isHandoff, JobHandoff } from '../queue/dispatch.js';
 import type { BackendLoad } from '../queue/load.js';
 import type { JobRow, SegmentRow } from '../store/jobs.js';
 import { configForJob } from './job-options.js';
 import type { JobWatch } from './job-watch.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { ServiceCluster } from './cluster/index.js';
 import type { JobFiles } from './uploads.js';
 import { jobProgress, jobRequestOptions, jobView } from './views.js';
 import { deliverWebhook, type WebhookEvent } from './webhook/index.js';
@@ -23,6 +25,8 @@ export interface ServiceHooks {
   onStage?(jobId: string, stage: JobStage): void;
   onSegmentDone?(jobId: string, done: number, total: number): void;
   onUploadBytes?(bytes: number): void;
+  /** Bytes of an upload copied into the shared store so far (service/cluster/). */
+  onBlobBytes?(bytes: number): void;
 }
 
 /** What the service uses of its process (a Runtime, src/runtime.ts, is one). */
@@ -48,14 +52,27 @@ export interface ServiceJobContext {
   log: (line: string) => void;
   /** Background work (webhooks) the service waits for when it stops. */
   track: (work: Promise<unknown>) => void;
+  /** Several servers on one PostgreSQL store (service/cluster/); absent on the embedded store. */
+  cluster?: ServiceCluster | undefined;
 }
 
 /** The abort reason of a service shutdown: a job aborted with it goes back to the queue, not to 'cancelled'. */
-export const SHUTDOWN = new Error('service stopping');
+export const SHUTDOWN = new JobHandoff('service stopping');
 
 export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: ServiceJobContext): Promise<void> {
   const row = await ctx.runtime.store.getJob(jobId);
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
+  const { cluster } = ctx;
+  // Claimed, then taken by another server before it started here: that server runs it.
+  if (cluster && !cluster.holds(row)) return;
+  // A job taken over from another server: its upload comes from the shared store.
+  if (cluster && !(await cluster.files.ensureInput(jobId, signal).catch(() => false))) {
+    if (signal.aborted) return;
+    await ctx.runtime.store.updateJob(jobId, { status: 'failed', completed_at: Date.now() / 1000, error_code: 'INPUT_NOT_FOUND', error: 'the upload is on no server and not in the shared store' });
+    ctx.watch.notify(jobId);
+    await jobEnded(jobId, ctx);
+    return;
+  }
   const config = configForJob(ctx.config, jobRequestOptions(row));
   const events: JobEvents = {
     onStage: (stage) => {
@@ -79,14 +96,17 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       runtime: ctx.runtime,
       signal,
       events,
+      ...(cluster ? { publishOutput: (rendered: string) => cluster.files.storeTranscript(jobId, rendered) } : {}),
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
     if (signal.reason === SHUTDOWN) {
       await ctx.runtime.store.updateJob(jobId, { status: 'queued', completed_at: null, error_code: null, error: null });
-      ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start`);
+      ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start${cluster ? ' (or on another server)' : ''}`);
       return;
     }
+    // Another server holds the job now (this one was away past its lease): the row is its.
+    if (signal.aborted && isHandoff(signal.reason)) return;
     ctx.log(`job ${jobId}: ${error.code}: ${error.message}`);
   } finally {
     ctx.stages.delete(jobId);
@@ -102,6 +122,7 @@ export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<v
   const segments = await ctx.runtime.store.listSegments(jobId);
   ctx.metrics.jobEnded(row, segments);
   await ctx.files.removeInput(jobId);
+  await ctx.cluster?.jobEnded(jobId);
   const webhookUrl = jobRequestOptions(row).webhook_url;
   if (webhookUrl && ctx.config.serve.webhookSecret) ctx.track(sendWebhook(row, webhookUrl, ctx, segments));
 }

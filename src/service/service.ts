@@ -15,6 +15,7 @@ import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
+import { attachCluster, type ServiceCluster, type ClusterSettings } from './cluster/index.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -30,14 +31,20 @@ export interface ServiceDeps {
   runtime: ServiceRuntime;
   hooks?: ServiceHooks;
   log?: (line: string) => void;
+  /** Several API servers share this (PostgreSQL) store: leases, notifications, shared files. */
+  cluster?: ClusterSettings;
 }
 
 export type JobView = ReturnType<typeof jobView>;
 
 export class TranscriptionService {
   readonly #views = new ViewCache<{ view: JobView; json: string }>();
-  readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
+  readonly watch = new JobWatch((jobId, remote) => {
+    this.#views.invalidate(jobId);
+    if (!remote) this.cluster?.published(jobId, this.#stages.get(jobId) ?? null);
+  });
   readonly files: JobFiles;
+  readonly cluster: ServiceCluster | undefined;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
   readonly #stages = new Map<string, JobStage>();
@@ -61,6 +68,7 @@ export class TranscriptionService {
       runningJobs: () => this.scheduler.running,
       ...(runtime.queueStats ? { queues: runtime.queueStats } : {}),
     });
+    this.cluster = deps.cluster ? attachCluster(this, deps.cluster, log, deps.hooks?.onBlobBytes) : undefined;
     this.#ctx = {
       runtime,
       config: runtime.config,
@@ -69,6 +77,7 @@ export class TranscriptionService {
       metrics: this.metrics,
       stages: this.#stages,
       hooks: deps.hooks ?? {},
+      cluster: this.cluster,
       publicUrl: () => this.#publicUrl,
       log,
       track: (work) => {
@@ -97,6 +106,7 @@ export class TranscriptionService {
 
   setPublicUrl(url: string): void {
     this.#publicUrl = url.replace(/\/$/, '');
+    this.cluster?.setUrl(this.#publicUrl);
   }
 
   /**
@@ -105,7 +115,9 @@ export class TranscriptionService {
    * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
    * an upload the server is receiving.
    */
-  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
+  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number; takenOver?: string[] }> {
+    // Leased: only jobs with no live owner (or this server's own, from before a restart) resume here.
+    if (this.cluster) return this.cluster.start((await this.files.sweep(this.deps.runtime.store)).orphans);
     const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store) : { orphans: 0 };
     const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
@@ -114,6 +126,8 @@ export class TranscriptionService {
 
   async stop(): Promise<void> {
     await this.scheduler.stop(true, SHUTDOWN);
+    // Its unfinished jobs are free for the other servers at once, not after the lease.
+    await this.cluster?.stop();
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
@@ -148,6 +162,12 @@ export class TranscriptionService {
       throw error;
     }
     await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
+    const { cluster } = this;
+    // Shared store: the upload goes there too, complete only with the job row (and its first lease).
+    if (cluster) await cluster.files.publishUpload(jobId, signal).catch(async (error: unknown) => {
+      await this.files.remove(jobId);
+      throw error;
+    });
     await this.deps.runtime.store.createJob({
       id: jobId,
       source: this.files.input(jobId),
@@ -159,6 +179,9 @@ export class TranscriptionService {
       language: config.language ?? null,
       priority: config.priority,
       options: { request: options, chain },
+    }, cluster?.adoptUpload(jobId)).catch(async (error: unknown) => {
+      await cluster?.files.discardUpload(jobId);
+      throw error;
     });
     this.scheduler.enqueue(jobId, config.priority);
     return (await this.deps.runtime.store.getJob(jobId))!;
@@ -209,14 +232,17 @@ export class TranscriptionService {
 
   /** What the job is doing now: the pipeline's stage while it runs, 'queued' while it waits. */
   stage(row: Pick<JobRow, 'id' | 'status'>): JobStage | 'queued' | null {
-    return this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null);
+    const remote = row.status === 'running' ? (this.cluster?.remoteStage(row.id) as JobStage | undefined) : undefined;
+    return this.#stages.get(row.id) ?? remote ?? (row.status === 'queued' ? 'queued' : null);
   }
 
   /** Cancels a queued or running job (running segments are aborted); a finished job is returned unchanged. */
   async cancel(owner: string, jobId: string): Promise<JobRow> {
     const row = await this.get(owner, jobId);
     if (TERMINAL_STATUSES.has(row.status)) return row;
-    const outcome = this.scheduler.cancel(jobId);
+    let outcome = this.scheduler.cancel(jobId);
+    // Another live server runs it: only that server can stop its segments (it is asked, for up to 10 s).
+    if (outcome === 'unknown' && (await this.cluster?.cancelElsewhere(jobId, (signal) => this.waitForEnd(jobId, signal)))) outcome = 'aborted';
     if (outcome === 'aborted') {
       // runJob marks the job cancelled once its segments have stopped; answer with what is there after 30 s at most.
       await this.waitForEnd(jobId, AbortSignal.timeout(30_000)).catch(() => undefined);
@@ -234,7 +260,9 @@ export class TranscriptionService {
     if (row.status !== 'completed') {
       throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}; the transcript exists once it has completed`);
     }
-    const json = JSON.parse(await readFile(this.files.transcript(row.id), 'utf8')) as JsonTranscript;
+    // The server that ran the job has it on disk; any other reads the copy in the shared store.
+    const text = await readFile(this.files.transcript(row.id), 'utf8').catch(async (error: unknown) => (await this.cluster?.files.readTranscript(row.id)) ?? Promise.reject(error));
+    const json = JSON.parse(text) as JsonTranscript;
     const { transcript, job, telemetry } = fromJsonTranscript(json);
     return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
   }

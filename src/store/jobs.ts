@@ -9,6 +9,8 @@ import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
+import { BlobStore } from './blobs.js';
+import { ClusterStore } from './cluster.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -48,6 +50,11 @@ export class JobStore {
   readonly search: SegmentSearch;
   /** Questions asked of a job's transcript and their answers (`ask`). */
   readonly questions: QuestionStore;
+  readonly dialect: StoreDialect;
+  /** Job leases and live API servers (PostgreSQL only: service/cluster/). */
+  readonly cluster: ClusterStore;
+  /** Uploads, transcripts and segment audio every server can read (service/cluster/). */
+  readonly blobs: BlobStore;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -57,6 +64,9 @@ export class JobStore {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
+    this.dialect = options.dialect ?? 'sqlite';
+    this.cluster = new ClusterStore(db);
+    this.blobs = new BlobStore(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
@@ -95,8 +105,20 @@ export class JobStore {
     );
   }
 
-  async createJob(job: NewJob): Promise<void> {
-    await this.db
+  /**
+   * Inserts the job row. `also` runs in the same transaction (a shared store: the upload's blob is
+   * completed and the first lease taken with the row, or none of them is).
+   */
+  async createJob(job: NewJob, also?: (trx: Kysely<Database>) => Promise<void>): Promise<void> {
+    if (!also) return this.#insertJob(this.db, job);
+    await this.db.transaction().execute(async (trx) => {
+      await this.#insertJob(trx, job);
+      await also(trx);
+    });
+  }
+
+  async #insertJob(db: Kysely<Database>, job: NewJob): Promise<void> {
+    await db
       .insertInto('transcription_jobs')
       .values({
         id: job.id,

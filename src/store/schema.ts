@@ -47,6 +47,12 @@ export interface TranscriptionJobsTable {
   owner: string | null;
   /** Service jobs: the uploaded file's original name or the URL (display only). */
   source_name: string | null;
+  /** Service jobs on a shared store: the API server running the job (its instance id), or the last one. */
+  lease_holder: string | null;
+  /** Until when `lease_holder` holds the job (renewed by its heartbeat); absent or past: no live owner. */
+  lease_until: NullableTime;
+  /** Claims of the job so far (1 for its first server; each takeover adds one). */
+  lease_epoch: Generated<number>;
 }
 
 export interface TranscriptionSegmentsTable {
@@ -124,10 +130,46 @@ export interface TranscriptQuestionsTable {
   error: string | null;
 }
 
+/** One live (or lately live) API server sharing the store (src/service/cluster/). */
+export interface ServiceInstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  url: string | null;
+  started_at: Time;
+  heartbeat_at: Time;
+  lease_until: Time;
+}
+
+/** Bytes every server can read (src/store/blobs.ts): an upload, a transcript, a segment's audio. */
+export interface BlobsTable {
+  id: string;
+  /** 'upload' | 'transcript' | 'segment'. */
+  kind: string;
+  job_id: string | null;
+  /** 'writing' until every chunk is in, then 'complete'. */
+  state: string;
+  size_bytes: number;
+  chunk_bytes: number;
+  /** The instance writing it (an unfinished blob whose writer is gone is an orphan). */
+  writer: string | null;
+  created_at: Time;
+  completed_at: NullableTime;
+}
+
+export interface BlobChunksTable {
+  blob_id: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
   file_hashes: FileHashesTable;
   segment_search: SegmentSearchTable;
   transcript_questions: TranscriptQuestionsTable;
+  service_instances: ServiceInstancesTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }
