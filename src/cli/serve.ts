@@ -10,6 +10,7 @@ import { openRuntime } from '../runtime.js';
 import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
 import { isLoopbackHost, listen } from '../server/listen.js';
+import { RedisTokenBuckets } from '../server/rate-limit/redis.js';
 import { TranscriptionService } from '../service/service.js';
 
 export interface ServeIo {
@@ -37,9 +38,12 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   const cluster = runtime.store.dialect === 'postgres' && config.databaseUrl ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...config.serve.cluster } : undefined;
   const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log, ...(cluster ? { cluster } : {}) });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  const { queueStats, distributed } = runtime;
+  // Distributed mode: every server takes from the same per-key buckets, in Redis.
+  const buckets = distributed ? new RedisTokenBuckets({ ...config.serve.rateLimit, redisUrl: distributed.redisUrl, prefix: distributed.queuePrefix, log }) : undefined;
   try {
-    const { queueStats, distributed } = runtime;
-    listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
+    await buckets?.ready();
+    listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}), ...(buckets ? { buckets } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
     if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
@@ -56,6 +60,7 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
   } finally {
     await listening?.close();
     await service.stop();
+    await buckets?.close();
     await runtime.close();
   }
 }

@@ -8,7 +8,7 @@ import { bearerAuth, KeyOwners, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
 import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
-import { rateLimit, TokenBuckets } from './rate-limit/index.js';
+import { rateLimit, TokenBuckets, type Buckets } from './rate-limit/index.js';
 import { askRoutes } from './routes/ask.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
@@ -23,6 +23,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Distributed mode: bull-board over these queues at /admin/queues, behind the API's bearer auth. */
   queueBoard?: QueueBoardSource;
+  /** Rate-limit buckets shared by several servers (rate-limit/redis.ts); default: this process's own. */
+  buckets?: Buckets;
 }
 
 export interface HttpApp {
@@ -34,7 +36,7 @@ export interface HttpApp {
 export function createApp(service: TranscriptionService, options: AppOptions = {}): HttpApp {
   const { serve } = service.config;
   const owners = new KeyOwners({ enabled: serve.auth, apiKeys: serve.apiKeys });
-  const buckets = new TokenBuckets(serve.rateLimit);
+  const buckets = options.buckets ?? new TokenBuckets(serve.rateLimit);
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(c, error, { ...(options.log ? { log: options.log } : {}), dataDir: service.config.dataDir }));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

@@ -19,7 +19,9 @@ export async function listen({ app, fastPath }: HttpApp, options: { host: string
   const appListener = getRequestListener(app.fetch, { hostname: options.host });
   return new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
-      if (!fastPath(req, res)) void appListener(req, res);
+      const answered = fastPath(req, res);
+      if (answered === false) void appListener(req, res);
+      else if (answered !== true) void answered.then((done) => (done ? undefined : appListener(req, res)));
     });
     server.listen(options.port, options.host);
     // Whole request (a large upload included) and headers; idle keep-alive sockets close after 5 s.
