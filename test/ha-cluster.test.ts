@@ -22,7 +22,6 @@ import { authHeaders, startServer, submitFile, TEST_KEYS, waitForJob } from './h
 import { readSse } from './helpers/sse.js';
 
 const skip = await clusterSkipReason();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const transcript = async (url: string, id: string, key: string) => {
   const response = await fetch(`${url}/v1/jobs/${id}/transcript?format=txt`, { headers: authHeaders(key) });
   assert.equal(response.status, 200, `transcript of ${id} from ${url}`);
@@ -88,5 +87,102 @@ describe('two API servers on one store: any server answers, jobs survive a serve
     assert.deepEqual(blobs.map((r) => [r.kind, r.n]), [['transcript', 20]], 'uploads and segment audio went with their jobs; transcripts stay');
     const segmentRequests = [...cluster.lb.counts.entries()].map(([url, n]) => `${url === a.url ? 'A' : 'B'}: ${n}`).join(', ');
     process.stdout.write(`# 20 jobs on 2 servers: ${audit.segments} segments, last done after ${(walls.at(-1)! / 1000).toFixed(1)} s; requests through the balancer (segment audio, transcripts) ${segmentRequests}\n`);
+  });
+
+  test('an SSE client on server B follows a job server A runs, start to end: each segment once, in order, through A dying', async () => {
+    const [a, b] = cluster.servers as [HaServer, HaServer];
+    cluster.fake.setFaults({ latencyMs: 2_500 });
+    const long = join(cluster.dir, 'long.wav');
+    ffmpeg(['-ss', '0', '-t', '90', '-i', join(FIXTURES, 'gpl-preamble.mp3'), '-ac', '1', '-ar', '16000', long]);
+    const { status, body } = await submitFile(a.url, long, { segment_sec: '10', backend: 'fake' });
+    assert.equal(status, 202, JSON.stringify(body));
+    const id = String(body.id);
+    const events: Array<{ event: string; id: string | undefined; atMs: number; data: string }> = [];
+    let killedAt = 0;
+    let takenOverAt: Promise<number> | undefined;
+    const abort = AbortSignal.timeout(240_000);
+    for await (const event of readSse(`${b.url}/v1/jobs/${id}/events`, authHeaders(), abort)) {
+      events.push(event);
+      // Server A dies once B's client has four segments (A runs the job: B's stream is fed by A's notices).
+      if (event.event === 'segment' && events.filter((e) => e.event === 'segment').length === 4 && !killedAt) {
+        killedAt = await cluster.kill(a);
+        takenOverAt = (async () => {
+          while ((await cluster.lease(id))?.holder !== b.instance) await new Promise((r) => setTimeout(r, 50));
+          return Date.now();
+        })();
+      }
+      if (event.event === 'done' || event.event === 'error') break;
+    }
+    cluster.fake.setFaults({ latencyMs: 1_000 });
+    const last = events.at(-1)!;
+    assert.equal(last.event, 'done', `the stream ends with done: ${last.data.slice(0, 300)}`);
+    const view = JSON.parse(last.data) as { progress: { segments_total: number } };
+    const ids = events.filter((e) => e.event === 'segment').map((e) => Number(e.id));
+    assert.deepEqual(ids, Array.from({ length: view.progress.segments_total }, (_, i) => i), 'every segment once, in order');
+    assert.ok(killedAt > 0 && ids.length > 2, 'A was killed mid-job');
+    const lease = await cluster.lease(id);
+    assert.equal(lease?.holder, b.instance, 'B took the job over');
+    // How soon B heard of segments A stored (A's notices), against B's 15 s heartbeat without them.
+    const rows = await queryDatabase<{ idx: number; done_ms: number }>(cluster.database.url, 'SELECT idx, (extract(epoch from completed_at) * 1000)::float8 AS done_ms FROM transcription_segments WHERE job_id = $1 ORDER BY idx', [id]);
+    const beforeKill = events.filter((e) => e.event === 'segment' && e.atMs < killedAt).map((e) => e.atMs - rows[Number(e.id)]!.done_ms);
+    const takeoverMs = (await takenOverAt!) - killedAt;
+    const afterTakeover = events.filter((e) => e.event === 'segment' && e.atMs >= killedAt + takeoverMs).length;
+    process.stdout.write(
+      `# SSE on B, job run by A: ${ids.length} segments; store→B's client while A ran: ${beforeKill.map((d) => `${Math.round(d)} ms`).join(', ')}; ` +
+        `B took the job over ${(takeoverMs / 1000).toFixed(1)} s after A's kill -9 (lease 4 s, sweep 0.5 s); ${afterTakeover} segments reached the client after that\n`,
+    );
+    assert.ok(beforeKill.every((d) => d < 5_000), `cross-server notices, not the 15 s heartbeat: ${beforeKill.join(', ')}`);
+    assert.deepEqual((await auditSegments(cluster.database.url, [id])).problems, []);
+    await cluster.addServer(); // a replacement for A (a new instance: its own data directory)
+  });
+
+  test('/readyz reports the lease heartbeat; /metrics the jobs owned and the takeovers', async () => {
+    const b = cluster.servers[0]!;
+    const ready = (await (await fetch(`${b.url}/readyz`)).json()) as { status: string; lease: { ok: boolean; instance: string; lastRenewAgeSec: number; notifications: string } };
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.lease.ok, true);
+    assert.equal(ready.lease.instance, b.instance);
+    assert.equal(ready.lease.notifications, 'connected');
+    assert.ok(ready.lease.lastRenewAgeSec < 4);
+    const metrics = await (await fetch(`${b.url}/metrics`, { headers: authHeaders() })).text();
+    assert.match(metrics, /^parascribe_jobs_owned 0$/m);
+    assert.match(metrics, /^parascribe_api_servers_live 2$/m);
+    const takeovers = Number(/^parascribe_job_takeovers_total (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(takeovers >= 1, `takeovers on B: ${takeovers}`);
+    assert.match(metrics, /^parascribe_job_takeover_lapse_seconds_count \d+$/m);
+  });
+
+  test("a key's rate limit holds in total across two servers (one bucket in Redis)", async () => {
+    // Two more servers with a tight limit: 2 requests/s, burst 10, per key.
+    const config = JSON.parse((await import('node:fs')).readFileSync(cluster.env.PARASCRIBE_CONFIG!, 'utf8')) as Record<string, any>;
+    config.serve.rateLimit = { requestsPerSec: 2, burst: 10 };
+    config.distributed.queuePrefix = 'ratelimited';
+    const path = join(cluster.dir, 'rate-limited.json');
+    writeFileSync(path, JSON.stringify(config));
+    const first = await startServer({ env: { ...cluster.env, PARASCRIBE_CONFIG: path } });
+    const second = await startServer({ env: { ...cluster.env, PARASCRIBE_CONFIG: path } });
+    try {
+      const started = Date.now();
+      const statuses: number[] = [];
+      const retryAfter: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const response = await fetch(`${(i % 2 ? second : first).url}/v1/jobs?limit=1`, { headers: authHeaders(TEST_KEYS[4]) });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter.push(response.headers.get('retry-after') ?? '');
+      }
+      const elapsedSec = (Date.now() - started) / 1000;
+      const granted = statuses.filter((s) => s === 200).length;
+      const bound = 10 + Math.ceil(2 * elapsedSec) + 1;
+      process.stdout.write(`# rate limit 2/s burst 10 across 2 servers: ${granted} of 40 granted in ${elapsedSec.toFixed(2)} s (bound ${bound}; per-server buckets would grant about ${2 * 10 + Math.ceil(2 * 2 * elapsedSec)})\n`);
+      assert.ok(granted >= 10 && granted <= bound, `granted ${granted}, bound ${bound}`);
+      assert.ok(statuses.every((s) => s === 200 || s === 429));
+      assert.ok(retryAfter.every((v) => Number(v) >= 1), `Retry-After: ${retryAfter.join(', ')}`);
+      // Another key is not limited by this one.
+      assert.equal((await fetch(`${first.url}/v1/jobs?limit=1`, { headers: authHeaders(TEST_KEYS[3]) })).status, 200);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });
