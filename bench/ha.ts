@@ -181,7 +181,13 @@ try {
       const lease = await cluster.lease(id);
       if (Number.isNaN(leaseMs) && lease?.holder && lease.holder !== victim.instance) leaseMs = Date.now() - killedAt;
       if (lease?.status === 'completed') break;
-      if (Date.now() - killedAt > 120_000) die(`job ${id} not done 120 s after the kill`);
+      if (Date.now() - killedAt > 120_000) {
+        const rows = await queryDatabase(cluster.database.url, 'SELECT idx, status, attempts, error_code, error FROM transcription_segments WHERE job_id = $1 ORDER BY idx', [id]);
+        console.log(`segments: ${JSON.stringify(rows)}\nlease: ${JSON.stringify(lease)}`);
+        for (const server of cluster.servers) console.log(`stderr of ${server.instance}:\n${server.stderr().split('\n').filter((l) => l.includes(id)).join('\n')}`);
+        for (const worker of cluster.workers) console.log(`stderr of worker ${worker.name}:\n${worker.stderr().slice(-2_000)}`);
+        die(`job ${id} not done 120 s after the kill`);
+      }
       await sleep(25);
     }
     const doneMs = Date.now() - killedAt;

@@ -42,13 +42,17 @@ export function segmentAudioRoutes(dataDir: string, secret: string, blobs?: Blob
     // The id passed the URL check ([a-z0-9]), so it is a plain directory name.
     const pcmPath = join(dataDir, 'work', jobId, 'audio.pcm');
     const size = await stat(pcmPath).then((s) => s.size, () => undefined);
-    if (size === undefined) {
+    const wantedEnd = Math.floor(endSec * SAMPLE_RATE) * 2;
+    // This server's decode may be behind the segment (it took the job over and is decoding again, while
+    // the task its first server queued is served): then the copy in the store is the segment's audio.
+    if (size === undefined || size < wantedEnd) {
       const shared = blobs ? await blobs.info(blobId.segment(jobId, index)) : undefined;
       if (shared?.state === 'complete') return wavResponse(shared.sizeBytes, blobs!.read(blobId.segment(jobId, index)));
-      return c.json({ error: { code: 'JOB_NOT_FOUND', message: `job ${jobId} holds no decoded audio (finished or not started)` } }, 410);
+      if (size === undefined) return c.json({ error: { code: 'JOB_NOT_FOUND', message: `job ${jobId} holds no decoded audio (finished or not started)` } }, 410);
     }
+    // The recording's end: the last segment's planned end may lie a little past the decoded bytes.
     const startByte = Math.min(size, Math.floor(startSec * SAMPLE_RATE) * 2);
-    const endByte = Math.min(size, Math.floor(endSec * SAMPLE_RATE) * 2);
+    const endByte = Math.min(size, wantedEnd);
     const dataBytes = Math.max(0, endByte - startByte);
     const pcm = dataBytes > 0 ? createReadStream(pcmPath, { start: startByte, end: endByte - 1 }) : Readable.from([]);
     return wavResponse(dataBytes, pcm);
