@@ -102,6 +102,35 @@ describe('a server killed mid-job: another takes the job over', { skip }, () => 
     for (let k = 0; k < 2; k++) await killedOwner(`seeded-${k}`, { afterMs: Math.round(500 + random() * 4_000) });
   });
 
+  test('A frozen (SIGSTOP) past its lease: B takes the job over; A, thawed, finds it held and stops without touching it', async () => {
+    const a = await cluster.addServer();
+    const requestsBefore = cluster.fake.stats().requests;
+    const { body } = await submitFile(a.url, clip, { segment_sec: '10', backend: 'fake' });
+    const id = String(body.id);
+    while ((await count(`SELECT count(*)::int AS n FROM transcription_segments WHERE job_id = '${id}' AND status = 'completed'`)) < 1) await sleep(50);
+    a.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    cluster.forget(a); // the balancer's health check would take it out
+    while ((await cluster.lease(id))?.holder !== b.instance) {
+      assert.ok(Date.now() - frozenAt < (LEASE_SEC + 15) * 1000, 'taken over while A is frozen');
+      await sleep(25);
+    }
+    const takenMs = Date.now() - frozenAt;
+    await sleep(500);
+    a.child.kill('SIGCONT');
+    const job = await waitForJob(b.url, id, TEST_KEYS[0], 120_000, 100);
+    assert.equal(job.status, 'completed', JSON.stringify(job.error));
+    assert.equal(await transcript(b.url, id), reference);
+    assert.deepEqual((await auditSegments(cluster.database.url, [id])).problems, []);
+    assert.equal(cluster.fake.stats().requests - requestsBefore, job.progress.segments_total, 'each segment served once');
+    for (const deadline = Date.now() + 10_000; !/held by \S+ now; stopping it here/.test(a.stderr()); await sleep(100)) assert.ok(Date.now() < deadline, `A noticed: ${a.stderr()}`);
+    assert.equal(a.child.exitCode, null, 'A is still running');
+    assert.equal((await cluster.lease(id))?.holder, b.instance);
+    assert.doesNotMatch(a.stderr(), /^\s+at .+[(:]\d+/m, 'no stack trace on A');
+    process.stdout.write(`# frozen owner: B took over ${(takenMs / 1000).toFixed(2)} s after A froze; A, thawed, stopped its run: ${/job \S+: .*stopping it here/.exec(a.stderr())?.[0]}\n`);
+    await a.stop();
+  });
+
   test('an upload cut mid-transfer leaves no job and no orphan blob (client gone; server killed mid-body; server killed mid-copy into the store)', async () => {
     const jobsBefore = await count('SELECT count(*)::int AS n FROM transcription_jobs');
     const bytes = readFileSync(clip);

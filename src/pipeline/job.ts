@@ -68,7 +68,8 @@ export interface JobRequest {
   jobId?: string;
   /**
    * Where the rendered transcript goes besides `outputPath`, before the row says completed (a shared
-   * store: every API server can then serve it).
+   * store: every API server can then serve it). Throwing a JobHandoff leaves the row alone (another
+   * server holds the job now).
    */
   publishOutput?: (rendered: string) => Promise<void>;
 }
@@ -157,8 +158,9 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
       ...(warming ? { warmPool: await warming } : {}),
     });
   } catch (thrown) {
-    const error = toParascribeError(thrown);
     // Handed to a later run (shutdown, lease lost): the row is that run's, not this one's to end.
+    if (isHandoff(thrown)) throw thrown;
+    const error = toParascribeError(thrown);
     if (!(request.signal.aborted && isHandoff(request.signal.reason))) await record.failed(error);
     throw error;
   } finally {

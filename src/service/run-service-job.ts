@@ -96,7 +96,8 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       runtime: ctx.runtime,
       signal,
       events,
-      ...(cluster ? { publishOutput: (rendered: string) => cluster.files.storeTranscript(jobId, rendered) } : {}),
+      // Fenced: a server that lost the job while it was away (frozen past its lease) must not complete it too.
+      ...(cluster ? { publishOutput: (rendered: string) => cluster.publishTranscript(jobId, rendered) } : {}),
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
@@ -106,7 +107,10 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       return;
     }
     // Another server holds the job now (this one was away past its lease): the row is its.
-    if (signal.aborted && isHandoff(signal.reason)) return;
+    if (isHandoff(thrown) || (signal.aborted && isHandoff(signal.reason))) {
+      ctx.log(`job ${jobId}: another server holds it now; stopped here without touching it`);
+      return;
+    }
     ctx.log(`job ${jobId}: ${error.code}: ${error.message}`);
   } finally {
     ctx.stages.delete(jobId);

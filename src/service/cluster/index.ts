@@ -138,6 +138,16 @@ export class ServiceCluster {
     };
   }
 
+  /**
+   * Stores the finished transcript, if this server still holds the job (checked in the store just
+   * before: a server that was frozen past its lease finds the job taken and stops with LEASE_LOST).
+   */
+  async publishTranscript(jobId: string, rendered: string): Promise<void> {
+    const [lease] = await this.#store.cluster.leases([jobId]);
+    if (lease?.holder !== this.id) throw LEASE_LOST;
+    await this.files.storeTranscript(jobId, rendered);
+  }
+
   /** Whether this server holds the job's lease now. */
   holds(row: Pick<JobRow, 'lease_holder'>): boolean {
     return row.lease_holder === this.id;
