@@ -3,8 +3,12 @@
  * 16 kHz wav, in one run. Passes when parascribe is ≥ 1.9× faster (wall-clock, spawn to exit) and its
  * WER is at most 1.0 point worse. Usage: node --import tsx bench/speedup.ts [--runs N] [--segment-sec S]
  * [--concurrency N] [--file X --ref X.txt] [--record]
+ *
+ * By default parascribe runs with its default flags: no --segment-sec (its own automatic choice) and no
+ * --concurrency, each run in a fresh, empty data directory (no job history: the choice comes from the
+ * backend's prior, as on a first run). --segment-sec / --concurrency pass those flags through.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +40,11 @@ if (flags.help) {
   process.exit(0);
 }
 const runs = Math.round(positiveNumber(flags.runs, '--runs', 1));
-const segmentSec = positiveNumber(flags['segment-sec'], '--segment-sec', 60);
-const concurrency = Math.round(positiveNumber(flags.concurrency, '--concurrency', os.availableParallelism()));
+// Absent: the flag is not passed (parascribe's own default: the automatic plan, one segment per core).
+const segmentSec = flags['segment-sec'] === undefined ? undefined : positiveNumber(flags['segment-sec'], '--segment-sec', 60);
+const concurrency = flags.concurrency === undefined ? undefined : Math.round(positiveNumber(flags.concurrency, '--concurrency', os.availableParallelism()));
+const parascribeFlags = [...(concurrency !== undefined ? ['--concurrency', String(concurrency)] : []), ...(segmentSec !== undefined ? ['--segment-sec', String(segmentSec)] : [])];
+const parascribeLabel = `parascribe ${parascribeFlags.length ? parascribeFlags.join(' ') : '(default flags, fresh data dir)'}`;
 
 const cli = requireCli();
 requireTools('pocketsphinx_continuous', 'ffmpeg', 'ffprobe');
@@ -69,6 +76,7 @@ async function asPocketsphinxWav(file: string): Promise<string> {
 }
 
 interface Sample { wallSec: number; wer: number; summary?: Record<string, unknown> }
+const startLoad = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const baseline: Sample[] = [];
 const parascribe: Sample[] = [];
 
@@ -82,12 +90,15 @@ async function runBaseline(round: number): Promise<void> {
 
 async function runParascribe(round: number): Promise<void> {
   const outFile = path.join(WORK_DIR, `speedup-parascribe-${round}.txt`);
-  const args = [cli, 'transcribe', wav, '--concurrency', String(concurrency), '--segment-sec', String(segmentSec),
-    '--no-cache', '-f', 'txt', '-o', outFile, '--json'];
-  const run = await runTimed(process.execPath, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PARASCRIBE_DATA_DIR: path.join(WORK_DIR, 'data') },
-  });
+  const args = [cli, 'transcribe', wav, ...parascribeFlags, '--no-cache', '-f', 'txt', '-o', outFile, '--json'];
+  // A fresh data directory per run: no job history, so an automatic plan comes from the backend's prior.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parascribe-speedup-'));
+  let run;
+  try {
+    run = await runTimed(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, PARASCRIBE_DATA_DIR: dataDir } });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   assertSucceeded(run, `parascribe (node ${args.join(' ')})`);
   const summary = parseJsonSummary(run.stdout);
   if (!summary) console.error('  warning: no JSON summary on parascribe stdout');
@@ -96,10 +107,11 @@ async function runParascribe(round: number): Promise<void> {
   const written = existsSync(outFile) ? outFile : typeof summary?.output === 'string' ? summary.output : undefined;
   if (!written || !existsSync(written)) throw new Error(`parascribe exited 0 but wrote no transcript at ${outFile}`);
   parascribe.push({ wallSec: run.wallSec, wer: wordErrorRate(reference, readText(written)).wer, summary });
-  console.error(`  parascribe  run ${round}: ${fmt(run.wallSec, 1)} s wall (self-reported ${String(summary?.wallSec ?? '?')} s)`);
+  const choice = summary?.planChoice as { reason?: string } | undefined;
+  console.error(`  parascribe  run ${round}: ${fmt(run.wallSec, 1)} s wall (self-reported ${String(summary?.wallSec ?? '?')} s), ${String(summary?.segments ?? '?')} segments: ${choice?.reason ?? '?'}`);
 }
 
-console.error(`audio: ${path.relative(process.cwd(), wav)} (${fmt(audioSec, 1)} s); ${runs} run(s); parascribe --concurrency ${concurrency} --segment-sec ${segmentSec}`);
+console.error(`audio: ${path.relative(process.cwd(), wav)} (${fmt(audioSec, 1)} s); ${runs} run(s); ${parascribeLabel}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 try {
   for (let round = 1; round <= runs; round++) {
     // ABBA order, so slow drift in machine load does not favour whichever engine always runs first.
@@ -124,13 +136,19 @@ const table = markdownTable(
   [
     ['pocketsphinx_continuous, whole file', fmt(baselineWallSec, 1), fmt(baselineWerPct, 1), walls(baseline), '1 process'],
     [
-      `parascribe --concurrency ${concurrency} --segment-sec ${segmentSec}`, fmt(parascribeWallSec, 1), fmt(parascribeWerPct, 1), walls(parascribe),
+      parascribeLabel, fmt(parascribeWallSec, 1), fmt(parascribeWerPct, 1), walls(parascribe),
       `self-reported wallSec ${fmt(selfReported('wallSec'), 1)}, computeSec ${fmt(selfReported('computeSec'), 1)}, segments ${fmt(selfReported('segments'), 0)}`,
     ],
   ],
 );
+const choices = [...new Set(parascribe.map((s) => {
+  const choice = s.summary?.planChoice as { reason?: string } | undefined;
+  return `${String(s.summary?.segments ?? '?')} segments: ${choice?.reason ?? '?'}`;
+}))];
 const summaryLines = [
   `audio: ${path.basename(wav)}, ${fmt(audioSec, 1)} s, ${reference.split(/\s+/).filter(Boolean).length} reference words`,
+  ...choices.map((c) => `parascribe's plan: ${c}`),
+  `load average at the start: ${startLoad}`,
   `speedup (baseline wall / parascribe wall): **${fmt(speedup)}×** (required ≥ ${MIN_SPEEDUP})`,
   `WER difference (parascribe − baseline): ${fmt(parascribeWerPct - baselineWerPct, 1)} points (allowed ≤ ${MAX_WER_LOSS_POINTS})`,
 ];

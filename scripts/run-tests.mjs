@@ -16,11 +16,14 @@ function find(dir) {
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : [...find('src'), ...find('test')].sort();
 // Type-check everything (tests and benchmarks included: tsx alone would not), then build.
-for (const project of ['tsconfig.json', 'tsconfig.build.json']) {
-  const args = project === 'tsconfig.json' ? ['tsc', '-p', project, '--noEmit'] : ['tsc', '-p', project];
+for (const project of ['tsconfig.json', 'ui/tsconfig.json', 'tsconfig.build.json']) {
+  const args = project === 'tsconfig.build.json' ? ['tsc', '-p', project] : ['tsc', '-p', project, '--noEmit'];
   const step = spawnSync('npx', args, { stdio: 'inherit' });
   if (step.status !== 0) process.exit(step.status ?? 1);
 }
+// The web UI (dist/ui), served by `parascribe serve` and driven by the browser tests.
+const ui = spawnSync('npm', ['run', 'ui:build'], { stdio: 'inherit' });
+if (ui.status !== 0) process.exit(ui.status ?? 1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=900000', ...files],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what parascribe needs on a fresh Debian machine: ffmpeg and pocketsphinx (+ its English
-# model) from apt, then the npm dependencies (which also builds dist/ through the "prepare" script).
+# Installs what parascribe needs on a fresh Debian machine: ffmpeg, sox and pocketsphinx (+ its English
+# model) from apt, Debian's chromium for the web UI's browser tests (driven by playwright-core; never a
+# downloaded browser), then the npm dependencies (which also build dist/ and dist/ui through "prepare").
 # Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,9 @@ need_apt=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v pocketsphinx_continuous >/dev/null 2>&1 || need_apt+=(pocketsphinx)
 [ -d /usr/share/pocketsphinx/model/en-us/en-us ] || need_apt+=(pocketsphinx-en-us)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# sox makes some of the hardening suite's bad-input media (test/hardening).
+command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get" >&2
   SUDO=""

@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   LLM_FAILED: { exitCode: 28, retryable: true },
   /** An MCP tool's file path outside the configured `mcp.roots`, or no roots configured (src/mcp/roots.ts). */
   PATH_REFUSED: { exitCode: 29, retryable: false },
+  /** `parascribe models pull`: offline, HTTP error, stalled, or the file failed its size/checksum check (src/models/download.ts). */
+  MODEL_DOWNLOAD_FAILED: { exitCode: 30, retryable: true },
+  /** The job's upload was deleted (`serve.keepUploadHours` after the job ended): nothing to play. */
+  AUDIO_GONE: { exitCode: 31, retryable: false },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 

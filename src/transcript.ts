@@ -9,6 +9,8 @@ export interface Word {
   endSec: number;
   /** 0..1 where the engine reports one (pocketsphinx posterior, whisper probability). */
   confidence?: number;
+  /** Who said it (`SPEAKER_1`…), where the input or the backend tells (docs/speakers.md). */
+  speaker?: string;
 }
 
 export interface Utterance {
@@ -18,6 +20,8 @@ export interface Utterance {
   words: Word[];
   /** Per-utterance quality signals where a backend reports them (whisper: avg_logprob etc.). */
   signals?: Record<string, number>;
+  /** Who said it (`SPEAKER_1`…), where the input or the backend tells; its words carry the same. */
+  speaker?: string;
 }
 
 /** What one backend returns for one segment (times relative to the segment start). */

@@ -14,7 +14,7 @@ import { authHeaders, jobFilesAfterEnd, startServer, submitFile, waitForJob, typ
 
 const FIELDS = { segment_sec: '15', language: 'en' };
 // Real work every time: no transcript cache, no reuse across jobs (a job's own finished segments still count).
-const ENV = { PARASCRIBE_CACHE: '0' };
+const ENV = { PARASCRIBE_CACHE: '0', PARASCRIBE_KEEP_UPLOAD_HOURS: '0' };
 
 async function transcriptOf(server: RunningServer, id: string): Promise<string> {
   const response = await fetch(`${server.url}/v1/jobs/${id}/transcript?format=txt`, { headers: authHeaders() });
@@ -103,7 +103,8 @@ describe('parascribe serve survives kill -9', { timeout: 600_000 }, () => {
           assert.equal(row.result_json, finished.result_json);
           assert.ok(row.completed_at! < crashedAtSec);
         }
-        assert.deepEqual(await jobFilesAfterEnd(dataDir, body.id), ['transcript.json'], 'the upload is removed once the job is done');
+        // ENV keeps no upload after the job (serve.keepUploadHours 0); the peaks stay with the transcript.
+        assert.deepEqual((await jobFilesAfterEnd(dataDir, body.id)).sort(), ['peaks.bin', 'transcript.json'], 'the upload is removed once the job is done');
       } finally {
         await server.stop();
       }

@@ -41,7 +41,7 @@ describe('parascribe serve: security and limits', { timeout: 300_000 }, () => {
     const config = join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ serve: { maxUploadMb: 1, rateLimit: { requestsPerSec: 5, burst: 40 }, webhookSecret: 'webhook-secret-0123456789', url: { allow: ['localhost'] } } }),
+      JSON.stringify({ serve: { keepUploadHours: 0, maxUploadMb: 1, rateLimit: { requestsPerSec: 5, burst: 40 }, webhookSecret: 'webhook-secret-0123456789', url: { allow: ['localhost'] } } }),
     );
     server = await startServer({ env: { PARASCRIBE_CONFIG: config } });
   });
@@ -105,7 +105,8 @@ describe('parascribe serve: security and limits', { timeout: 300_000 }, () => {
     const job = await waitForJob(server.url, body.id);
     assert.equal(job.source_name, 'escaped.wav');
     assert.ok(!existsSync(join(dir, 'escaped.wav')));
-    assert.deepEqual(await jobFilesAfterEnd(server.dataDir, body.id), ['transcript.json']);
+    // peaks.bin too when the audio was decoded (not when an earlier test's run answered it from the cache).
+    assert.deepEqual((await jobFilesAfterEnd(server.dataDir, body.id)).filter((f) => f !== 'peaks.bin'), ['transcript.json']);
   });
 
   it('URL jobs to loopback, private and metadata addresses are refused, also through a redirect', async () => {

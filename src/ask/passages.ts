@@ -29,7 +29,7 @@ export function passagesOf(transcript: Transcript): Passage[] {
   const passages: Passage[] = [];
   for (const paragraph of mdParagraphs(transcript)) {
     for (const text of splitLong(paragraph.text, MAX_PASSAGE_CHARS)) {
-      const line = mdParagraphLine({ startSec: paragraph.startSec, text });
+      const line = mdParagraphLine({ startSec: paragraph.startSec, text, ...(paragraph.speaker !== undefined ? { speaker: paragraph.speaker } : {}) });
       passages.push({ index: passages.length, startSec: paragraph.startSec, endSec: paragraph.endSec, text, line, tokens: estimateTokens(line) + 1 });
     }
   }

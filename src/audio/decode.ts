@@ -31,6 +31,8 @@ export interface DecodeOptions {
    * length (the probe's check is not enough), and the PCM file is disk the job holds.
    */
   maxBytes?: { bytes: number; reason: string };
+  /** One channel only (0 = left), for recordings with a speaker per channel; default: all channels mixed down. */
+  channel?: number;
 }
 
 export interface DecodeResult {
@@ -40,7 +42,9 @@ export interface DecodeResult {
 }
 
 export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {
-  const args = ['-nostdin', '-v', 'error', ...restrictedInputArgs(info.path), '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
+  // A channel is picked with ffmpeg's pan filter (channel n of the first audio stream, as mono).
+  const mix = options.channel === undefined ? [] : ['-af', `pan=mono|c0=c${Math.trunc(options.channel)}`];
+  const args = ['-nostdin', '-v', 'error', ...restrictedInputArgs(info.path), '-map', '0:a:0', '-vn', ...mix, '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'];
   const { child, done } = spawnBound('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 /** One segment's audio: a byte range of the decoded PCM file, readable as a stream or a WAV file. */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { close, createReadStream, createWriteStream, openSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BYTES_PER_SEC, SAMPLE_RATE } from './decode.js';
@@ -15,6 +15,16 @@ export interface SegmentAudio {
   openPcm(): Readable;
   /** Writes the segment as a 16 kHz mono s16 WAV (for engines or endpoints that want a file). */
   writeWav(path: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The same audio, readable until `release()` even after its file is removed (it holds the file
+   * open): for work that outlives the job that owns the file (a shadow transcription). Synchronous and
+   * copies nothing. Absent where the audio cannot be held.
+   */
+  pin?(): PinnedSegmentAudio;
+}
+
+export interface PinnedSegmentAudio extends SegmentAudio {
+  release(): void;
 }
 
 export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE): Buffer {
@@ -48,9 +58,12 @@ export function segmentFromFile(path: string, offsetBytes: number, dataBytes: nu
   return pcmRange(path, offsetBytes, offsetBytes + dataBytes, startSec, endSec);
 }
 
-function pcmRange(pcmPath: string, startByte: number, endByte: number, startSec: number, endSec: number): SegmentAudio {
+function pcmRange(pcmPath: string, startByte: number, endByte: number, startSec: number, endSec: number, fd?: number): SegmentAudio {
+  // On a held descriptor: positional reads (several streams may share it), never closed by a stream.
   const openPcm = (): Readable =>
-    endByte > startByte ? createReadStream(pcmPath, { start: startByte, end: endByte - 1 }) : Readable.from([]);
+    endByte > startByte
+      ? createReadStream(pcmPath, { start: startByte, end: endByte - 1, ...(fd === undefined ? {} : { fd, autoClose: false }) })
+      : Readable.from([]);
   return {
     id: `${pcmPath}#${startByte}-${endByte}`,
     startSec,
@@ -68,6 +81,17 @@ function pcmRange(pcmPath: string, startByte: number, endByte: number, startSec:
         createWriteStream(path),
         ...(signal ? [{ signal }] : []),
       );
+    },
+    pin() {
+      const held = openSync(pcmPath, 'r');
+      let open = true;
+      return {
+        ...pcmRange(pcmPath, startByte, endByte, startSec, endSec, held),
+        release() {
+          if (open) close(held, () => {});
+          open = false;
+        },
+      };
     },
   };
 }

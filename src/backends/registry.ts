@@ -1,7 +1,7 @@
 /** Maps backend ids to factories. One instance per process, built by createBackendRegistry(). */
 import { ParascribeError } from '../errors.js';
 import { parseBackendSettings } from './settings.js';
-import type { BackendFactory, TranscriptionBackend } from './spec.js';
+import type { BackendContext, BackendFactory, TranscriptionBackend } from './spec.js';
 import { openaiFactory } from './openai/index.js';
 import { pocketsphinxFactory } from './pocketsphinx/index.js';
 import { whispercppFactory } from './whispercpp/index.js';
@@ -22,7 +22,7 @@ export class BackendRegistry {
    * Validates settings with the factory's schema and builds the backend. `id` is a backend type, or
    * the name of a configured instance whose settings say `"type": "<backend type>"`.
    */
-  create(id: string, settings: unknown = {}): TranscriptionBackend {
+  create(id: string, settings: unknown = {}, context: BackendContext = {}): TranscriptionBackend {
     const { type, ...rest } = (settings && typeof settings === 'object' ? settings : {}) as { type?: unknown } & Record<string, unknown>;
     const typeId = typeof type === 'string' ? type : id;
     const factory = this.#factories.get(typeId);
@@ -30,7 +30,7 @@ export class BackendRegistry {
       const configured = typeof type === 'string' ? ` (configured as type "${type}")` : '';
       throw new ParascribeError('UNKNOWN_BACKEND', `unknown backend "${id}"${configured} (available: ${this.ids().join(', ')})`);
     }
-    return factory.create(parseBackendSettings(factory.settingsSchema, rest, id), id);
+    return factory.create(parseBackendSettings(factory.settingsSchema, rest, id), id, context);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { SegmentAudio } from '../audio/segment-audio.js';
 import type { RecordingContext } from '../core/types.js';
+import type { LatencyPrior } from '../plan/latency/prior.js';
 import type { SegmentTranscript } from '../transcript.js';
 
 export interface BackendWarning {
@@ -46,6 +47,8 @@ export interface WarmResult {
 
 export interface BackendCapabilities {
   wordTimestamps: boolean;
+  /** Utterances carry the engine's own speaker labels (consistent within one segment: docs/speakers.md). */
+  diarization?: boolean;
   /** ISO-639-1 codes the configured model handles; '*' for any. */
   languages: readonly string[] | '*';
   /** Cost in USD per audio minute (0 for local engines). */
@@ -91,9 +94,21 @@ export interface TranscriptionBackend {
    * with what the request cost; the caller bounds it with the signal.
    */
   warm?(signal: AbortSignal): Promise<WarmResult>;
+  /**
+   * Optional: the latency model before any job history (src/plan/latency/prior.ts), so that
+   * `segmentSec: "auto"` plans from it on the first run; history then refines it. Each backend type
+   * keeps its numbers in its own folder (`priors.ts`). Without one, 'auto' waits for history.
+   */
+  latencyPrior?(): LatencyPrior;
   /** Optional: checks the engine is installed/reachable before a job starts (fail fast). */
   check?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** What a process hands its backends besides their settings (src/runtime.ts). */
+export interface BackendContext {
+  /** Models pulled with `parascribe models pull` (src/models/store.ts), for engines that load model files. */
+  models?: { readonly dir: string; installedPath(name: string): string | null };
 }
 
 export interface BackendFactory<S extends z.ZodType = z.ZodType> {
@@ -105,5 +120,5 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> {
    * `instanceId` names a configured instance when one type serves several (e.g. 'remote-gpu' and
    * 'groq', both of type 'openai'); it becomes the backend's `id`. Defaults to the type id.
    */
-  create(settings: z.infer<S>, instanceId?: string): TranscriptionBackend;
+  create(settings: z.infer<S>, instanceId?: string, context?: BackendContext): TranscriptionBackend;
 }

@@ -11,6 +11,7 @@ import { openRuntime } from '../runtime.js';
 import { questionView } from '../service/question-views.js';
 import type { QuestionRow } from '../store/questions.js';
 import { fixed, table, telemetrySummary } from './render.js';
+import { canaryLines, rolloutView, shadowTable } from './jobs-rollout.js';
 
 const chainOf = (job: JobRow): string[] => {
   const options = JSON.parse(job.options_json) as { chain?: string[] };
@@ -75,8 +76,10 @@ export async function jobShowCommand(config: Config, id: string, options: { json
     }));
     const breakerEvents = job.breaker_events_json ? (JSON.parse(job.breaker_events_json) as BreakerTransition[]) : [];
     const questions = await store.questions.list(job.id);
+    const rollout = await rolloutView(store, job.id, segments.map((s) => s.attemptLog));
     if (options.json) {
-      stdout.write(`${JSON.stringify({ ...publicJob(job), breakerEvents, segments, questions: questions.map(questionView) }, null, 2)}\n`);
+      stdout.write(`${JSON.stringify({ ...publicJob(job), breakerEvents, segments, canaries: rollout.canaries, shadows: rollout.shadows, questions: questions.map(questionView) }, null, 2)}
+`);
       return 0;
     }
     const lines = [
@@ -93,6 +96,7 @@ export async function jobShowCommand(config: Config, id: string, options: { json
     for (const event of breakerEvents) {
       lines.push(`breaker   ${new Date(event.atSec * 1000).toISOString().slice(11, 23)} ${event.backend}: ${event.from} → ${event.to} (${event.reason})`);
     }
+    lines.push(...canaryLines(rollout));
     stdout.write(`${lines.join('\n')}\n`);
     if (segments.length > 0) {
       const rows = segments.map((s) => [
@@ -115,6 +119,8 @@ export async function jobShowCommand(config: Config, id: string, options: { json
       if (eventful.length > 0) stdout.write('\nattempts\n');
       for (const s of eventful) for (const line of attemptLines(s.index, s.attemptLog)) stdout.write(`  ${line}\n`);
     }
+    const shadows = shadowTable(rollout);
+    if (shadows) stdout.write(`\nshadowed segments (WER of the stored result against another backend's)\n${shadows}\n`);
     if (questions.length > 0) stdout.write(`\nquestions (parascribe ask)\n${questions.map(questionLines).join('\n')}\n`);
     return 0;
   } finally {
@@ -144,7 +150,7 @@ export function attemptLines(index: number, log: readonly AttemptRecord[]): stri
     if (run.length < COLLAPSE_RUN) {
       for (const a of run) {
         const waits = [a.delayBeforeMs ? `${(a.delayBeforeMs / 1000).toFixed(2)} s backoff` : '', a.breakerWaitMs ? `${(a.breakerWaitMs / 1000).toFixed(2)} s for the open breaker` : ''].filter(Boolean);
-        lines.push(`#${index} ${a.backend}${a.hedge ? ' (hedge)' : ''} try ${a.attempt}${waits.length ? ` after ${waits.join(' and ')}` : ''}: ${what(a)} ${(a.endedAtSec - a.startedAtSec).toFixed(2)} s`);
+        lines.push(`#${index} ${a.backend}${a.hedge ? ' (hedge)' : ''}${a.canary ? ' (canary)' : ''} try ${a.attempt}${waits.length ? ` after ${waits.join(' and ')}` : ''}: ${what(a)} ${(a.endedAtSec - a.startedAtSec).toFixed(2)} s`);
       }
       continue;
     }

@@ -5,15 +5,19 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createBackendRegistry } from '../backends/registry.js';
 import { ASK_STRATEGIES, type AskStrategy } from '../config/llm.js';
-import { loadConfig } from '../config/load.js';
-import { toParascribeError } from '../errors.js';
+import { SPEAKER_SOURCES } from '../config/outputs.js';
+import { configFilePath, loadConfig } from '../config/load.js';
+import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMAT_IDS } from '../outputs/formats.js';
 import { askCommand } from './ask.js';
+import { evalCommand } from './eval.js';
 import { jobShowCommand, jobsListCommand } from './jobs.js';
 import { mcpCommand } from './mcp.js';
+import { modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './models.js';
 import { planCommand } from './plan.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
+import { statsCommand } from './stats.js';
 import { withWorkerFlags, workerCommand } from './worker.js';
 import { transcribeCommand } from './transcribe.js';
 
@@ -74,12 +78,22 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     .option('--json', 'print a machine-readable summary per job on stdout', false)
     .option('-q, --quiet', 'no progress bar or summary on stderr', false)
     .option('--plan-only', 'probe, decode, find pauses and print the plan; do not transcribe', false)
+    .addOption(new Option('--speakers <source>', 'speaker labels: none, channels (stereo, one speaker per channel), backend (the backend\'s own diarization)').choices(SPEAKER_SOURCES))
+    .addOption(new Option('--max-line-chars <n>', 'subtitles (srt, vtt): characters per line (default 42)').argParser(number))
+    .addOption(new Option('--max-lines <n>', 'subtitles: lines per cue (default 2)').argParser(number))
+    .addOption(new Option('--max-cue-sec <s>', 'subtitles: seconds on screen per cue at most (default 7)').argParser(number))
+    .addOption(new Option('--max-cps <n>', 'subtitles: reading speed, characters per second (default 20)').argParser(number))
     .action(async (inputs: string[], options: Record<string, unknown>, command: Command) => {
-      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec']);
+      const flags = typedFlags(command, ['format', 'segmentSec', 'concurrency', 'backend', 'fallback', 'priority', 'language', 'cache', 'maxAttempts', 'retryBudgetSec', 'speakers']);
+      const subtitles = typedFlags(command, ['maxLineChars', 'maxLines', 'maxCueSec', 'maxCps']);
       const { retryBudgetSec, ...topLevel } = flags;
       const config = loadConfig({
         ...(program.opts().config ? { configPath: program.opts().config as string } : {}),
-        flags: retryBudgetSec === undefined ? topLevel : { ...topLevel, retry: { budgetSec: retryBudgetSec } },
+        flags: {
+          ...topLevel,
+          ...(retryBudgetSec === undefined ? {} : { retry: { budgetSec: retryBudgetSec } }),
+          ...(Object.keys(subtitles).length > 0 ? { subtitles } : {}),
+        },
         flagNames: { 'retry.budgetSec': '--retry-budget-sec' },
       });
       exitCode = await transcribeCommand(
@@ -161,6 +175,40 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
     });
 
   program
+    .command('eval')
+    .description('score backends on audio files with reference transcripts (name.txt beside name.wav): WER, CER, wall, RTF, k, cost and seams, per file and in total; stored for --compare')
+    .argument('[inputs...]', 'audio files or directories (with --compare alone: the newest stored run)')
+    .addOption(new Option('--backends <ids>', 'comma-separated backends to compare (default: the configured primary backend)').argParser((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean)))
+    .option('--refs <dir>', 'reference transcripts are <dir>/<name>.txt instead of beside the audio')
+    .option('--compare', 'show the change against the previous run of each file and backend', false)
+    .option('--no-seams', 'skip the seams check (it transcribes each cut file once more, whole)')
+    .addOption(new Option('--seam-window <sec>', 'seconds either side of a cut the seams check looks at (default 3)').argParser(number))
+    .addOption(new Option('--segment-sec <seconds>', "target segment length, or 'auto'").argParser(segmentSec))
+    .addOption(new Option('--concurrency <k>', 'segments transcribed at once').argParser(number))
+    .option('--json', 'JSON output: { runId, results, totals, comparison? }', false)
+    .option('-q, --quiet', 'no progress lines on stderr', false)
+    .action(async (inputs: string[], options: { backends?: string[]; refs?: string; compare: boolean; seams: boolean; seamWindow?: number; json: boolean; quiet: boolean }, command: Command) => {
+      const config = loadConfig({ ...configPath(program), flags: typedFlags(command, ['segmentSec', 'concurrency']) });
+      if (options.seamWindow !== undefined && !(options.seamWindow > 0)) throw new ParascribeError('INVALID_ARGUMENT', '--seam-window must be a positive number of seconds');
+      exitCode = await evalCommand(
+        inputs,
+        config,
+        { backends: options.backends, refs: options.refs, compare: options.compare, seams: options.seams, seamWindowSec: options.seamWindow, json: options.json, quiet: options.quiet },
+        { stdout, stderr, signal: controller.signal },
+      );
+    });
+
+  program
+    .command('stats')
+    .description('jobs, audio hours, turnaround and first-words percentiles, error rate, retries, cost, cache hit rate: per backend and in total')
+    .option('--since <when>', 'jobs created since: a duration back from now (90s, 30m, 24h, 7d, 2w) or an ISO date', '24h')
+    .option('--backend <id>', "only jobs with this primary backend")
+    .option('--json', 'JSON output (the same document as GET /v1/stats)', false)
+    .action(async (options: { since: string; backend?: string; json: boolean }) => {
+      exitCode = await statsCommand(loadConfig(configPath(program)), options, stdout);
+    });
+
+  program
     .command('serve')
     .description('run the HTTP API (jobs, SSE, OpenAI-compatible /v1/audio/transcriptions) until SIGINT/SIGTERM')
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
@@ -171,8 +219,8 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
       const given = typedFlags(command, ['host', 'port', 'auth', 'maxJobs']);
       const serve = { host: given.host, port: given.port, auth: given.auth, maxConcurrentJobs: given.maxJobs };
       const flags = Object.values(serve).some((v) => v !== undefined) ? { serve: Object.fromEntries(Object.entries(serve).filter(([, v]) => v !== undefined)) } : {};
-      const config = loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
-      exitCode = await serveCommand(config, { stdout, stderr, signal: controller.signal });
+      const load = () => loadConfig({ ...configPath(program), flags, flagNames: { 'serve.auth': '--no-auth', 'serve.maxConcurrentJobs': '--max-jobs' } });
+      exitCode = await serveCommand(load(), { stdout, stderr, signal: controller.signal }, { load, path: watchedConfigFile(program) });
       exitSoonIfStuck(() => exitCode);
     });
 
@@ -200,8 +248,44 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
         graceSec: given.grace,
       };
       const set = Object.fromEntries(Object.entries(worker).filter(([, v]) => v !== undefined));
-      exitCode = await workerCommand(withWorkerFlags(loadConfig(configPath(program)), set), { stdout, stderr, signal: controller.signal });
+      const load = () => withWorkerFlags(loadConfig(configPath(program)), set);
+      exitCode = await workerCommand(load(), { stdout, stderr, signal: controller.signal }, { load, path: watchedConfigFile(program) });
       exitSoonIfStuck(() => exitCode);
+    });
+
+  const models = program
+    .command('models')
+    .description('whisper.cpp model files: list the catalogue, pull (download, resumable, checksum-verified), rm, verify; stored in $PARASCRIBE_DATA_DIR/models');
+  models
+    .command('list')
+    .description('the catalogue: name, size, checksum, whether it is installed')
+    .option('--json', 'JSON output', false)
+    .action((options: { json: boolean }) => {
+      exitCode = modelsListCommand(loadConfig(configPath(program)), options, { stdout });
+    });
+  models
+    .command('pull')
+    .description('download a model into the store (PARASCRIBE_MODELS_URL: a mirror); an interrupted pull resumes')
+    .argument('<name>', 'a catalogue name, e.g. base.en, large-v3-turbo-q5_0, silero-v6.2.0')
+    .option('--force', 'download again even if it is installed', false)
+    .option('-q, --quiet', 'no progress bar or messages on stderr', false)
+    .action(async (name: string, options: { force: boolean; quiet: boolean }) => {
+      exitCode = await modelsPullCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
+    });
+  models
+    .command('rm')
+    .description('delete a model (and any partial download of it) from the store')
+    .argument('<name>', 'a catalogue name')
+    .action(async (name: string) => {
+      exitCode = await modelsRemoveCommand(loadConfig(configPath(program)), name, { stderr });
+    });
+  models
+    .command('verify')
+    .description("re-hash installed models against whisper.cpp's published checksums, or the SHA-256 recorded at pull")
+    .argument('[name]', 'one model (default: every installed one)')
+    .option('--json', 'JSON output', false)
+    .action(async (name: string | undefined, options: { json: boolean }) => {
+      exitCode = await modelsVerifyCommand(loadConfig(configPath(program)), name, options, { stdout, stderr, signal: controller.signal });
     });
 
   program
@@ -233,6 +317,11 @@ export async function runCli(argv: string[], io: { stdout?: NodeJS.WriteStream; 
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
+}
+
+/** The config file a long-running command re-reads on SIGHUP, watched for edits (cli/reload.ts). */
+function watchedConfigFile(program: Command): string {
+  return configFilePath(process.env, configPath(program).configPath).path;
 }
 
 function configPath(program: Command): { configPath?: string } {

@@ -1,7 +1,8 @@
 /**
- * `parascribe plan` through the built CLI: without history one INVALID_CONFIG line and the fixed plan;
- * with history (synthetic, written into the data dir's store) the candidates, the choice, the fitted
- * parameters and the cap, as text and as JSON; bad input and an unknown backend as typed errors.
+ * `parascribe plan` through the built CLI: without history the plan from the backend's prior, saying
+ * so; with history (synthetic, written into the data dir's store) the candidates, the choice, the
+ * fitted parameters combined with the prior and the cap, as text and as JSON; bad input and an unknown
+ * backend as typed errors.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,17 +22,19 @@ const cpu: Truth = CPU_TRUTH;
 before(() => ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '1035', audio]));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('no history: one INVALID_CONFIG line, exit 12, and the fixed plan it would use', async () => {
+test("no history: the plan comes from the backend's prior, and plan says so", async () => {
   const run = await runCli(['plan', audio], env);
-  assert.equal(run.code, 12, run.stderr);
-  assert.deepEqual(run.stderr.trim().split('\n'), [
-    'parascribe: error[INVALID_CONFIG]: no latency model for pocketsphinx: no completed jobs of pocketsphinx in the history; transcribe would use the fixed 360 s segments',
-  ]);
-  assert.match(run.stdout, /would use the fixed 360 s segments: 3 segment\(s\) of about 360, 360, 315 s/);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, '');
+  assert.match(run.stdout, /^model from the backend's prior, not from history \(no completed jobs of pocketsphinx in the history\): pocketsphinx measured/m);
+  assert.match(run.stdout, /^  prepare +[\d.]+ s: the backend's look at the recording/m);
+  assert.match(run.stdout, /^the choice came from the prior: every completed job of pocketsphinx refines it/m);
+  assert.match(run.stdout, /^the fixed 360 s \(3 segments\) would take [\d.]+ s/m);
   const json = await runCli(['plan', audio, '--json'], env);
-  assert.equal(json.code, 12);
-  const parsed = JSON.parse(json.stdout) as { source: string; targetsSec: number[]; fit: { reason: string } };
-  assert.deepEqual([parsed.source, parsed.targetsSec, parsed.fit.reason], ['fixed', [360], 'no-history']);
+  assert.equal(json.code, 0);
+  const parsed = JSON.parse(json.stdout) as { source: string; basis: string; prior: { historyWeight: number }; fit: { reason: string }; chosen: { segments: number }; concurrency: number };
+  assert.deepEqual([parsed.source, parsed.basis, parsed.prior.historyWeight, parsed.fit.reason], ['model', 'prior', 0, 'no-history']);
+  assert.equal(parsed.chosen.segments % parsed.concurrency, 0, 'whole waves on the cores');
 });
 
 test('with history: candidates, the choice, the model and the cap', async () => {
@@ -47,13 +50,12 @@ test('with history: candidates, the choice, the model and the cap', async () => 
   assert.equal(text.code, 0, text.stderr);
   assert.equal(text.stderr, '');
   assert.match(text.stdout, /talk\.wav: 1035\.0 s \(17:15\) of audio, backend pocketsphinx/);
-  assert.match(text.stdout, /model from 6 jobs, 19 segments \(R² (0\.9\d\d|1\.000), rms error [\d.]+ s\)/);
+  assert.match(text.stdout, /model from 6 jobs, 19 segments \(R² (0\.9\d\d|1\.000), rms error [\d.]+ s\), combined with the backend's prior \(history weight 43 %/);
   assert.match(text.stdout, /k +2 segments at once \(at least/);
   assert.match(text.stdout, /cold start every segment pays one/);
   assert.match(text.stdout, /cap +no segment over 518 s/);
-  assert.match(text.stdout, /^\* +even 2 × 518 s +2 +2 /m);
   assert.match(text.stdout, /boot 2 × 30 s \+ /);
-  assert.match(text.stdout, /chosen: even 2 × 518 s: targetsSec \[517\.5\], concurrency 2/);
+  assert.match(text.stdout, /even 2 × 518 s +2 +2 /);
   assert.doesNotMatch(text.stdout, /SSE by k/);
 
   const explained = await runCli(['plan', audio, '--explain'], env);
@@ -66,14 +68,21 @@ test('with history: candidates, the choice, the model and the cap', async () => 
   assert.equal(json.code, 0);
   const parsed = JSON.parse(json.stdout) as {
     source: string;
+    basis: string;
     targetsSec: number[];
     concurrency: number;
-    chosen: { label: string; wallSec: { median: number; p10: number; p90: number } };
+    chosen: { label: string; targetsSec: number[]; segments: number; wallSec: { median: number; p10: number; p90: number } };
     model: { k: number; rtf: number };
     candidates: Array<{ chosen: boolean; withinCap: boolean }>;
   };
   assert.equal(parsed.source, 'model');
-  assert.deepEqual(parsed.targetsSec, [517.5]);
+  assert.equal(parsed.basis, 'prior+history');
+  assert.deepEqual(parsed.targetsSec, parsed.chosen.targetsSec);
+  assert.equal(parsed.chosen.segments % 2, 0, 'whole waves on the 2 cores');
+  // The text marks the same choice.
+  const label = parsed.chosen.label.replace(/[+()]/g, '\\$&');
+  assert.match(text.stdout, new RegExp(`^\\* +${label} +${parsed.chosen.segments} +2 `, 'm'));
+  assert.match(text.stdout, new RegExp(`^chosen: ${label}: targetsSec \\[[\\d., ]+\\], concurrency 2$`, 'm'));
   assert.equal(parsed.concurrency, 2);
   assert.equal(parsed.model.k, 2);
   assert.ok(parsed.chosen.wallSec.p10 <= parsed.chosen.wallSec.median && parsed.chosen.wallSec.median <= parsed.chosen.wallSec.p90);
@@ -81,8 +90,8 @@ test('with history: candidates, the choice, the model and the cap', async () => 
   assert.ok(parsed.candidates.some((c) => !c.withinCap), 'the whole file in one segment is over the cap');
 
   const otherBackend = await runCli(['plan', audio, '--backend', 'openai'], env);
-  assert.equal(otherBackend.code, 12, 'history is per backend');
-  assert.match(otherBackend.stderr, /no latency model for openai: no completed jobs of openai/);
+  assert.equal(otherBackend.code, 0, otherBackend.stderr);
+  assert.match(otherBackend.stdout, /model from the backend's prior, not from history \(no completed jobs of openai in the history\): assumed remote defaults/, 'history is per backend');
 });
 
 test('bad input and an unknown backend: typed one-line errors', async () => {

@@ -1,9 +1,10 @@
 /**
  * `parascribe plan <file>`: what `--segment-sec auto` would do with this recording, and why. Probes the
- * file (no decoding), fits the backend's latency model to its job history (src/plan/latency/) and
- * prints the predicted wall-clock and time to first words of each candidate plan, the one it would
- * choose, the fitted parameters and the blast-radius cap. Without a usable history it says so in one
- * line (INVALID_CONFIG) and prints the fixed size it would use instead.
+ * file (no decoding), takes the backend's latency prior and fits its job history (src/plan/latency/),
+ * and prints the predicted wall-clock and time to first words of each candidate plan, the one it would
+ * choose, the model's parameters, where they came from (the prior, history, or both and their
+ * weights) and the blast-radius cap. With neither a prior nor a usable history it says so in one line
+ * (INVALID_CONFIG) and prints the fixed size it would use instead.
  */
 import { basename } from 'node:path';
 import { checkAudioDuration } from '../audio/limits.js';
@@ -41,7 +42,7 @@ export async function planCommand(file: string, config: Config, options: PlanCom
     if (info.durationSec === null || !(info.durationSec > 0)) {
       throw new ParascribeError('INVALID_ARGUMENT', `${file}: ffprobe gives no duration, which plan needs (transcribe decodes the file and plans with the fixed size)`);
     }
-    plan = await resolveAutoPlan(runtime.store, config, backend, info.durationSec, io.signal, primary.capabilities.maxSegmentSec);
+    plan = await resolveAutoPlan(runtime.store, config, backend, info.durationSec, io.signal, primary.capabilities.maxSegmentSec, primary.latencyPrior?.());
   } finally {
     await runtime.close();
   }
@@ -85,7 +86,11 @@ export function planJson(file: string, plan: AutoPlan) {
     concurrency: plan.concurrency ?? null,
     chosen: chosen ? candidateJson(chosen, chosen) : null,
     cap: explain.cap,
-    model: fit.ok ? fit.model : null,
+    /** 'prior', 'history' or 'prior+history': where the model below came from. */
+    basis: explain.basis,
+    prior: explain.prior,
+    modelSummary: explain.modelSummary,
+    model: explain.model,
     fit: fit.ok ? { ...fit.quality, r2: round(fit.quality.r2, 4), rmseSec: round(fit.quality.rmseSec) } : { reason: fit.reason, message: fit.message, jobs: fit.jobs, skipped: fit.skipped },
     fixed: { ...explain.fixed, prediction: explain.fixed.prediction },
     candidates: chosen ? explain.choice!.candidates.map((c) => candidateJson(c, chosen)) : [],
@@ -101,6 +106,12 @@ function modelLines(model: LatencyModel): string[] {
       : cold.kind === 'every-request'
         ? 'every segment pays one (a process per segment): part of the overhead'
         : 'none seen';
+  const extra = [
+    ...(model.prepareSec ? [`  prepare    ${fixed(model.prepareSec, 1)} s: the backend's look at the recording holds a server, and every segment but the first waits for it`] : []),
+    ...(model.contentNoise
+      ? [`  content    compute per audio s varies along the recording: σ ${fixed(model.contentNoise.sigma, 2)} per ${fixed(model.contentNoise.blockSec, 0)} s block (the longest-segment tail)`]
+      : []),
+  ];
   return [
     `  k          ${model.k} segments at once${model.kBound === 'at-least' ? ' (at least: the history never had more in flight)' : ''}`,
     `  cold start ${coldLine}`,
@@ -109,6 +120,7 @@ function modelLines(model: LatencyModel): string[] {
     `  client     ${fixed(model.client.fixedSec, 2)} s + ${fixed(model.client.perAudioSec, 4)} s per audio s ` +
       `(before the first dispatch: ${fixed(model.client.beforeFixedSec, 2)} s + ${fixed(model.client.beforePerAudioSec, 4)} s per audio s)`,
     `  spread     σ ${fixed(model.wallSigma, 3)} of ln(measured / modelled wall) left unexplained (load, network): it widens p10–p90`,
+    ...extra,
   ];
 }
 
@@ -120,7 +132,7 @@ function shortList(candidates: readonly Candidate[], chosen: Candidate): Candida
     const best = bestBoot.get(key);
     if (!best || c.prediction.wallSec.medianSec < best.prediction.wallSec.medianSec) bestBoot.set(key, c);
   }
-  const evens = candidates.filter((c) => c.kind === 'even' && c.lengthsSec.length <= Math.max(8, 2 * c.concurrency));
+  const evens = candidates.filter((c) => (c.kind === 'even' || c.kind === 'lead') && c.lengthsSec.length <= Math.max(8, 2 * c.concurrency));
   const picked = new Set([...evens, ...candidates.filter((c) => c.kind === 'round'), ...bestBoot.values(), chosen]);
   return candidates.filter((c) => picked.has(c));
 }
@@ -129,15 +141,20 @@ export function renderPlan(file: string, plan: AutoPlan, explain: boolean): stri
   const { explain: x } = plan;
   const lines = [`${basename(file)}: ${fixed(x.durationSec)} s (${formatClock(x.durationSec)}) of audio, backend ${x.backend}`];
   const fit = x.fit;
-  if (!fit.ok || !x.choice) {
+  if (!x.model || !x.choice) {
     const lengths = x.fixed.lengthsSec;
     lines.push(`no latency model: ${fit.ok ? plan.reason : fit.message}`);
     lines.push(`would use the fixed ${x.fixed.segmentSec} s segments: ${lengths.length} segment(s) of about ${lengths.map((l) => fixed(l, 0)).join(', ')} s`);
     return `${lines.join('\n')}\n`;
   }
-  const q = fit.quality;
-  lines.push(`model from ${q.jobs} jobs, ${q.segments} segments (R² ${fixed(q.r2, 3)}, rms error ${fixed(q.rmseSec, 2)} s${q.skipped.length ? `; ${q.skipped.length} job(s) left out` : ''})`);
-  lines.push(...modelLines(fit.model));
+  const q = fit.ok ? fit.quality : undefined;
+  const fitLine = q ? `${q.jobs} jobs, ${q.segments} segments (R² ${fixed(q.r2, 3)}, rms error ${fixed(q.rmseSec, 2)} s${q.skipped.length ? `; ${q.skipped.length} job(s) left out` : ''})` : '';
+  const weight = `${fixed((x.prior?.historyWeight ?? 0) * 100, 0)} %`;
+  if (x.basis === 'history') lines.push(`model from ${fitLine}`);
+  else if (x.basis === 'prior') lines.push(`model from the backend's prior, not from history (${fit.ok ? 'history has no weight' : fit.message}): ${x.prior?.source ?? ''}`);
+  else if (q) lines.push(`model from ${fitLine}, combined with the backend's prior (history weight ${weight}; prior: ${x.prior?.source ?? ''})`);
+  else lines.push(`model: ${x.modelSummary ?? ''}`);
+  lines.push(...modelLines(x.model));
   lines.push(
     `cap        no segment over ${fixed(x.cap.capSec, 0)} s (the smaller of ${x.cap.maxSegmentSec} s and ${fixed(x.cap.maxSegmentShare * 100, 0)} % of the recording; ${x.cap.minCapSec} s always allowed${x.cap.backendMaxSegmentSec !== undefined ? `; the backend takes at most ${fixed(x.cap.backendMaxSegmentSec, 0)} s (its upload limit)` : ''})`,
   );
@@ -155,15 +172,18 @@ export function renderPlan(file: string, plan: AutoPlan, explain: boolean): stri
   ]);
   lines.push('', table(['', 'plan', 'segments', 'concurrency', 'wall s (median)', 'p10–p90 s', 'first words s', 'cap'], rows), '');
   lines.push(`chosen: ${chosen.label}: targetsSec [${chosen.targetsSec.map((t) => fixed(t, 1)).join(', ')}], concurrency ${chosen.concurrency}`);
+  if (x.basis === 'prior') lines.push(`the choice came from the prior: every completed job of ${x.backend} refines it (a prior worth ${x.prior?.weightJobs} jobs)`);
   const f = x.fixed.prediction;
   if (f) lines.push(`the fixed ${x.fixed.segmentSec} s (${x.fixed.lengthsSec.length} segments) would take ${fixed(f.wallSec.medianSec)} s (p10–p90 ${fixed(f.wallSec.p10Sec)}–${fixed(f.wallSec.p90Sec)} s)`);
   if (explain) {
-    lines.push('', 'fit: job walls, measured vs the model (realised cold starts)');
-    const residualRows = q.residuals.map((r) => [r.jobId, String(r.segments), fixed(r.durationSec), fixed(r.measuredSec, 2), fixed(r.predictedSec, 2), fixed(r.residualSec, 2)]);
-    lines.push(table(['job', 'segments', 'audio s', 'wall s', 'model s', 'residual s'], residualRows));
-    lines.push(`SSE by k: ${q.sseByK.map((s) => `${s.k}: ${fixed(s.sseSec2, 1)}`).join(', ')} s²`);
-    for (const note of q.notes) lines.push(`note: ${note}`);
-    for (const s of q.skipped) lines.push(`left out: ${s.jobId}: ${s.reason}`);
+    if (q) {
+      lines.push('', 'fit: job walls, measured vs the fitted model (realised cold starts)');
+      const residualRows = q.residuals.map((r) => [r.jobId, String(r.segments), fixed(r.durationSec), fixed(r.measuredSec, 2), fixed(r.predictedSec, 2), fixed(r.residualSec, 2)]);
+      lines.push(table(['job', 'segments', 'audio s', 'wall s', 'model s', 'residual s'], residualRows));
+      lines.push(`SSE by k: ${q.sseByK.map((s) => `${s.k}: ${fixed(s.sseSec2, 1)}`).join(', ')} s²`);
+      for (const note of q.notes) lines.push(`note: ${note}`);
+    }
+    for (const s of fit.ok ? fit.quality.skipped : fit.skipped) lines.push(`left out: ${s.jobId}: ${s.reason}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,8 +10,8 @@ import { openRuntime } from '../runtime.js';
 import { createApp } from '../server/app.js';
 import { crashHooks } from '../server/crash-points.js';
 import { isLoopbackHost, listen } from '../server/listen.js';
-import { RedisTokenBuckets } from '../server/rate-limit/redis.js';
 import { TranscriptionService } from '../service/service.js';
+import { watchForReloads, type ConfigSource } from './reload.js';
 
 export interface ServeIo {
   stdout: NodeJS.WriteStream;
@@ -24,25 +24,29 @@ function checkAuth(config: Config): void {
   if (!serve.auth && !isLoopbackHost(serve.host)) {
     throw new ParascribeError('INVALID_ARGUMENT', `--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not ${serve.host}`);
   }
-  if (serve.auth && serve.apiKeys.length === 0) {
+  if (serve.auth && serve.apiKeys.length + serve.adminKeys.length === 0) {
     throw new ParascribeError('INVALID_CONFIG', 'no API keys: set PARASCRIBE_API_KEYS (comma-separated) or serve.apiKeys in the config file, or use --no-auth on a loopback host');
   }
 }
 
-export async function serveCommand(config: Config, io: ServeIo): Promise<number> {
+/** `source`: how to read the config again on SIGHUP or a config file edit (reload.ts); absent, no reloads. */
+export async function serveCommand(config: Config, io: ServeIo, source?: ConfigSource): Promise<number> {
   checkAuth(config);
   const log = (line: string) => io.stderr.write(`parascribe serve: ${line}\n`);
   let listeningUrl = '';
-  const runtime = await openRuntime(config, { role: 'server', log, publicUrl: () => listeningUrl, checkBackends: (backends) => resolveChain(config, backends) });
-  // A PostgreSQL store may be shared by several servers: jobs are held by leases (service/cluster/).
-  const cluster = runtime.store.dialect === 'postgres' && config.databaseUrl ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...config.serve.cluster } : undefined;
-  const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log, ...(cluster ? { cluster } : {}) });
+  const runtime = await openRuntime(config, {
+    role: 'server',
+    httpApi: true,
+    log,
+    publicUrl: () => listeningUrl,
+    checkBackends: (backends, current) => resolveChain(current, backends),
+    ...(source ? { reload: source.load } : {}),
+  });
+  const stopReloads = source ? watchForReloads({ reload: (reason) => runtime.reload(reason), path: source.path, log }) : undefined;
+  const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
-  const { queueStats, distributed } = runtime;
-  // Distributed mode: every server takes from the same per-key buckets, in Redis.
-  const buckets = distributed ? new RedisTokenBuckets({ ...config.serve.rateLimit, redisUrl: distributed.redisUrl, prefix: distributed.queuePrefix, log }) : undefined;
+  const { queueStats, distributed, rateBuckets: buckets } = runtime;
   try {
-    await buckets?.ready();
     listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}), ...(buckets ? { buckets } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
@@ -58,9 +62,9 @@ export async function serveCommand(config: Config, io: ServeIo): Promise<number>
     log('stopping: running jobs go back to the queue');
     return 0;
   } finally {
+    stopReloads?.();
     await listening?.close();
     await service.stop();
-    await buckets?.close();
     await runtime.close();
   }
 }

@@ -4,6 +4,8 @@ import { basename, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { toParascribeError, type ParascribeError } from '../errors.js';
 import type { OutputFormat } from '../outputs/formats.js';
+import { runChannelJobs } from '../pipeline/channels.js';
+import type { JobEvents } from '../pipeline/events.js';
 import { resolveChain, runJob, type JobOutcome } from '../pipeline/job.js';
 import { openRuntime } from '../runtime.js';
 import { expandInputs } from './inputs.js';
@@ -60,6 +62,10 @@ export async function transcribeCommand(inputs: string[], config: Config, option
     onBreaker: (t) => {
       if (!options.quiet) io.stderr.write(`\nparascribe: breaker ${t.backend}: ${t.from} → ${t.to} (${t.reason})\n`);
     },
+    // A canary's verdict (rolled back, ready) and shadow notices.
+    rolloutLog: (line) => {
+      if (!options.quiet) io.stderr.write(`\nparascribe: ${line}\n`);
+    },
   });
   let firstFailure: ParascribeError | undefined;
   try {
@@ -71,8 +77,35 @@ export async function transcribeCommand(inputs: string[], config: Config, option
     }
     for (const item of planned) {
       if (io.signal.aborted) break;
-      const progress = createProgress(io.stderr, basename(item.input), !options.quiet);
+      let progress = createProgress(io.stderr, basename(item.input), !options.quiet);
       try {
+        if (config.speakers === 'channels') {
+          // One job per channel (each with its own bar and summary), merged into one output.
+          const merged = await runChannelJobs({
+            input: item.input,
+            outputPath: options.planOnly ? null : item.outputPath,
+            format,
+            config,
+            runtime,
+            signal: io.signal,
+            planOnly: options.planOnly,
+            eventsFor: (channel, channels): JobEvents => {
+              progress.stop();
+              progress = createProgress(io.stderr, `${basename(item.input)} [channel ${channel + 1}/${channels}]`, !options.quiet);
+              return progress;
+            },
+            onTrack: (outcome, channel) => {
+              progress.stop();
+              if (!options.quiet) io.stderr.write(`parascribe: job ${outcome.jobId} ${outcome.status}: ${item.input}, channel ${channel + 1} (SPEAKER_${channel + 1})\n${telemetrySummary(outcome.telemetry)}\n`);
+            },
+          });
+          if (!options.quiet && merged.output) io.stderr.write(`parascribe: ${merged.tracks.length} channels merged by time → ${merged.output}\n`);
+          if (options.json) {
+            const tracks = merged.tracks.map((t, i) => ({ channel: i + 1, speaker: `SPEAKER_${i + 1}`, ...jsonSummary(t), output: null }));
+            io.stdout.write(`${JSON.stringify({ source: item.input, status: tracks[0]?.status ?? 'completed', speakers: 'channels', output: merged.output, tracks })}\n`);
+          }
+          continue;
+        }
         const outcome = await runJob({
           input: item.input,
           outputPath: options.planOnly ? null : item.outputPath,

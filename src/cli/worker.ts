@@ -10,6 +10,7 @@ import { ParascribeError, toParascribeError } from '../errors.js';
 import { resolveChain } from '../pipeline/job.js';
 import { distributedSettings, SegmentWorker } from '../queue/bullmq/index.js';
 import { openRuntime } from '../runtime.js';
+import { watchForReloads, type ConfigSource } from './reload.js';
 
 export interface WorkerIo {
   stdout: NodeJS.WriteStream;
@@ -36,7 +37,8 @@ function servedBackends(config: Config, backends: BackendSet): string[] {
   return resolveChain(config, backends).chain;
 }
 
-export async function workerCommand(config: Config, io: WorkerIo): Promise<number> {
+/** `source`: how to read the config again on SIGHUP or a config file edit (reload.ts); absent, no reloads. */
+export async function workerCommand(config: Config, io: WorkerIo, source?: ConfigSource): Promise<number> {
   const distributed = distributedSettings(config);
   if (!distributed) throw new ParascribeError('INVALID_CONFIG', 'parascribe worker needs PARASCRIBE_REDIS_URL (redis://…): the queue it takes segment tasks from');
   const log = (line: string) => io.stderr.write(`parascribe worker: ${line}\n`);
@@ -45,11 +47,14 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
   const runtime = await openRuntime(config, {
     role: 'worker',
     log,
-    checkBackends: (backends) => {
-      served = servedBackends(config, backends);
-      for (const id of served) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
+    checkBackends: (backends, current) => {
+      const ids = servedBackends(current, backends);
+      for (const id of ids) backends.get(id); // unknown ids and bad settings fail here, before any task is taken
+      if (current === config) served = ids; // a reload checks its config here too; the queues served stay
     },
+    ...(source ? { reload: source.load } : {}),
   });
+  const stopReloads = source ? watchForReloads({ reload: (reason) => runtime.reload(reason), path: source.path, log }) : undefined;
   const { backends } = runtime;
   let worker: SegmentWorker | undefined;
   try {
@@ -70,6 +75,7 @@ export async function workerCommand(config: Config, io: WorkerIo): Promise<numbe
     await worker?.stop(0).catch(() => {});
     throw toParascribeError(thrown);
   } finally {
+    stopReloads?.();
     await runtime.close();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PRIORITIES } from '../core/types.js';
+import { canarySchema } from './rollout.js';
 
 export const routingRuleSchema = z
   .object({
@@ -28,6 +29,8 @@ export const routingSchema = z
   .object({
     rules: z.array(routingRuleSchema).default([]),
     pressure: z.record(z.string(), pressureRuleSchema).default({}),
+    /** A candidate backend on trial for a share of segments (docs/canary-and-shadow.md). */
+    canary: canarySchema.optional(),
   })
   .strict();
 

@@ -21,12 +21,14 @@ const ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }>
   PARASCRIBE_MAX_ATTEMPTS: { key: 'maxAttempts', parse: Number },
   PARASCRIBE_SEGMENT_TIMEOUT_SEC: { key: 'segmentTimeoutSec', parse: Number },
 };
-/** Section settings (`serve`, `distributed`, `limits`, `llm`, `mcp`): merged into the file's section object, not replacing it. */
+/** Section settings (`serve`, `distributed`, `limits`, `llm`, `mcp`, `models`): merged into the file's section object, not replacing it. */
 const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_API_KEYS: { key: 'apiKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
+  PARASCRIBE_ADMIN_KEYS: { key: 'adminKeys', parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean) },
   PARASCRIBE_WEBHOOK_SECRET: { key: 'webhookSecret', parse: (raw) => raw },
   PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
   PARASCRIBE_PORT: { key: 'port', parse: Number },
+  PARASCRIBE_KEEP_UPLOAD_HOURS: { key: 'keepUploadHours', parse: Number },
 };
 const DISTRIBUTED_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_REDIS_URL: { key: 'redisUrl', parse: (raw) => raw },
@@ -48,7 +50,13 @@ const LLM_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknow
 const MCP_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_MCP_ROOTS: { key: 'roots', parse: parseRootsList },
 };
-const SECTION_ENV_KEYS = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, retry: RETRY_ENV_KEYS, llm: LLM_ENV_KEYS, mcp: MCP_ENV_KEYS } as const;
+const MODELS_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
+  PARASCRIBE_MODELS_URL: { key: 'baseUrl', parse: (raw) => raw },
+  PARASCRIBE_MODELS_CATALOGUE: { key: 'catalogue', parse: (raw) => raw },
+};
+type EnvKeys = Record<string, { key: string; parse: (raw: string) => unknown }>;
+/** Sections merged key by key across file, environment and flags (`subtitles` has flags only). */
+const SECTION_ENV_KEYS: Record<string, EnvKeys> = { serve: SERVE_ENV_KEYS, distributed: DISTRIBUTED_ENV_KEYS, limits: LIMITS_ENV_KEYS, retry: RETRY_ENV_KEYS, llm: LLM_ENV_KEYS, mcp: MCP_ENV_KEYS, models: MODELS_ENV_KEYS, subtitles: {} };
 // Read by the backends themselves when they are created (their own settings schemas).
 const NON_CONFIG_ENV = new Set(['PARASCRIBE_CONFIG', 'PARASCRIBE_TEST_CRASH_AT', 'PARASCRIBE_TEST_POSTGRES_URL', 'PARASCRIBE_WHISPERCPP_MODEL', 'PARASCRIBE_OPENAI_BASE_URL', 'PARASCRIBE_OPENAI_API_KEY']);
 

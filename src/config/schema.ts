@@ -11,8 +11,11 @@ import { breakerSchema, DEFAULT_BREAKER_OPTIONS, DEFAULT_QUALITY, DEFAULT_ROUTIN
 import { DEFAULT_LIMITS, limitsSchema } from './limits.js';
 import { DEFAULT_LLM_CONFIG, llmSchema } from './llm.js';
 import { DEFAULT_MCP_CONFIG, mcpSchema } from './mcp.js';
+import { DEFAULT_MODELS_CONFIG, modelsSchema } from './models.js';
+import { DEFAULT_SUBTITLES, SPEAKER_SOURCES, subtitlesSchema } from './outputs.js';
 import { DEFAULT_FIRST_WORDS, DEFAULT_HEDGING, DEFAULT_WARM_POOL, firstWordsSchema, hedgingSchema, warmPoolSchema } from './latency.js';
 import { DEFAULT_RETRY, retrySchema } from './retry.js';
+import { shadowSchema } from './rollout.js';
 import { DEFAULT_SERVE_CONFIG, serveSchema } from './serve.js';
 import { PRIORITIES } from '../core/types.js';
 
@@ -46,6 +49,8 @@ export const configSchema = z
     routing: routingSchema.default(DEFAULT_ROUTING),
     breaker: breakerSchema.default(DEFAULT_BREAKER_OPTIONS),
     quality: qualitySchema.default(DEFAULT_QUALITY),
+    /** Shadow sampling: a share of segments also transcribed by a reference backend (docs/canary-and-shadow.md). */
+    shadow: shadowSchema.optional(),
     /**
      * Target segment length; cut points move to the nearest pause. 'auto' (the default): the plan with
      * the lowest predicted wall from this backend's job history (src/plan/latency/, docs/planning.md),
@@ -81,6 +86,10 @@ export const configSchema = z
     concurrency: z.number().int().min(1).max(1024).optional(),
     language: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'an ISO-639 code such as "en"').optional(),
     format: z.enum(OUTPUT_FORMAT_IDS as unknown as [string, ...string[]]).default('txt'),
+    /** Subtitle cue limits for srt and vtt (src/config/outputs.ts). */
+    subtitles: subtitlesSchema.default(DEFAULT_SUBTITLES),
+    /** Where speaker labels come from: none, channels (stereo, one speaker each) or backend (docs/speakers.md). */
+    speakers: z.enum(SPEAKER_SOURCES).default('none'),
     cache: z.boolean().default(true),
     /**
      * Attempts per segment and backend for failures that are not transient (an unusable answer, a
@@ -118,6 +127,8 @@ export const configSchema = z
     llm: llmSchema.default(DEFAULT_LLM_CONFIG),
     /** The MCP server's tools: directories a file path may be read from (src/config/mcp.ts). */
     mcp: mcpSchema.default(DEFAULT_MCP_CONFIG),
+    /** `parascribe models`: mirror, custom catalogue, stall timeout (src/config/models.ts). */
+    models: modelsSchema.default(DEFAULT_MODELS_CONFIG),
   })
   .strict();
 

@@ -7,6 +7,11 @@ export const serveSchema = z
     port: z.number().int().min(0).max(65_535).default(8080),
     /** API keys (also PARASCRIBE_API_KEYS, comma-separated). Each key sees only its own jobs. */
     apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
+    /**
+     * Admin keys (also PARASCRIBE_ADMIN_KEYS, comma-separated): API keys that also see every owner's
+     * numbers in GET /v1/stats. Their jobs are their own, like any key's.
+     */
+    adminKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).default([]),
     /** false only for loopback binds (`--no-auth`). */
     auth: z.boolean().default(true),
     maxUploadMb: z.number().positive().default(2048),
@@ -31,6 +36,13 @@ export const serveSchema = z
       .default({ maxMb: 2048, timeoutSec: 600, allow: [] }),
     /** HMAC secret for webhook signatures (also PARASCRIBE_WEBHOOK_SECRET). Webhooks are refused without one. */
     webhookSecret: z.string().min(16).optional(),
+    /**
+     * Hours an upload is kept after its job ends, so the UI (and GET /v1/jobs/:id/audio) can play it
+     * beside the transcript; 0 deletes it when the job ends. Also PARASCRIBE_KEEP_UPLOAD_HOURS.
+     */
+    keepUploadHours: z.number().min(0).default(24),
+    /** Serve the web UI at `/` (from dist/ui, built by `npm run build`). */
+    ui: z.boolean().default(true),
     /**
      * Several API servers on one PostgreSQL store (src/service/cluster/): a server holds each job it
      * runs by a lease it renews every leaseSec/3; a job whose lease lapsed is taken over by the first

@@ -40,4 +40,6 @@ export interface SegmentTask {
   recording?: RecordingContext;
   /** A hedged duplicate of a segment already in flight (pipeline/hedge.ts): same result, recorded as such. */
   hedge?: boolean;
+  /** The W3C trace context (traceparent, tracestate) of the span that dispatched it (telemetry/tracing/queue.ts). */
+  trace?: Record<string, string>;
 }

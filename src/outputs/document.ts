@@ -1,3 +1,4 @@
+import type { SubtitleOptions } from '../config/outputs.js';
 import type { JobTelemetry } from '../telemetry/summary.js';
 import type { Transcript } from '../transcript.js';
 
@@ -14,4 +15,6 @@ export interface OutputDocument {
   };
   transcript: Transcript;
   telemetry?: JobTelemetry;
+  /** Cue limits for srt and vtt (config `subtitles`); absent: the defaults. */
+  subtitles?: SubtitleOptions;
 }

@@ -12,6 +12,8 @@ export interface JsonWord {
   startSec: number;
   endSec: number;
   confidence?: number;
+  /** Only when the transcript has speakers (docs/speakers.md). */
+  speaker?: string;
 }
 
 export interface JsonUtterance {
@@ -21,6 +23,8 @@ export interface JsonUtterance {
   words: JsonWord[];
   /** Backend quality signals (e.g. whisper avg_logprob), only when the backend reported some. */
   signals?: Record<string, number>;
+  /** `SPEAKER_1`…, only when the transcript has speakers. */
+  speaker?: string;
 }
 
 export interface JsonTranscript {
@@ -38,6 +42,7 @@ export interface JsonTranscript {
 function jsonWord(w: Word): JsonWord {
   const word: JsonWord = { word: w.word, startSec: roundToMs(w.startSec), endSec: roundToMs(w.endSec) };
   if (w.confidence !== undefined) word.confidence = w.confidence;
+  if (w.speaker !== undefined) word.speaker = w.speaker;
   return word;
 }
 
@@ -49,6 +54,7 @@ function jsonUtterance(u: Utterance): JsonUtterance {
     words: u.words.map(jsonWord),
   };
   if (u.signals !== undefined && Object.keys(u.signals).length > 0) utterance.signals = { ...u.signals };
+  if (u.speaker !== undefined) utterance.speaker = u.speaker;
   return utterance;
 }
 
@@ -77,7 +83,7 @@ export interface VerboseJson {
   duration: number;
   text: string;
   segments: VerboseSegment[];
-  words: { word: string; start: number; end: number }[];
+  words: { word: string; start: number; end: number; speaker?: string }[];
 }
 
 export interface VerboseSegment {
@@ -91,6 +97,8 @@ export interface VerboseSegment {
   avg_logprob: number;
   compression_ratio: number;
   no_speech_prob: number;
+  /** Not in OpenAI's verbose_json; present when the transcript has speakers (as in its diarized_json). */
+  speaker?: string;
 }
 
 /** A backend signal when it reported a usable number, else OpenAI's neutral value. */
@@ -120,6 +128,7 @@ export function phrases(u: Utterance): Utterance[] {
     text: words.map((w) => w.word).join(' '),
     words,
     ...(u.signals ? { signals: u.signals } : {}),
+    ...(u.speaker !== undefined ? { speaker: u.speaker } : {}),
   }));
 }
 
@@ -142,8 +151,9 @@ export function toVerboseJson(doc: OutputDocument): VerboseJson {
       avg_logprob: signal(u, 'avg_logprob', 0),
       compression_ratio: signal(u, 'compression_ratio', 1),
       no_speech_prob: signal(u, 'no_speech_prob', 0),
+      ...(u.speaker !== undefined ? { speaker: u.speaker } : {}),
     })),
-    words: transcript.words.map((w) => ({ word: w.word, start: roundToMs(w.startSec), end: roundToMs(w.endSec) })),
+    words: transcript.words.map((w) => ({ word: w.word, start: roundToMs(w.startSec), end: roundToMs(w.endSec), ...(w.speaker !== undefined ? { speaker: w.speaker } : {}) })),
   };
 }
 
@@ -153,13 +163,20 @@ export function renderVerboseJson(doc: OutputDocument): string {
 
 /** Back from our `json` format to the transcript model (the service renders other formats from it). */
 export function fromJsonTranscript(json: JsonTranscript): { transcript: Transcript; job: OutputDocument['job']; telemetry: JobTelemetry | null } {
-  const word = (w: JsonWord): Word => ({ word: w.word, startSec: w.startSec, endSec: w.endSec, ...(w.confidence !== undefined ? { confidence: w.confidence } : {}) });
+  const word = (w: JsonWord): Word => ({
+    word: w.word,
+    startSec: w.startSec,
+    endSec: w.endSec,
+    ...(w.confidence !== undefined ? { confidence: w.confidence } : {}),
+    ...(w.speaker !== undefined ? { speaker: w.speaker } : {}),
+  });
   const utterances: Utterance[] = json.utterances.map((u) => ({
     startSec: u.startSec,
     endSec: u.endSec,
     text: u.text,
     words: u.words.map(word),
     ...(u.signals ? { signals: u.signals } : {}),
+    ...(u.speaker !== undefined ? { speaker: u.speaker } : {}),
   }));
   return {
     transcript: { text: json.text, language: json.language, durationSec: json.durationSec, utterances, words: json.words.map(word) },

@@ -2,6 +2,7 @@
 import type { Transcript } from '../transcript.js';
 import type { OutputDocument } from './document.js';
 import { groupParagraphs, PARAGRAPH_GAP_SEC, type Paragraph } from './paragraphs.js';
+import { speakerName } from './speakers.js';
 import { formatDuration, formatMarker } from './time.js';
 
 /** Markdown paragraphs are also cut at least this often so the time markers stay useful for navigation. */
@@ -20,16 +21,17 @@ export function mdParagraphs(transcript: Transcript): Paragraph[] {
   return paragraphsOf(transcript, MD_PARAGRAPH_MAX_SPAN_SEC);
 }
 
-/** One `md` paragraph as printed: `[hh:mm:ss] text`. */
-export function mdParagraphLine(paragraph: Pick<Paragraph, 'startSec' | 'text'>): string {
-  return `[${formatMarker(paragraph.startSec)}] ${paragraph.text}`;
+/** One `md` paragraph as printed: `[hh:mm:ss] text`, or a speaker's turn `[hh:mm:ss] **Speaker 1:** text`. */
+export function mdParagraphLine(paragraph: Pick<Paragraph, 'startSec' | 'text' | 'speaker'>): string {
+  const who = paragraph.speaker !== undefined ? `**${speakerName(paragraph.speaker)}:** ` : '';
+  return `[${formatMarker(paragraph.startSec)}] ${who}${paragraph.text}`;
 }
 
 /** Paragraphs separated by a blank line, with a trailing newline; "" for an empty transcript. */
 export function renderTxt(doc: OutputDocument): string {
   const paragraphs = paragraphsOf(doc.transcript);
   if (paragraphs.length === 0) return '';
-  return `${paragraphs.map((p) => p.text).join('\n\n')}\n`;
+  return `${paragraphs.map((p) => (p.speaker !== undefined ? `${speakerName(p.speaker)}: ${p.text}` : p.text)).join('\n\n')}\n`;
 }
 
 /** The source's file name without directories or extension (`/a/b/talk.final.mp3` → `talk.final`). */

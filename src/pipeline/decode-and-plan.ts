@@ -26,7 +26,11 @@ export interface StreamDecodeOptions {
   signal: AbortSignal;
   /** The decoder stops with AUDIO_TOO_LONG past this (config `limits`). */
   maxBytes?: DecodeOptions['maxBytes'];
+  /** Decode this channel only (a speaker-per-channel track, pipeline/channels.ts). */
+  channel?: number;
   onDecodeProgress?: (decodedSec: number) => void;
+  /** Every chunk of PCM in order, as it is decoded (the waveform peaks: audio/peaks.ts). */
+  onPcm?: (chunk: Buffer) => void;
   /** Makes planned segments known (store rows, reuse) before any can be dispatched: in plan order, one call at a time. */
   register: (segments: readonly PlannedSegment[]) => Promise<SegmentWork[]>;
   /** The decode has ended (every byte on disk); the rest of the plan comes after this resolves. */
@@ -136,8 +140,10 @@ export class StreamDecode {
       const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
         signal: AbortSignal.any([options.signal, internal.signal]),
         ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+        ...(options.channel !== undefined ? { channel: options.channel } : {}),
         onPcm: (chunk) => {
           this.#detector.push(chunk);
+          options.onPcm?.(chunk);
           feedPauses();
           decodedBytes += chunk.length;
           enqueue(this.#planner.advance(this.#detector.finalSec, decodedBytes / BYTES_PER_SEC));
@@ -240,7 +246,11 @@ export async function decodeWholeFile(
   const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
     signal: options.signal,
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
-    onPcm: (chunk) => detector.push(chunk),
+    ...(options.channel !== undefined ? { channel: options.channel } : {}),
+    onPcm: (chunk) => {
+      detector.push(chunk);
+      options.onPcm?.(chunk);
+    },
     ...(options.onDecodeProgress ? { onProgress: options.onDecodeProgress } : {}),
   });
   const pauses = detector.finish();

@@ -4,9 +4,9 @@
  * a plan-only run decode the whole file first, because a resume matches the old rows against the
  * whole plan. The segment rows are written here; the job row through the JobRecord.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { decodeLimit } from '../audio/limits.js';
+import { PeaksWriter } from '../audio/peaks.js';
 import type { AudioInfo } from '../audio/probe.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -19,6 +19,7 @@ import type { JobRecord } from './job-record.js';
 import type { JobRuntime } from './job.js';
 import type { LatencyPlan } from './latency-plan.js';
 import { runSegments, type RunSegmentsResult, type SegmentWork } from './run-segments.js';
+import { spanBetween } from '../telemetry/tracing/spans.js';
 
 export interface TranscribeStageInput {
   runtime: JobRuntime;
@@ -34,6 +35,10 @@ export interface TranscribeStageInput {
   workDir: string;
   streaming: boolean;
   planOnly: boolean;
+  /** Decode one channel only (a speaker-per-channel track). */
+  channel?: number;
+  /** Where the waveform peaks go as the audio is decoded (audio/peaks.ts); absent: none are kept. */
+  peaksPath?: string | undefined;
 }
 
 export interface TranscribeStageResult {
@@ -45,16 +50,17 @@ export interface TranscribeStageResult {
   decodeEndMs: number;
 }
 
-/**
- * Segments of this job in flight at once: the dispatcher's own limit when it sets one (a queue takes
- * as many as allowed), else the latency plan's choice, the configured value, the backend's own limit,
- * or the CPU count.
- */
-export function jobConcurrency(input: Pick<TranscribeStageInput, 'runtime' | 'latency' | 'config' | 'primary'>): number {
-  return input.runtime.dispatcher.maxInFlight ?? input.latency.concurrency ?? input.config.concurrency ?? input.primary.capabilities.maxConcurrency ?? availableParallelism();
+export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
+  const peaks = input.peaksPath ? new PeaksWriter(input.peaksPath) : undefined;
+  try {
+    return await transcribeWithPeaks(input, peaks);
+  } finally {
+    // Reached with the peaks finished when the decode ended normally; else what was computed stays readable.
+    await peaks?.abort();
+  }
 }
 
-export async function transcribeStage(input: TranscribeStageInput): Promise<TranscribeStageResult> {
+async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWriter | undefined): Promise<TranscribeStageResult> {
   const { runtime, record, config, events, signal, info, latency } = input;
   const { store } = runtime;
   const { jobId } = record;
@@ -81,7 +87,8 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     language: config.language,
     backends: runtime.backends,
     dispatcher: runtime.dispatcher,
-    concurrency: jobConcurrency(input),
+    // Decided once, by plan/latency/concurrency.ts jobConcurrency (through the latency plan).
+    concurrency: latency.concurrency,
     firstSegmentChain: latency.firstSegmentChain,
     hedger: latency.hedger,
     priority: config.priority,
@@ -92,6 +99,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
   let decodeEndMs = decodeStartMs;
   const decodedNow = (durationSec: number) => {
     decodeEndMs = performance.now();
+    spanBetween('decode', decodeStartMs, decodeEndMs, { 'parascribe.audio.duration_sec': durationSec });
     events?.onDecoded?.(durationSec, (decodeEndMs - decodeStartMs) / 1000);
     record.stage('planning');
   };
@@ -102,7 +110,9 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
     plan: planOptions,
     signal,
     maxBytes: decodeLimit(config.limits),
+    ...(input.channel !== undefined ? { channel: input.channel } : {}),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
+    ...(peaks ? { onPcm: (chunk: Buffer) => peaks.push(chunk) } : {}),
   };
 
   if (!input.planOnly && input.streaming && (await store.listSegments(jobId)).length === 0) {
@@ -110,9 +120,10 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
       ...decodeOptions,
       // Rows go in as segments are planned; insertSegments takes any batch of new indices.
       register: (segments) => store.insertSegments(jobId, segments).then(() => workFor(segments)),
-      onDecoded: (decoded) => {
+      onDecoded: async (decoded) => {
         decodedNow(decoded.durationSec);
-        return record.progress({ duration_sec: decoded.durationSec });
+        await peaks?.finish();
+        await record.progress({ duration_sec: decoded.durationSec });
       },
       onPlanned: async (whole) => {
         await record.progress({ chunk_count: whole.length });
@@ -126,6 +137,7 @@ export async function transcribeStage(input: TranscribeStageInput): Promise<Tran
 
   const whole = await decodeWholeFile(decodeOptions);
   decodedNow(whole.durationSec);
+  await peaks?.finish();
   const { plan, durationSec } = whole;
   await record.progress({ duration_sec: durationSec, chunk_count: plan.length });
   const ownResults = record.resumed ? await store.resumeSegments(jobId, plan) : new Map<number, string>();

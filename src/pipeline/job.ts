@@ -24,6 +24,7 @@ import { isHandoff, type SegmentDispatcher } from '../queue/dispatch.js';
 import { stitch } from '../stitch/stitcher.js';
 import type { JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
+import { inJobSpan, inSpan, jobIdentified } from '../telemetry/tracing/spans.js';
 import type { JobTelemetry, JobTimings } from '../telemetry/summary.js';
 import type { Transcript } from '../transcript.js';
 import type { JobEvents } from './events.js';
@@ -61,11 +62,18 @@ export interface JobRequest {
    * false: decode the whole file, then plan, then transcribe (benchmarks compare the two).
    */
   streaming?: boolean;
+  /** Where the waveform peaks are written as the audio is decoded (audio/peaks.ts); the service sets it. */
+  peaksPath?: string;
   /**
    * An existing job row to run (the service creates it when the upload is accepted). Finished segments
    * of that row are kept, so a job restarted after a crash redoes only what is missing.
    */
   jobId?: string;
+  /**
+   * Transcribe this channel only (0 = left): one track of a recording with a speaker per channel
+   * (pipeline/channels.ts runs one job per channel and merges them). Part of the cache key.
+   */
+  channel?: number;
   /**
    * Where the rendered transcript goes besides `outputPath`, before the row says completed (a shared
    * store: every API server can then serve it). Throwing a JobHandoff leaves the row alone (another
@@ -86,8 +94,8 @@ export interface JobOutcome {
 }
 
 /** Options that change the transcript (and so the cache key). Output format does not. */
-function transcriptOptions(config: Config) {
-  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence };
+function transcriptOptions(config: Config, channel?: number) {
+  return { language: config.language ?? null, segmentSec: config.segmentSec, planning: config.planning, silence: config.silence, ...(channel !== undefined ? { channel } : {}) };
 }
 
 /** What the stages share once the job row exists. */
@@ -98,7 +106,12 @@ interface JobRun {
   primary: TranscriptionBackend;
 }
 
-export async function runJob(request: JobRequest): Promise<JobOutcome> {
+/** One job; with tracing on, one trace (telemetry/tracing/spans.ts) whose spans are its stages. */
+export function runJob(request: JobRequest): Promise<JobOutcome> {
+  return inJobSpan(request.input, () => runStages(request));
+}
+
+async function runStages(request: JobRequest): Promise<JobOutcome> {
   const { config, runtime } = request;
   const { chain, primary } = resolveChain(config, runtime.backends);
   const record = await JobRecord.open({
@@ -111,26 +124,27 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
     config,
     chain,
     backend: { id: primary.id, model: primary.model },
-    options: transcriptOptions(config),
+    options: transcriptOptions(config, request.channel),
   });
   const workDir = join(config.dataDir, 'work', record.jobId);
+  jobIdentified(record.jobId, primary.id, chain);
   try {
     const run: JobRun = { request, record, chain, primary };
-    const info = await prepare(run);
-    const cacheKey = await identify(run, info);
+    const info = await inSpan('probe', {}, () => prepare(run), (i) => ({ 'parascribe.audio.format': i.formatName, ...(i.durationSec === null ? {} : { 'parascribe.audio.duration_sec': i.durationSec }) }));
+    const cacheKey = await inSpan('hash', {}, () => identify(run, info));
     if (config.cache && !request.planOnly) {
       const cached = await runtime.cache.get(cacheKey);
       if (cached) {
         // No segments run, so none is indexed as it completes: the transcript is, for search.
         await runtime.store.search.indexTranscript(record.jobId, cached);
-        return await finish(run, cacheKey, cached, [], true);
+        return await inSpan('write', { 'parascribe.cache_hit': true }, () => finish(run, cacheKey, cached, [], true));
       }
     }
-    const latency = await planLatency(run, info);
+    const latency = await inSpan('plan', {}, () => planLatency(run, info), (l) => ({ 'parascribe.plan.targets_sec': l.targetsSec, 'parascribe.plan.source': l.note.source }));
     const warming = config.warmPool.enabled && runtime.dispatcher.servesLocally ? warmPool(primary, config.warmPool.size ?? latency.model?.k ?? 1, config.warmPool.timeoutSec, request.signal) : undefined;
     record.stage('decoding');
     await mkdir(workDir, { recursive: true });
-    const done = await transcribeStage({
+    const done = await inSpan('transcribe', {}, () => transcribeStage({
       runtime,
       record,
       config,
@@ -143,20 +157,23 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
       latency,
       workDir,
       streaming: request.streaming !== false,
+      peaksPath: request.peaksPath,
       planOnly: request.planOnly === true,
-    });
+      ...(request.channel !== undefined ? { channel: request.channel } : {}),
+    }), (d) => ({ 'parascribe.segments': d.plan.length }));
     const decodeSec = (done.decodeEndMs - done.decodeStartMs) / 1000;
     if (!done.ran) return await plannedOnly(run, cacheKey, done, decodeSec);
-    const transcript = await stitchAndCache(run, cacheKey, done);
+    const transcript = await inSpan('stitch', {}, () => stitchAndCache(run, cacheKey, done));
     const firstResultAtSec = (await runtime.store.listSegments(record.jobId)).find((row) => row.idx === 0)?.completed_at;
-    return await finish(run, cacheKey, transcript, done.plan, false, {
+    const timings: JobTimings = {
       decodeSec,
       ...(done.ran.firstDispatchMs !== null ? { firstDispatchSec: (done.ran.firstDispatchMs - done.decodeStartMs) / 1000 } : {}),
       ...(firstResultAtSec ? { firstResultSec: firstResultAtSec - record.startedAtSec } : {}),
       plan: latency.note,
       ...(latency.hedger ? { hedges: latency.hedger.summary() } : {}),
       ...(warming ? { warmPool: await warming } : {}),
-    });
+    };
+    return await inSpan('write', {}, () => finish(run, cacheKey, transcript, done.plan, false, timings));
   } catch (thrown) {
     // Handed to a later run (shutdown, lease lost): the row is that run's, not this one's to end.
     if (isHandoff(thrown)) throw thrown;
@@ -169,12 +186,21 @@ export async function runJob(request: JobRequest): Promise<JobOutcome> {
 }
 
 /** Fails before any work if the output could not be written, the audio is unusable, or no backend works. */
-async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
+async function prepare({ request, record, chain, primary }: JobRun): Promise<AudioInfo> {
   const { signal, config, runtime } = request;
+  if (config.speakers === 'backend' && !primary.capabilities.diarization) {
+    throw new ParascribeError(
+      'INVALID_ARGUMENT',
+      `--speakers backend: backend "${primary.id}" gives no speaker labels (an openai backend with model gpt-4o-transcribe-diarize and responseFormat "diarized_json" does; for a stereo recording with one speaker per channel use --speakers channels)`,
+    );
+  }
   if (request.outputPath) await assertWritableOutput(request.outputPath);
   record.stage('probing');
   const info = await probeAudio(request.input, { signal });
   checkAudioDuration(info, config.limits);
+  if (request.channel !== undefined && request.channel >= (info.channels ?? 1)) {
+    throw new ParascribeError('INVALID_ARGUMENT', `${request.input}: has ${info.channels ?? 1} audio channel(s), no channel ${request.channel + 1}`);
+  }
   const wav = info.formatName === 'wav' ? await wavDataBytes(info.path, info.sizeBytes) : null;
   if (wav && wav.present < wav.declared) {
     throw new ParascribeError('CORRUPT_AUDIO', `${request.input}: truncated WAV (header declares ${wav.declared} data bytes, file holds ${wav.present})`);
@@ -193,7 +219,7 @@ async function prepare({ request, record, chain }: JobRun): Promise<AudioInfo> {
 async function identify({ request, record, primary }: JobRun, info: AudioInfo): Promise<string> {
   record.stage('hashing');
   const fileSha256 = await hashFile(request.input, request.runtime.store, request.signal);
-  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config) });
+  const cacheKey = computeCacheKey({ fileSha256, backend: primary.id, model: primary.model, backendFingerprint: primary.fingerprint, options: transcriptOptions(request.config, request.channel) });
   await record.progress({ cache_key: cacheKey, duration_sec: info.durationSec });
   return cacheKey;
 }
@@ -208,6 +234,9 @@ function planLatency({ request, chain, primary }: JobRun, info: AudioInfo) {
     durationSec: info.durationSec ?? 0,
     maxSegmentSec: primary.capabilities.maxSegmentSec,
     maxConcurrency: primary.capabilities.maxConcurrency,
+    prior: primary.latencyPrior?.(),
+    // A queue's own limit (distributed mode) passes straight through: the workers set the pace.
+    remoteInFlight: runtime.dispatcher.maxInFlight,
     canHedge: runtime.dispatcher.canHedge,
     signal,
   });
@@ -246,6 +275,7 @@ async function finish({ request, record, primary }: JobRun, cacheKey: string, tr
       job: { id: jobId, source: request.input, backend: primary.id, model: primary.model, createdAt: new Date(startedAtSec * 1000).toISOString() },
       transcript,
       telemetry,
+      subtitles: request.config.subtitles,
     });
     await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
     await request.publishOutput?.(rendered);

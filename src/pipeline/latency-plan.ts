@@ -6,10 +6,12 @@
 import type { Config } from '../config/schema.js';
 import { fixedSegmentSec } from '../config/schema.js';
 import { autoPlanFromHistory, settingsFromConfig, type AutoPlan } from '../plan/latency/auto.js';
+import { jobConcurrency } from '../plan/latency/concurrency.js';
 import { fitLatencyModel } from '../plan/latency/fit.js';
 import { loadHistory } from '../plan/latency/history.js';
 import { hedgeAfterSec, predictedQueueSec } from '../plan/latency/hedge-policy.js';
 import type { LatencyModel } from '../plan/latency/model.js';
+import { combineWithPrior, type LatencyPrior } from '../plan/latency/prior.js';
 import { lengthsFromTargets } from '../plan/latency/targets.js';
 import type { JobStore } from '../store/jobs.js';
 import { Hedger, type HedgeRecord, type HedgeThreshold } from './hedge.js';
@@ -17,12 +19,16 @@ import { Hedger, type HedgeRecord, type HedgeThreshold } from './hedge.js';
 export interface LatencyPlan {
   /** Target length of each segment in order (the last repeats), for the planner. */
   targetsSec: number[];
-  /** Segments in flight at once, when the model chose it (plus one for a first segment served elsewhere). */
-  concurrency?: number;
+  /**
+   * Segments in flight at once (plan/latency/concurrency.ts `jobConcurrency`): the model's choice when
+   * it chose the plan (plus one for a first segment served elsewhere), else the configured, the
+   * backend's own or one per core; a remote queue's in-flight limit in distributed mode.
+   */
+  concurrency: number;
   /** Chain of segment 0 when fast first words send it to another backend. */
   firstSegmentChain?: string[];
   hedger?: Hedger;
-  /** The fitted model of the primary backend, when its history allows one. */
+  /** The primary backend's latency model (its prior, refined by history), when there is one. */
   model?: LatencyModel;
   /** How the plan was chosen, for the job row and `jobs show`. */
   note: { source: 'fixed' | 'model'; reason: string; targetsSec: number[] };
@@ -54,6 +60,10 @@ export interface LatencyPlanInput {
   maxSegmentSec?: number | undefined;
   /** The primary backend's own concurrency (`capabilities.maxConcurrency`): the pool's, when nothing else sets it. */
   maxConcurrency?: number | undefined;
+  /** The primary backend's latency prior (`latencyPrior()`): the model before its history allows a fit. */
+  prior?: LatencyPrior | undefined;
+  /** Segments go to a remote queue (distributed mode) that takes this many at once (`config.distributed.maxSegmentsInFlight`). */
+  remoteInFlight?: number | undefined;
   /** Hedging needs a dispatcher that can run two copies of a segment (the embedded one). */
   canHedge: boolean;
   onHedge?: (record: HedgeRecord) => void;
@@ -70,19 +80,19 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
   if (wantsModel) {
     const history = await loadHistory(input.store, primary, config.autoPlan.historyJobs);
     input.signal.throwIfAborted();
-    if (config.segmentSec === 'auto') auto = autoPlanFromHistory(history, settingsFromConfig(config, input.maxSegmentSec), durationSec);
+    if (config.segmentSec === 'auto') auto = autoPlanFromHistory(history, settingsFromConfig(config, input.maxSegmentSec, input.prior), durationSec);
     else {
       const fit = fitLatencyModel(history, { minJobs: config.autoPlan.minJobs });
-      auto = { targetsSec: [fixedSec], source: 'fixed', reason: 'fixed size', explain: { fit } as AutoPlan['explain'] };
+      const model = combineWithPrior(input.prior, fit, history)?.model ?? null;
+      auto = { targetsSec: [fixedSec], source: 'fixed', reason: 'fixed size', explain: { fit, model } as AutoPlan['explain'] };
     }
   }
-  const fit = auto?.explain.fit;
-  const model = fit?.ok ? fit.model : undefined;
+  const model = auto?.explain.model ?? undefined;
   let targetsSec = config.segmentSec === 'auto' && auto ? auto.targetsSec : [fixedSec];
-  let concurrency = config.segmentSec === 'auto' ? auto?.concurrency : undefined;
   // The primary backend's segments as planned (before fast first words puts one in front).
   const plannedLengthsSec = auto?.explain.choice?.chosen.lengthsSec ?? lengthsFromTargets(durationSec, targetsSec);
-  const primaryConcurrency = concurrency ?? config.concurrency ?? input.maxConcurrency;
+  const concurrencyInput = { configured: config.concurrency, backendMax: input.maxConcurrency, planned: config.segmentSec === 'auto' ? auto?.concurrency : undefined };
+  const primaryConcurrency = jobConcurrency(concurrencyInput);
   const note: LatencyPlan['note'] = { source: auto?.source ?? 'fixed', reason: auto?.reason ?? 'fixed size', targetsSec };
 
   let firstSegmentChain: string[] | undefined;
@@ -91,19 +101,26 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
     targetsSec = [firstWords.segmentSec, ...targetsSec];
     if (firstWords.backend && firstWords.backend !== primary) {
       firstSegmentChain = [firstWords.backend, ...chain.filter((id) => id !== firstWords.backend)];
-      // The first segment does not take one of the primary's slots.
-      if (concurrency !== undefined) concurrency += 1;
     }
     note.reason += `; first words: a ${firstWords.segmentSec} s first segment${firstSegmentChain ? ` on ${firstWords.backend}` : ''}`;
   }
   note.targetsSec = targetsSec;
+  // The first segment on another backend does not take one of the primary's slots.
+  const concurrency = jobConcurrency({
+    ...concurrencyInput,
+    firstSegmentElsewhere: firstSegmentChain !== undefined && concurrencyInput.planned !== undefined,
+    remoteInFlight: input.remoteInFlight,
+  });
 
   let hedger: Hedger | undefined;
   const hedging = config.hedging;
   if (hedging.enabled && input.canHedge) {
-    const slots = Math.max(1, Math.min(model?.k ?? Infinity, concurrency ?? config.concurrency ?? Infinity));
     const threshold: HedgeThreshold | undefined =
-      hedging.afterSec !== undefined ? (task) => (task.chain[0] === primary ? hedging.afterSec : undefined) : model ? modelHedgeThreshold(model, hedging.quantile, slots, plannedLengthsSec, primaryConcurrency ?? slots) : undefined;
+      hedging.afterSec !== undefined
+        ? (task) => (task.chain[0] === primary ? hedging.afterSec : undefined)
+        : model
+          ? modelHedgeThreshold(model, hedging.quantile, Math.min(model.k, primaryConcurrency), plannedLengthsSec, primaryConcurrency)
+          : undefined;
     if (threshold) {
       hedger = new Hedger({
         threshold,
@@ -116,7 +133,7 @@ export async function latencyPlan(input: LatencyPlanInput): Promise<LatencyPlan>
   }
   return {
     targetsSec,
-    ...(concurrency !== undefined ? { concurrency } : {}),
+    concurrency,
     ...(firstSegmentChain ? { firstSegmentChain } : {}),
     ...(hedger ? { hedger } : {}),
     ...(model ? { model } : {}),

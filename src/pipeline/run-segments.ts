@@ -13,6 +13,7 @@ import type { BackendSet } from '../backends/set.js';
 import type { JobEvents } from './events.js';
 import type { Hedger } from './hedge.js';
 import type { RecordingContext, Pause, PlannedSegment, SegmentTask, Priority } from '../core/types.js';
+import { inSegmentSpan, inSpan } from '../telemetry/tracing/spans.js';
 
 export interface SegmentWork {
   segment: PlannedSegment;
@@ -87,7 +88,7 @@ async function transcribeOnce(
   };
   const audio = sliceSegment(options.pcmPath, segment.startSec, segment.endSec);
   const scope = options.events?.onRetry ? { onRetry: options.events.onRetry.bind(options.events) } : undefined;
-  return options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal, scope) : dispatcher.dispatch(task, audio, signal, scope);
+  return inSegmentSpan(segment, task.chain, () => (options.hedger ? options.hedger.dispatch(dispatcher, task, audio, signal, scope) : dispatcher.dispatch(task, audio, signal, scope)));
 }
 
 /** 20 s (or the whole recording, if shorter) from a tenth of the way in. */
@@ -155,7 +156,7 @@ export async function runSegments(work: readonly SegmentWork[] | AsyncIterable<S
       arrived.push(item);
       // Only segments after the first use the context: prepare once the first of them needs computing.
       if (!preparation && !item.reused && item.segment.index !== 0) {
-        preparation = prepareRecording(options, item.segment);
+        preparation = inSpan('prepare-recording', { 'parascribe.backend': options.chain[0]! }, () => prepareRecording(options, item.segment));
         void preparation.then((p) => resolveRecording(p.context));
       }
     },

@@ -9,16 +9,23 @@ import type { SegmentDispatcher } from '../queue/dispatch.js';
 import { toSegmentTranscript, type SegmentTranscript } from '../transcript.js';
 import { serveSegment, type AttemptRecord, type ServeContext } from './serve-segment.js';
 import type { SegmentTask } from '../core/types.js';
+import type { Rollout } from '../rollout/index.js';
 
 /** A process's serving machinery: its backends, breakers, load, policies and the job store. */
-export type ServingDeps = Omit<ServeContext, 'jobId' | 'chain' | 'language'>;
+export type ServingDeps = Omit<ServeContext, 'jobId' | 'chain' | 'language'> & {
+  /** Canary rollout and shadow sampling (src/rollout/); absent: the chain alone. */
+  rollout?: Rollout | undefined;
+};
 
 export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps: ServingDeps, signal: AbortSignal): Promise<SegmentTranscript> {
-  const ctx: ServeContext = { ...deps, jobId: task.jobId, chain: task.chain, language: task.language, hedge: task.hedge };
+  const { rollout, ...serving } = deps;
+  // One attempt list for the segment, whoever serves it (a canary attempt, then the chain).
+  const attemptLogs = deps.attemptLogs ?? new Map<number, AttemptRecord[]>();
+  const ctx: ServeContext = { ...serving, attemptLogs, jobId: task.jobId, chain: task.chain, language: task.language, hedge: task.hedge };
   try {
-    const served = await serveSegment(task.index, audio, task.speechSec, ctx, signal, task.recording);
+    const served = rollout ? await rollout.serve(task, audio, ctx, signal) : await serveSegment(task.index, audio, task.speechSec, ctx, signal, task.recording);
     const transcript = toSegmentTranscript(served.result);
-    await deps.store.completeSegment(task.jobId, task.index, {
+    const stored = await deps.store.completeSegment(task.jobId, task.index, {
       resultJson: JSON.stringify(transcript),
       computeSec: served.result.computeSec,
       coldStart: served.result.coldStart,
@@ -26,6 +33,10 @@ export async function serveAndStore(task: SegmentTask, audio: SegmentAudio, deps
       backend: served.backend,
       costUsd: served.costUsd,
     });
+    if (stored && rollout) {
+      const ok = [...(attemptLogs.get(task.index) ?? [])].reverse().find((a) => a.outcome === 'ok' && a.backend === served.backend);
+      rollout.afterStored(task, audio, served, transcript.text, ok ? ok.endedAtSec - ok.startedAtSec : null);
+    }
     return transcript;
   } catch (thrown) {
     const error = toParascribeError(thrown);

@@ -18,6 +18,7 @@ import { suspiciousReason, type QualityThresholds } from './quality.js';
 import { divertUnderPressure, type PressureRule } from './route.js';
 import type { RecordingContext } from '../core/types.js';
 import { nowSec } from '../core/time.js';
+import { attemptSpan, resultSuspicious } from '../telemetry/tracing/spans.js';
 
 export interface AttemptRecord {
   backend: string;
@@ -27,6 +28,8 @@ export interface AttemptRecord {
   outcome: 'ok' | 'error' | 'skipped' | 'suspicious' | 'cancelled';
   /** Made by a hedged duplicate (pipeline/hedge.ts). */
   hedge?: boolean;
+  /** A canary candidate's one attempt (rollout/canary-serve.ts). */
+  canary?: boolean;
   errorCode?: string;
   error?: string;
   /** Backoff waited before this attempt (Retry-After included). */
@@ -81,8 +84,9 @@ export async function serveSegment(
   const attempts: AttemptRecord[] = ctx.attemptLogs?.get(index) ?? [];
   ctx.attemptLogs?.set(index, attempts);
   let ownLast = -1; // this call's latest entry (the list may be shared with a hedge)
-  const record = async (entry: AttemptRecord) => {
+  const record = async (entry: AttemptRecord, coldStart?: boolean) => {
     ownLast = attempts.push(ctx.hedge ? { ...entry, hedge: true } : entry) - 1;
+    attemptSpan(index, attempts[ownLast]!, coldStart);
     await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
   };
   const timeoutSec = ctx.segmentTimeoutSec ?? 120 + audio.durationSec * 4;
@@ -131,7 +135,7 @@ export async function serveSegment(
               ...(recording ? { recording } : {}),
             });
             breaker.onSuccess();
-            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'ok', ...delay });
+            await record({ backend: backendId, attempt, startedAtSec, endedAtSec: nowSec(), outcome: 'ok', ...delay }, served.coldStart);
             return served;
           } catch (thrown) {
             let error = toParascribeError(thrown);
@@ -181,6 +185,7 @@ export async function serveSegment(
     if (reason && position < chain.length - 1) {
       // Keep it in case every later backend fails; try the next one.
       attempts[ownLast] = { ...attempts[ownLast]!, outcome: 'suspicious', error: reason };
+      resultSuspicious(index, backendId, reason);
       await ctx.store.updateSegment(ctx.jobId, index, { attempts_json: JSON.stringify(attempts) });
       fallbackResult ??= { ...served, warnings: [...served.warnings, { type: 'quality-suspicious', message: `${backendId}: ${reason}` }] };
       continue;

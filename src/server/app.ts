@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { TranscriptionService } from '../service/service.js';
-import { bearerAuth, KeyOwners, type AuthEnv } from './auth/index.js';
+import { bearerAuth, KeyOwners, ownerOfKey, type AuthEnv } from './auth/index.js';
 import { errorResponse } from './http-errors.js';
 import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
@@ -16,8 +16,14 @@ import { openaiRoutes } from './routes/openai.js';
 import { QUEUE_BOARD_PATH, queueBoardRoutes, type QueueBoardSource } from './routes/queue-board.js';
 import { searchRoutes } from './routes/search.js';
 import { segmentAudioRoutes } from './routes/segments.js';
+import { statsRoutes } from './routes/stats.js';
 import { SEGMENT_AUDIO_PATH } from '../queue/bullmq/segment-url.js';
 import { healthRoutes, metricsRoute } from './routes/ops.js';
+import { jobMediaRoutes, signedAudioRoutes } from './routes/media.js';
+import { backendsRoutes } from './routes/backends.js';
+import { hourlyStatsRoutes } from './routes/hourly.js';
+import { AudioUrls, MEDIA_AUDIO_PATH } from './media-url.js';
+import { uiRoutes } from './ui.js';
 
 export interface AppOptions {
   log?: (line: string) => void;
@@ -25,6 +31,8 @@ export interface AppOptions {
   queueBoard?: QueueBoardSource;
   /** Rate-limit buckets shared by several servers (rate-limit/redis.ts); default: this process's own. */
   buckets?: Buckets;
+  /** The built web UI's folder (default: found beside the server, ui.ts); null: no UI. */
+  uiDir?: string | null;
 }
 
 export interface HttpApp {
@@ -35,7 +43,10 @@ export interface HttpApp {
 
 export function createApp(service: TranscriptionService, options: AppOptions = {}): HttpApp {
   const { serve } = service.config;
-  const owners = new KeyOwners({ enabled: serve.auth, apiKeys: serve.apiKeys });
+  // Admin keys are API keys too; they see more only where a route asks (GET /v1/stats).
+  const apiKeys = [...new Set([...serve.apiKeys, ...serve.adminKeys])];
+  const owners = new KeyOwners({ enabled: serve.auth, apiKeys });
+  const admins = new Set(serve.adminKeys.map(ownerOfKey));
   const buckets = options.buckets ?? new TokenBuckets(serve.rateLimit);
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(c, error, { ...(options.log ? { log: options.log } : {}), dataDir: service.config.dataDir }));
@@ -46,7 +57,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
     service.metrics.httpRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
   app.route('/', healthRoutes(service));
-  const auth = bearerAuth({ enabled: serve.auth, apiKeys: serve.apiKeys }, owners);
+  const auth = bearerAuth({ enabled: serve.auth, apiKeys }, owners);
   app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
   app.use('/metrics', auth);
   // MCP (Streamable HTTP) behind the same keys and buckets: each request's tools see its key's jobs.
@@ -60,11 +71,19 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/jobs', askRoutes(service));
+  const audioUrls = new AudioUrls();
+  app.route('/v1/jobs', jobMediaRoutes(service, audioUrls));
+  app.route('/v1/stats/hourly', hourlyStatsRoutes(service, (owner) => admins.has(owner)));
+  app.route('/v1/backends', backendsRoutes(service));
+  // The signature in the query is the credential (media-url.ts): outside /v1 and its bearer auth.
+  app.route(MEDIA_AUDIO_PATH, signedAudioRoutes(service, audioUrls));
   app.route('/v1/audio', openaiRoutes(service));
   app.route('/v1/search', searchRoutes(service));
   app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
+  app.route('/v1/stats', statsRoutes(service, (owner) => admins.has(owner)));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
-  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret, service.store.dialect === 'postgres' ? service.store.blobs : undefined));
+  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret, service.cluster?.blobs));
+  if (serve.ui && options.uiDir !== null) app.route('/', uiRoutes(options.uiDir));
   return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

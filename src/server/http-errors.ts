@@ -17,6 +17,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   PATH_REFUSED: 403,
   UNAUTHORIZED: 401,
   JOB_NOT_FOUND: 404,
+  AUDIO_GONE: 410,
   REQUEST_TIMEOUT: 408,
   ABORTED: 409,
   NOT_READY: 409,

@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description served at /openapi.json (docs/api.md is the prose version). */
+import { mediaPaths } from './openapi-media.js';
 
 const error = { $ref: '#/components/responses/Error' };
 const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^j[0-9a-z]{6,20}$' } };
@@ -45,6 +46,29 @@ export function openApiDocument() {
             links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, transcript: { type: 'string' } } },
           },
         },
+        Stats: {
+          type: 'object',
+          description: 'One primary backend (or "*": the total). Definitions: docs/operations.md.',
+          properties: {
+            backend: { type: 'string' },
+            jobs: { type: 'integer' },
+            completed: { type: 'integer' },
+            failed: { type: 'integer' },
+            cancelled: { type: 'integer' },
+            interrupted: { type: 'integer' },
+            active: { type: 'integer', description: 'Queued or running.' },
+            audio_hours: { type: 'number', description: 'Of completed jobs.' },
+            turnaround_sec: { type: ['object', 'null'], properties: { p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' } }, description: 'Created → completed, completed jobs.' },
+            first_words_sec: { type: ['object', 'null'], properties: { p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' } }, description: "Created → segment 0's result stored." },
+            error_rate: { type: ['number', 'null'], description: '(failed + interrupted) / (completed + failed + interrupted).' },
+            segments: { type: 'integer' },
+            retries: { type: 'integer', description: 'Segment attempts beyond the first.' },
+            cost_usd: { type: 'number' },
+            cost_per_audio_minute_usd: { type: ['number', 'null'] },
+            cache_hits: { type: 'integer' },
+            cache_hit_rate: { type: ['number', 'null'] },
+          },
+        },
         SearchHit: {
           type: 'object',
           required: ['job_id', 'source', 'segment_index', 'start_sec', 'end_sec', 'snippet', 'score'],
@@ -62,6 +86,7 @@ export function openApiDocument() {
     },
     security: [{ bearer: [] }],
     paths: {
+      ...mediaPaths(),
       '/v1/jobs': {
         post: {
           summary: 'Submit a job: a multipart upload (field `file`) or JSON `{ "url": ... }`.',
@@ -78,13 +103,18 @@ export function openApiDocument() {
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'before', in: 'query', schema: { type: 'string' }, description: '`next_before` of the previous page.' },
+            { name: 'status', in: 'query', schema: { type: 'string' }, description: 'Only these statuses, comma-separated (e.g. `queued,running`).' },
           ],
           responses: { '200': { description: '`{ data: Job[], has_more, next_before }`' }, default: error },
         },
       },
       '/v1/jobs/{id}': {
         get: { summary: 'Status, progress and telemetry.', parameters: [jobId], responses: { '200': { description: 'The job.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, default: error } },
-        delete: { summary: 'Cancel: running segments are aborted.', parameters: [jobId], responses: { '200': { description: 'The job, now cancelled (or already finished).' }, default: error } },
+        delete: {
+          summary: 'Cancel: running segments are aborted. With `purge=true`, delete a finished job for good (row, segments, questions, upload, transcript).',
+          parameters: [jobId, { name: 'purge', in: 'query', schema: { type: 'boolean' } }],
+          responses: { '200': { description: 'The job, now cancelled (or already finished); with purge, `{ id, object, deleted: true }`.' }, '409': { description: 'purge of a job still running.' }, default: error },
+        },
       },
       '/v1/jobs/{id}/transcript': {
         get: {
@@ -163,6 +193,37 @@ export function openApiDocument() {
             'Model Context Protocol, Streamable HTTP, stateless (docs/api.md "MCP"): JSON-RPC messages in, JSON or SSE out. Tools transcribe, get_job, get_transcript, search_transcripts, ask_transcript; resources transcript://{jobId}. A failing tool is a 200 with isError: true and "error[CODE]: message".',
           requestBody: { content: { 'application/json': { schema: { type: 'object', description: 'A JSON-RPC 2.0 request or notification (or a batch).' } } } },
           responses: { '200': { description: 'application/json or text/event-stream (JSON-RPC responses)' }, '202': { description: 'A notification was accepted.' }, '403': { description: 'The Origin header names another host.' }, default: error },
+        },
+      },
+      '/v1/stats': {
+        get: {
+          summary: "Jobs, audio hours, turnaround and first-words percentiles, error rate, retries, cost and cache hit rate over the caller's jobs (an admin key: everyone's), per primary backend and in total.",
+          parameters: [
+            { name: 'since', in: 'query', schema: { type: 'string', default: '24h' }, description: 'Jobs created since: a duration back from now (90s, 30m, 24h, 7d, 2w) or an ISO date.' },
+            { name: 'backend', in: 'query', schema: { type: 'string' }, description: 'Only jobs with this primary backend.' },
+          ],
+          responses: {
+            '200': {
+              description: '`{ object: "stats", since, until, backend, scope: "key" | "all", total: Stats, backends: Stats[] }`',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      object: { type: 'string', enum: ['stats'] },
+                      since: { type: 'string', format: 'date-time' },
+                      until: { type: 'string', format: 'date-time' },
+                      backend: { type: ['string', 'null'] },
+                      scope: { type: 'string', enum: ['key', 'all'] },
+                      total: { $ref: '#/components/schemas/Stats' },
+                      backends: { type: 'array', items: { $ref: '#/components/schemas/Stats' } },
+                    },
+                  },
+                },
+              },
+            },
+            default: error,
+          },
         },
       },
       '/v1/audio/transcriptions': {

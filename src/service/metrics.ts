@@ -9,6 +9,7 @@ import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
 import type { BackendLoad } from '../queue/load.js';
 import type { JobRow, JobStore, SegmentRow } from '../store/jobs.js';
 import { registerQueueMetrics } from './queue-metrics.js';
+import { registerRolloutMetrics } from './rollout-metrics.js';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -87,6 +88,7 @@ export class ServiceMetrics {
     this.#costUsd = new Counter({ name: 'parascribe_cost_usd_total', help: 'Backend cost of computed segments in USD.', labelNames: ['backend'], registers });
     this.#webhooks = new Counter({ name: 'parascribe_webhook_deliveries_total', help: 'Webhook deliveries by outcome.', labelNames: ['outcome'], registers });
     if (sources.queues) registerQueueMetrics(this.registry, sources.queues);
+    registerRolloutMetrics(this.registry, sources.store);
     this.#http = new Histogram({
       name: 'parascribe_http_request_duration_seconds',
       help: 'HTTP request handling time by route and status.',

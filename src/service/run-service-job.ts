@@ -15,7 +15,7 @@ import type { JobRow, SegmentRow } from '../store/jobs.js';
 import { configForJob } from './job-options.js';
 import type { JobWatch } from './job-watch.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { ServiceCluster } from './cluster/index.js';
+import type { ClusterSettings, ServiceCluster } from './cluster/index.js';
 import type { JobFiles } from './uploads.js';
 import { jobProgress, jobRequestOptions, jobView } from './views.js';
 import { deliverWebhook, type WebhookEvent } from './webhook/index.js';
@@ -35,6 +35,8 @@ export interface ServiceRuntime extends JobRuntime {
   readonly load: BackendLoad;
   /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
   readonly queueStats?: QueueStatsSource | undefined;
+  /** An API server on a store several servers share: how it joins them (service/cluster/). */
+  readonly cluster?: ClusterSettings | undefined;
   /** The chat client of `ask` (throws LLM_NOT_CONFIGURED). */
   llm(): ChatClient;
 }
@@ -66,12 +68,10 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
   // Claimed, then taken by another server before it started here: that server runs it.
   if (cluster && !cluster.holds(row)) return;
   // A job taken over from another server: its upload comes from the shared store.
+  // Neither here nor there: the run fails on the missing input (its JobRecord writes the row).
   if (cluster && !(await cluster.files.ensureInput(jobId, signal).catch(() => false))) {
     if (signal.aborted) return;
-    await ctx.runtime.store.updateJob(jobId, { status: 'failed', completed_at: Date.now() / 1000, error_code: 'INPUT_NOT_FOUND', error: 'the upload is on no server and not in the shared store' });
-    ctx.watch.notify(jobId);
-    await jobEnded(jobId, ctx);
-    return;
+    ctx.log(`job ${jobId}: its upload is on no server and not in the shared store`);
   }
   const config = configForJob(ctx.config, jobRequestOptions(row));
   const events: JobEvents = {
@@ -91,6 +91,7 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       jobId,
       input: ctx.files.input(jobId),
       outputPath: ctx.files.transcript(jobId),
+      peaksPath: ctx.files.peaks(jobId),
       format: 'json',
       config,
       runtime: ctx.runtime,
@@ -125,8 +126,10 @@ export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<v
   if (!row || row.status === 'queued' || row.status === 'running') return;
   const segments = await ctx.runtime.store.listSegments(jobId);
   ctx.metrics.jobEnded(row, segments);
-  await ctx.files.removeInput(jobId);
-  await ctx.cluster?.jobEnded(jobId);
+  // Kept for playback beside the transcript (serve.keepUploadHours); the service's sweep deletes it later.
+  const keepSec = ctx.config.serve.keepUploadHours * 3600;
+  if (keepSec <= 0) await ctx.files.removeInput(jobId);
+  await ctx.cluster?.jobEnded(jobId, keepSec > 0);
   const webhookUrl = jobRequestOptions(row).webhook_url;
   if (webhookUrl && ctx.config.serve.webhookSecret) ctx.track(sendWebhook(row, webhookUrl, ctx, segments));
 }

@@ -3,6 +3,7 @@
  * upload already on disk), runs them through the scheduler, answers queries scoped to the caller
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { askJob, checkQuestion, type AskDeps, type AskInput, type AskResult } from '../ask/ask.js';
 import { checkAudioDuration } from '../audio/limits.js';
@@ -15,7 +16,8 @@ import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
-import { attachCluster, type ServiceCluster, type ClusterSettings } from './cluster/index.js';
+import type { JobStatus } from '../store/schema.js';
+import { attachCluster, type ServiceCluster } from './cluster/index.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -24,6 +26,8 @@ import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRunti
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
+import { jobAudio, PeaksSource, type PeaksView } from './job-media.js';
+import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
 
@@ -31,8 +35,6 @@ export interface ServiceDeps {
   runtime: ServiceRuntime;
   hooks?: ServiceHooks;
   log?: (line: string) => void;
-  /** Several API servers share this (PostgreSQL) store: leases, notifications, shared files. */
-  cluster?: ClusterSettings;
 }
 
 export type JobView = ReturnType<typeof jobView>;
@@ -44,6 +46,9 @@ export class TranscriptionService {
     if (!remote) this.cluster?.published(jobId, this.#stages.get(jobId) ?? null);
   });
   readonly files: JobFiles;
+  /** Waveform peaks of the caller's jobs (job-media.ts). */
+  readonly peaks: PeaksSource;
+  /** Several API servers share this store (runtime.cluster): leases, notifications, shared files. */
   readonly cluster: ServiceCluster | undefined;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
@@ -51,11 +56,13 @@ export class TranscriptionService {
   readonly #background = new Set<Promise<unknown>>();
   readonly #ctx: ServiceJobContext;
   #publicUrl = 'http://localhost';
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ServiceDeps) {
     const log = deps.log ?? (() => {});
     const { runtime } = deps;
     this.files = new JobFiles(runtime.config.dataDir);
+    this.peaks = new PeaksSource(this.files);
     this.scheduler = new JobScheduler(runtime.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
       log(`job ${jobId}: ${(error as Error).message}`),
     );
@@ -68,10 +75,13 @@ export class TranscriptionService {
       runningJobs: () => this.scheduler.running,
       ...(runtime.queueStats ? { queues: runtime.queueStats } : {}),
     });
-    this.cluster = deps.cluster ? attachCluster(this, deps.cluster, log, deps.hooks?.onBlobBytes) : undefined;
+    this.cluster = runtime.cluster ? attachCluster(this, runtime.cluster, log, deps.hooks?.onBlobBytes) : undefined;
     this.#ctx = {
       runtime,
-      config: runtime.config,
+      // The runtime's current config: a reload (SIGHUP) applies to the jobs started after it.
+      get config() {
+        return runtime.config;
+      },
       files: this.files,
       watch: this.watch,
       metrics: this.metrics,
@@ -113,18 +123,25 @@ export class TranscriptionService {
    * Sweeps orphaned uploads and resumes every job that was queued or running when the last process died.
    * `owner`: only that owner's jobs, and no sweep — for a process that may run beside `parascribe serve`
    * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
-   * an upload the server is receiving.
+   * an upload the server is receiving (nor expire kept uploads: the server does).
    */
   async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number; takenOver?: string[] }> {
+    const keepSec = this.config.serve.keepUploadHours * 3600;
+    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store, keepSec) : { orphans: 0 };
+    if (keepSec > 0 && options.owner === undefined) {
+      // Kept uploads expire while the server runs, too (checked every quarter of the retention, at most hourly).
+      this.#expiry = setInterval(() => void this.files.expireInputs(this.deps.runtime.store, keepSec).catch(() => undefined), Math.min(3_600, keepSec / 4) * 1000);
+      this.#expiry.unref();
+    }
     // Leased: only jobs with no live owner (or this server's own, from before a restart) resume here.
-    if (this.cluster) return this.cluster.start((await this.files.sweep(this.deps.runtime.store)).orphans);
-    const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store) : { orphans: 0 };
+    if (this.cluster) return this.cluster.start(orphans);
     const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#expiry);
     await this.scheduler.stop(true, SHUTDOWN);
     // Its unfinished jobs are free for the other servers at once, not after the lease.
     await this.cluster?.stop();
@@ -216,13 +233,19 @@ export class TranscriptionService {
     return entry;
   }
 
-  async list(owner: string, limit: number, before?: string): Promise<JobRow[]> {
-    return this.deps.runtime.store.listOwnerJobs(owner, limit, before);
+  async list(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
+    return this.deps.runtime.store.listOwnerJobs(owner, limit, before, statuses);
   }
 
   /** The caller's transcripts searched: ranked finished segments of their own jobs, running ones included. */
   async search(owner: string, q: string, options: { limit: number; offset: number }): Promise<SearchPage> {
     return this.deps.runtime.store.search.search(q, { owner, ...options });
+  }
+
+  /** Jobs per hour (one owner's, or all) and the server's queues: the dashboard's part beside /v1/stats (stats.ts). */
+  async hourlyStats(owner: string | undefined, hours: number): Promise<Awaited<ReturnType<typeof hourlyStats>>> {
+    const { runtime } = this.deps;
+    return hourlyStats({ store: runtime.store, queuedJobs: () => this.scheduler.queued, runningJobs: () => this.scheduler.running, queues: runtime.queueStats }, owner, hours);
   }
 
   async view(row: JobRow): Promise<JobView> {
@@ -253,6 +276,31 @@ export class TranscriptionService {
       await jobEnded(jobId, this.#ctx);
     }
     return (await this.deps.runtime.store.getJob(jobId))!;
+  }
+
+  /** Deletes a finished job of the caller's for good: its row, segments, questions, upload and transcript. */
+  async purge(owner: string, jobId: string): Promise<void> {
+    const row = await this.get(owner, jobId);
+    if (!TERMINAL_STATUSES.has(row.status)) throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}: cancel it before deleting it`);
+    await this.deps.runtime.store.deleteJob(row.id);
+    this.#views.invalidate(row.id);
+    await this.files.remove(row.id);
+    await this.cluster?.files.dropAll(row.id);
+  }
+
+  /**
+   * The job's kept upload on this server's disk, and its content type (AUDIO_GONE once deleted). On a
+   * shared store, a job another server received is fetched from the store first.
+   */
+  async audio(row: JobRow): Promise<{ path: string; contentType: string }> {
+    await this.cluster?.files.ensureInput(row.id).catch(() => false);
+    return jobAudio(this.files, row);
+  }
+
+  /** The job's waveform peaks (a finished job another server decoded: computed here from its kept upload). */
+  async peaksOf(row: JobRow, points: number): Promise<PeaksView> {
+    if (this.cluster && TERMINAL_STATUSES.has(row.status) && !existsSync(this.files.peaks(row.id))) await this.cluster.files.ensureInput(row.id).catch(() => false);
+    return this.peaks.view(row, points);
   }
 
   /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */

@@ -1,14 +1,17 @@
 /**
- * Where a service job's files live: `<dataDir>/jobs/<id>/` holds the upload (`input`, kept until the
- * job ends) and the finished transcript (`transcript.json`). An upload streams into `input.part`
+ * Where a service job's files live: `<dataDir>/jobs/<id>/` holds the upload (`input`, kept for
+ * `serve.keepUploadHours` after the job ends, for playback), the waveform peaks (`peaks.bin`, written
+ * during the decode) and the finished transcript (`transcript.json`). An upload streams into `input.part`
  * and is renamed only once complete and checked, so a crash mid-upload leaves no job and, after the
  * startup sweep, no file.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeAudio, type AudioInfo } from '../audio/probe.js';
 import { ParascribeError, toParascribeError } from '../errors.js';
-import type { JobStore } from '../store/jobs.js';
+import { nowSec } from '../core/time.js';
+import type { JobRow, JobStore } from '../store/jobs.js';
 import { clientMessage, uploadLabel } from './client-message.js';
 import { TERMINAL_STATUSES } from './views.js';
 
@@ -30,6 +33,10 @@ export class JobFiles {
 
   transcript(jobId: string): string {
     return join(this.dir(jobId), 'transcript.json');
+  }
+
+  peaks(jobId: string): string {
+    return join(this.dir(jobId), 'peaks.bin');
   }
 
   async create(jobId: string): Promise<void> {
@@ -63,8 +70,11 @@ export class JobFiles {
     await rm(this.input(jobId), { force: true });
   }
 
-  /** At startup: uploads that never became a job are deleted; finished jobs lose their input. */
-  async sweep(store: JobStore): Promise<{ orphans: number; inputs: number }> {
+  /**
+   * At startup: uploads that never became a job are deleted; finished jobs lose their input once it
+   * is older than `keepInputSec` after their end (0: at once).
+   */
+  async sweep(store: JobStore, keepInputSec = 0): Promise<{ orphans: number; inputs: number }> {
     let names: string[];
     try {
       names = await readdir(join(this.dataDir, 'jobs'));
@@ -80,12 +90,33 @@ export class JobFiles {
         orphans++;
       } else if (TERMINAL_STATUSES.has(job.status)) {
         await rm(this.partial(name), { force: true });
-        await this.removeInput(name);
-        inputs++;
+        if (inputExpired(job, keepInputSec)) {
+          await this.removeInput(name);
+          inputs++;
+        }
       }
     }
     return { orphans, inputs };
   }
+
+  /** While serving: finished jobs' inputs older than `keepInputSec` after their end are deleted. */
+  async expireInputs(store: JobStore, keepInputSec: number): Promise<number> {
+    const names = await readdir(join(this.dataDir, 'jobs')).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!isJobId(name) || !existsSync(this.input(name))) continue;
+      const job = await store.getJob(name);
+      if (job && TERMINAL_STATUSES.has(job.status) && inputExpired(job, keepInputSec)) {
+        await this.removeInput(name);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+function inputExpired(job: Pick<JobRow, 'completed_at' | 'created_at'>, keepInputSec: number): boolean {
+  return keepInputSec <= 0 || (job.completed_at ?? job.created_at) + keepInputSec <= nowSec();
 }
 
 /** Job ids as newJobId makes them: anything else in a URL is a 404, never a path. */

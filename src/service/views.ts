@@ -112,7 +112,12 @@ export function segmentEventData(partial: PartialSegment) {
     start_sec: round(partial.startSec),
     end_sec: round(partial.endSec),
     text: partial.text,
-    utterances: partial.utterances.map((u) => ({ start_sec: round(u.startSec), end_sec: round(u.endSec), text: u.text })),
+    utterances: partial.utterances.map((u) => ({
+      start_sec: round(u.startSec),
+      end_sec: round(u.endSec),
+      text: u.text,
+      words: u.words.map((w) => ({ word: w.word, start_sec: round(w.startSec), end_sec: round(w.endSec) })),
+    })),
   };
 }
 

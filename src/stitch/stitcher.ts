@@ -4,6 +4,7 @@
  * both sides heard are matched one by one so that none is dropped or doubled.
  */
 import { joinWords, mapUtteranceTimes, type SegmentTranscript, type Transcript, type Utterance, type Word } from '../transcript.js';
+import { linkSpeakers } from './speakers.js';
 
 export interface StitchPart {
   startSec: number;
@@ -73,7 +74,8 @@ function filterUtterances(utterances: Utterance[], keepWord: (w: Word) => boolea
 
 export function stitch(parts: readonly StitchPart[], options: StitchOptions): Transcript {
   const toleranceSec = options.matchToleranceSec ?? 0.5;
-  const sorted = [...parts].sort((a, b) => a.startSec - b.startSec);
+  // A diarizing backend's per-segment labels become job-wide ids first (stitch/speakers.ts).
+  const sorted = linkSpeakers(parts);
   // One list per part: an overlap only ever touches the part just before it.
   const perPart: Utterance[][] = [];
   let previous: StitchPart | undefined;

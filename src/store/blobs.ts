@@ -146,30 +146,37 @@ export class BlobStore {
   }
 
   /**
-   * Deletes orphans: unfinished blobs whose writer is no live server (an upload cut by a crash), and
-   * the uploads and segment audio of jobs that have ended or do not exist. Transcripts stay.
+   * Deletes orphans: unfinished blobs whose writer is no live server (an upload cut by a crash), the
+   * segment audio of jobs that have ended or do not exist, and their uploads too once `keepUploadSec`
+   * has passed since the end (kept for playback, serve.keepUploadHours). Transcripts stay.
    */
-  async sweep(): Promise<{ orphans: number; ended: number }> {
+  async sweep(keepUploadSec = 0): Promise<{ orphans: number; ended: number }> {
     const now = this.#now();
     const orphans = await this.db
       .deleteFrom('blobs')
       .where('state', '=', 'writing')
       .where((eb) => eb.or([eb('writer', 'is', null), eb('writer', 'not in', eb.selectFrom('service_instances').select('id').where('lease_until', '>', now as number))]))
       .executeTakeFirst();
+    const keptSince = encodeTime(this.times, nowSec() - keepUploadSec) as number;
     const ended = await this.db
       .deleteFrom('blobs')
       .where('state', '=', 'complete')
-      .where('kind', 'in', ['upload', 'segment'])
       .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('transcription_jobs as j')
-              .select('j.id')
-              .whereRef('j.id', '=', 'blobs.job_id')
-              .where('j.status', 'in', ['queued', 'running']),
-          ),
-        ),
+        eb.or([
+          eb.and([eb('kind', '=', 'segment'), eb.not(eb.exists(eb.selectFrom('transcription_jobs as j').select('j.id').whereRef('j.id', '=', 'blobs.job_id').where('j.status', 'in', ['queued', 'running'])))]),
+          eb.and([
+            eb('kind', '=', 'upload'),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('transcription_jobs as j')
+                  .select('j.id')
+                  .whereRef('j.id', '=', 'blobs.job_id')
+                  .where((j) => j.or([j('j.status', 'in', ['queued', 'running']), j('j.completed_at', 'is', null), j('j.completed_at', '>', keptSince)])),
+              ),
+            ),
+          ]),
+        ]),
       )
       .executeTakeFirst();
     return { orphans: Number(orphans.numDeletedRows), ended: Number(ended.numDeletedRows) };

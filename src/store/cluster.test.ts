@@ -47,26 +47,26 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
     const ids = Array.from({ length: 40 }, (_, i) => `jclaim${String(i).padStart(3, '0')}`);
     for (const [i, id] of ids.entries()) await a.createJob(newJob(id, i === 39 ? 'critical' : 'normal'));
     const rounds = await Promise.all([
-      ...Array.from({ length: 5 }, () => a.cluster.claimLapsed('server-a', 30, 5)),
-      ...Array.from({ length: 5 }, () => b.cluster.claimLapsed('server-b', 30, 5)),
+      ...Array.from({ length: 5 }, () => a.cluster!.claimLapsed('server-a', 30, 5)),
+      ...Array.from({ length: 5 }, () => b.cluster!.claimLapsed('server-b', 30, 5)),
     ]);
     const claimed = rounds.flat().map((c) => c.id);
     assert.equal(new Set(claimed).size, claimed.length, 'no job claimed twice');
     assert.equal(claimed.length, 40);
     assert.ok(rounds.some((r) => r[0]?.id === 'jclaim039'), 'the critical job is first in some claim');
-    const again = await a.cluster.claimLapsed('server-a', 30, 100);
+    const again = await a.cluster!.claimLapsed('server-a', 30, 100);
     assert.deepEqual(again.filter((c) => ids.includes(c.id)), [], 'live leases are not claimed again');
     await queryDatabase(database.url, "update transcription_jobs set status = 'completed' where id like 'jclaim%'");
   });
 
   test("heartbeat renews only the holder's jobs; a lapsed lease is taken over; release frees them at once", async () => {
-    await a.createJob(newJob('jlease0001'), (trx) => a.cluster.claimNew(trx, 'jlease0001', 'server-a', 1));
-    await a.createJob(newJob('jlease0002'), (trx) => a.cluster.claimNew(trx, 'jlease0002', 'server-a', 1));
-    assert.deepEqual((await a.cluster.heartbeat(instance('server-a'), 1)).sort(), ['jlease0001', 'jlease0002']);
-    assert.deepEqual(await b.cluster.heartbeat(instance('server-b'), 1), []);
-    assert.deepEqual(await b.cluster.claimLapsed('server-b', 5, 10), [], 'a live lease stays');
+    await a.createJob(newJob('jlease0001'), (trx) => a.cluster!.claimNew(trx, 'jlease0001', 'server-a', 1));
+    await a.createJob(newJob('jlease0002'), (trx) => a.cluster!.claimNew(trx, 'jlease0002', 'server-a', 1));
+    assert.deepEqual((await a.cluster!.heartbeat(instance('server-a'), 1)).sort(), ['jlease0001', 'jlease0002']);
+    assert.deepEqual(await b.cluster!.heartbeat(instance('server-b'), 1), []);
+    assert.deepEqual(await b.cluster!.claimLapsed('server-b', 5, 10), [], 'a live lease stays');
     await sleep(1_300); // server-a missed its heartbeat: both leases lapse
-    const taken = await b.cluster.claimLapsed('server-b', 5, 10);
+    const taken = await b.cluster!.claimLapsed('server-b', 5, 10);
     assert.deepEqual(taken.map((t) => t.id).sort(), ['jlease0001', 'jlease0002']);
     for (const t of taken) {
       assert.equal(t.previousHolder, 'server-a');
@@ -74,13 +74,13 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
       assert.equal(t.epoch, 2);
     }
     // server-a comes back: its heartbeat renews nothing, and the leases say who holds the jobs.
-    assert.deepEqual(await a.cluster.heartbeat(instance('server-a'), 1), []);
-    const leases = await a.cluster.leases(['jlease0001']);
+    assert.deepEqual(await a.cluster!.heartbeat(instance('server-a'), 1), []);
+    const leases = await a.cluster!.leases(['jlease0001']);
     assert.deepEqual(leases, [{ id: 'jlease0001', status: 'queued', holder: 'server-b', live: true }]);
-    assert.deepEqual((await b.cluster.liveInstances()).map((i) => i.id), ['server-a'], 'server-b beat 1.3 s ago with a 1 s lease');
-    assert.deepEqual((await b.cluster.release('server-b')).sort(), ['jlease0001', 'jlease0002']);
-    assert.deepEqual((await a.cluster.claimLapsed('server-a', 5, 10)).map((t) => t.id).sort(), ['jlease0001', 'jlease0002'], 'released jobs are claimable at once');
-    assert.deepEqual((await a.cluster.claimOwn('server-a', 5)).map((t) => t.id).sort(), ['jlease0001', 'jlease0002']);
+    assert.deepEqual((await b.cluster!.liveInstances()).map((i) => i.id), ['server-a'], 'server-b beat 1.3 s ago with a 1 s lease');
+    assert.deepEqual((await b.cluster!.release('server-b')).sort(), ['jlease0001', 'jlease0002']);
+    assert.deepEqual((await a.cluster!.claimLapsed('server-a', 5, 10)).map((t) => t.id).sort(), ['jlease0001', 'jlease0002'], 'released jobs are claimable at once');
+    assert.deepEqual((await a.cluster!.claimOwn('server-a', 5)).map((t) => t.id).sort(), ['jlease0001', 'jlease0002']);
     await queryDatabase(database.url, "update transcription_jobs set status = 'completed' where id like 'jlease%'");
   });
 
@@ -107,7 +107,7 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
   });
 
   test('sweep: an unfinished blob of a live writer stays, of a gone one goes; uploads of ended jobs go, transcripts stay', async () => {
-    await a.cluster.register(instance('live-writer'), 30);
+    await a.cluster!.register(instance('live-writer'), 30);
     await a.blobs.write('upload:jorphan01', { kind: 'upload', jobId: 'jorphan01', writer: 'dead-writer' }, [Buffer.from('cut')]);
     await a.blobs.write('upload:jwriting1', { kind: 'upload', jobId: 'jwriting1', writer: 'live-writer' }, [Buffer.from('in progress')]);
     await a.createJob(newJob('jended001'));

@@ -7,8 +7,11 @@ import { hostname } from 'node:os';
 import { sql, type Kysely, type QueryCreator, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { StoreDialect } from './migrations.js';
 import type { Database, JobStatus, TranscriptionJobsTable, TranscriptionSegmentsTable } from './schema.js';
+import { RolloutStore } from './rollout.js';
+import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
+import { JobStats } from './stats.js';
 import { BlobStore } from './blobs.js';
 import { ClusterStore } from './cluster.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
@@ -50,9 +53,17 @@ export class JobStore {
   readonly search: SegmentSearch;
   /** Questions asked of a job's transcript and their answers (`ask`). */
   readonly questions: QuestionStore;
-  readonly dialect: StoreDialect;
-  /** Job leases and live API servers (PostgreSQL only: service/cluster/). */
-  readonly cluster: ClusterStore;
+  /** Shadow results and canary rollouts (src/rollout/). */
+  readonly rollout: RolloutStore;
+  /** Operational statistics over the job rows (`parascribe stats`, `GET /v1/stats`). */
+  readonly stats: JobStats;
+  /** Stored `parascribe eval` results. */
+  readonly evaluations: Evaluations;
+  /**
+   * Job leases and live API servers (service/cluster/): only on a store several machines reach
+   * (PostgreSQL); undefined on the embedded SQLite store.
+   */
+  readonly cluster: ClusterStore | undefined;
   /** Uploads, transcripts and segment audio every server can read (service/cluster/). */
   readonly blobs: BlobStore;
 
@@ -64,8 +75,10 @@ export class JobStore {
     this.times = options.times ?? 'epoch';
     this.search = new SegmentSearch(db, options.dialect ?? 'sqlite');
     this.questions = new QuestionStore(db, this.times);
-    this.dialect = options.dialect ?? 'sqlite';
-    this.cluster = new ClusterStore(db);
+    this.rollout = new RolloutStore(db, this.times);
+    this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
+    this.evaluations = new Evaluations(db, this.times);
+    this.cluster = options.dialect === 'postgres' ? new ClusterStore(db) : undefined;
     this.blobs = new BlobStore(db, this.times);
   }
 
@@ -181,11 +194,27 @@ export class JobStore {
     return this.db.selectFrom('transcription_jobs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
   }
 
-  /** One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered). */
-  async listOwnerJobs(owner: string, limit: number, before?: string): Promise<JobRow[]> {
+  /**
+   * One owner's jobs, newest first; `before` is the last id of the previous page (ids are time-ordered);
+   * `statuses`: only jobs in one of them.
+   */
+  async listOwnerJobs(owner: string, limit: number, before?: string, statuses?: readonly JobStatus[]): Promise<JobRow[]> {
     let query = this.db.selectFrom('transcription_jobs').selectAll().where('owner', '=', owner);
     if (before) query = query.where('id', '<', before);
+    if (statuses && statuses.length > 0) query = query.where('status', 'in', statuses);
     return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** Deletes a job and, by cascade, its segments, search rows and questions. */
+  async deleteJob(id: string): Promise<void> {
+    await this.db.deleteFrom('transcription_jobs').where('id', '=', id).execute();
+  }
+
+  /** Jobs created since `sinceSec` (one owner's, or every job's): what the dashboard's jobs per hour need. */
+  async listJobsSince(sinceSec: number, owner?: string) {
+    let query = this.db.selectFrom('transcription_jobs').select(['id', 'status', 'created_at', 'duration_sec']).where('created_at', '>=', this.#time(sinceSec) as number);
+    if (owner !== undefined) query = query.where('owner', '=', owner);
+    return query.execute();
   }
 
   /**

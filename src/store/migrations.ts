@@ -215,6 +215,84 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
       await db.schema.dropTable('transcript_questions').execute();
     },
   },
+  '2026_12_07_004_shadow_canary': {
+    // Shadow sampling and canary rollouts (src/rollout/): each segment transcribed again off the job's
+    // path, and each canary rollout's counts and verdict, shared by every process on the store.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('segment_shadows')
+        .addColumn('id', dialect === 'sqlite' ? 'integer' : 'serial', (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('job_id', 'text', (c) => c.notNull().references('transcription_jobs.id').onDelete('cascade'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('wer', t.float)
+        .addColumn('reference_words', 'integer')
+        .addColumn('backend_sec', t.float)
+        .addColumn('reference_sec', t.float)
+        .addColumn('error_code', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addUniqueConstraint('segment_shadows_segment', ['job_id', 'idx', 'kind'])
+        .execute();
+      await db.schema
+        .createTable('canary_rollouts')
+        .addColumn('rollout', 'text', (c) => c.primaryKey())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('compare_with', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('segments', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('errors', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('compared', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('wer_sum', t.float, (c) => c.notNull().defaultTo(0))
+        .addColumn('candidate_sec', t.float, (c) => c.notNull().defaultTo(0))
+        .addColumn('reference_sec', t.float, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addColumn('updated_at', t.time, (c) => c.notNull())
+        .addColumn('decided_at', t.time)
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('canary_rollouts').execute();
+      await db.schema.dropTable('segment_shadows').execute();
+    },
+  },
+  '2026_12_07_003_evaluations': {
+    // `parascribe eval` (src/ops/eval/): one row per file and backend of a run, so that the next run
+    // can show its change against this one (evaluations.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('evaluations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.time, (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text')
+        .addColumn('duration_sec', t.float)
+        .addColumn('wall_sec', t.float)
+        .addColumn('compute_sec', t.float)
+        .addColumn('cost_usd', t.float)
+        .addColumn('segments', 'integer')
+        .addColumn('ref_words', 'integer')
+        .addColumn('word_errors', 'integer')
+        .addColumn('ref_chars', 'integer')
+        .addColumn('char_errors', 'integer')
+        .addColumn('wer', t.float)
+        .addColumn('cer', t.float)
+        .addColumn('seams_json', 'text')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('evaluations_file_backend').on('evaluations').columns(['file', 'backend', 'created_at']).execute();
+      await db.schema.createIndex('evaluations_run').on('evaluations').columns(['run_id']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('evaluations').execute();
+    },
+  },
   ...clusterMigrations(t, dialect),
 });
 

@@ -163,12 +163,82 @@ export interface BlobChunksTable {
   data: Buffer;
 }
 
+/** A segment transcribed again off the job's path (rollout.ts): a shadow, or a canary's comparison. */
+export interface SegmentShadowsTable {
+  /** Ascending: /metrics reads the rows added since its last scrape. */
+  id: Generated<number>;
+  job_id: string;
+  idx: number;
+  /** 'shadow' (the configured reference) or 'canary' (a candidate's result against compareWith). */
+  kind: string;
+  /** The backend whose result was stored for the segment. */
+  backend: string;
+  /** The backend that transcribed it again. */
+  reference: string;
+  /** WER of the stored result against the reference's; null when the reference call failed. */
+  wer: number | null;
+  reference_words: number | null;
+  /** Call seconds of the stored result's attempt and of the reference's call. */
+  backend_sec: number | null;
+  reference_sec: number | null;
+  error_code: string | null;
+  error: string | null;
+  created_at: Time;
+}
+
+/** One canary rollout (routing.canary): its counts over every process, and its verdict. */
+export interface CanaryRolloutsTable {
+  rollout: string;
+  backend: string;
+  compare_with: string;
+  status: string;
+  reason: string | null;
+  segments: number;
+  errors: number;
+  compared: number;
+  wer_sum: number;
+  candidate_sec: number;
+  reference_sec: number;
+  created_at: Time;
+  updated_at: Time;
+  decided_at: NullableTime;
+}
+
+/** One file and backend of a `parascribe eval` run (evaluations.ts); WER/CER null when it failed. */
+export interface EvaluationsTable {
+  id: string;
+  run_id: string;
+  created_at: Time;
+  /** The audio file's absolute path: what runs are compared by, with the backend. */
+  file: string;
+  backend: string;
+  status: 'ok' | 'failed';
+  job_id: string | null;
+  duration_sec: number | null;
+  wall_sec: number | null;
+  compute_sec: number | null;
+  cost_usd: number | null;
+  segments: number | null;
+  ref_words: number | null;
+  word_errors: number | null;
+  ref_chars: number | null;
+  char_errors: number | null;
+  wer: number | null;
+  cer: number | null;
+  /** The seams check (src/ops/eval/seams.ts) as JSON; null where it did not run. */
+  seams_json: string | null;
+  error: string | null;
+}
+
 export interface Database {
   transcription_jobs: TranscriptionJobsTable;
   transcription_segments: TranscriptionSegmentsTable;
   file_hashes: FileHashesTable;
   segment_search: SegmentSearchTable;
   transcript_questions: TranscriptQuestionsTable;
+  segment_shadows: SegmentShadowsTable;
+  canary_rollouts: CanaryRolloutsTable;
+  evaluations: EvaluationsTable;
   service_instances: ServiceInstancesTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;

@@ -253,10 +253,13 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     }
     if (!file) return answerError('invalid', 400, errorBody(400, "you must provide a 'file'", 'file', 'missing_required_parameter'), headers, logged);
     if (!fields.model?.[0]) return answerError('invalid', 400, errorBody(400, "you must provide a model parameter", 'model', 'missing_required_parameter'), headers, logged);
-    if (!['json', 'text', 'verbose_json', 'srt', 'vtt'].includes(responseFormat)) {
+    if (!['json', 'text', 'verbose_json', 'srt', 'vtt', 'diarized_json'].includes(responseFormat)) {
       return answerError('invalid', 400, errorBody(400, `Invalid value for response_format: ${responseFormat}`, 'response_format', 'invalid_value'), headers, logged);
     }
     if (file.size > maxUpload) return answerError('too-large', 413, errorBody(413), headers, logged);
+    // As OpenAI's diarizing model: no prompt, and chunking_strategy for more than 30 s of audio.
+    const diarizing = responseFormat === 'diarized_json' || /diarize/.test(fields.model[0]);
+    if (diarizing && fields.prompt?.[0]) return answerError('invalid', 400, errorBody(400, 'Prompt is not supported for diarization models.', 'prompt', 'invalid_value'), headers, logged);
     if (responseFormat === 'verbose_json' && faults.refuseVerboseJson) {
       return answerError('refused-verbose', 400, errorBody(400, 'response_format verbose_json is not supported', 'response_format', 'unsupported_value'), headers, logged);
     }
@@ -272,6 +275,9 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
       if (error instanceof SimCancelledError) return record('cancelled', 0, { ...logged, sim: error.report });
       return answerError('bad-audio', 400, errorBody(400, (error as Error).message, 'file', 'invalid_value'), headers, logged);
     }
+    if (diarizing && transcript.durationSec > 30 && !fields.chunking_strategy?.[0]) {
+      return answerError('invalid', 400, errorBody(400, 'chunking_strategy is required for diarization models when the input audio is longer than 30 seconds.', 'chunking_strategy', 'invalid_value'), headers, logged);
+    }
     const out = { ...headers, 'openai-processing-ms': String(Math.round(performance.now() - receivedAt)), ...(sim ? simHeaders(sim) : {}) };
     if (injected('malformed', rollMalformed, faults.malformedRate)) {
       record('malformed', 200, { ...logged, ...(sim ? { sim } : {}) });
@@ -281,6 +287,11 @@ export async function startFakeOpenAIServer(options: FakeServerOptions = {}): Pr
     const language = languageName(fields.language?.[0] ?? 'en');
     if (responseFormat === 'text') return send(res, 200, `${transcriptText(transcript)}\n`, 'text/plain; charset=utf-8', out);
     if (responseFormat === 'srt' || responseFormat === 'vtt') return send(res, 200, renderSubtitles(transcript, responseFormat), 'text/plain; charset=utf-8', out);
+    if (responseFormat === 'diarized_json') {
+      // Labels A, B, A… by utterance: consistent within one request only, as a real diarizer's are.
+      const segments = transcript.utterances.map((u, i) => ({ type: 'transcript.text.segment', id: `seg_${i}`, start: Math.round(u.startSec * 1000) / 1000, end: Math.round(u.endSec * 1000) / 1000, text: ` ${u.text}`, speaker: i % 2 === 0 ? 'A' : 'B' }));
+      return send(res, 200, JSON.stringify({ task: 'transcribe', duration: transcript.durationSec, text: transcriptText(transcript), segments }), 'application/json', out);
+    }
     if (responseFormat === 'json' || faults.ignoreVerboseJson) return send(res, 200, JSON.stringify({ text: transcriptText(transcript) }), 'application/json', out);
     const granularities = fields['timestamp_granularities[]'] ?? [];
     const body = renderVerbose(transcript, {

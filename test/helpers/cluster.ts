@@ -31,6 +31,8 @@ export interface ClusterOptions {
   config?: Record<string, unknown>;
   /** Put a TCP proxy (tcp-proxy.ts) between the parascribe processes and PostgreSQL, so a test can cut it. */
   databaseProxy?: boolean;
+  /** Extra environment for every process of the deployment (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  env?: Record<string, string>;
 }
 
 export interface Cluster {
@@ -70,6 +72,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     PARASCRIBE_DATABASE_URL: databaseUrl.toString(),
     PARASCRIBE_REDIS_URL: redis.url,
     PARASCRIBE_WORKER_SECRET: WORKER_SECRET,
+    ...options.env,
   };
   const server = await startServer({ env });
   const workers: RunningWorker[] = [];

@@ -2,12 +2,12 @@
  * One HTTP attempt: multipart `POST {baseURL}/audio/transcriptions` with Node's global fetch, the
  * caller's signal and a per-attempt timeout joined by AbortSignal.any. The form has the fields the
  * official `openai` client sends (`file`, `model`, `language`, `prompt`, `response_format`,
- * `timestamp_granularities[]` once per value).
+ * `timestamp_granularities[]` once per value, `chunking_strategy`).
  */
 import type { EncodedUpload } from './encode.js';
 import { httpError, malformedError, transportError, type ErrorContext } from './classify.js';
 
-export type ResponseFormat = 'verbose_json' | 'json';
+export type ResponseFormat = 'verbose_json' | 'json' | 'diarized_json';
 
 export interface TranscriptionCall {
   url: string;
@@ -17,6 +17,8 @@ export interface TranscriptionCall {
   language?: string | undefined;
   prompt?: string | undefined;
   responseFormat: ResponseFormat;
+  /** `auto`: the server cuts the audio at pauses (OpenAI's diarizing model requires it past 30 s). */
+  chunkingStrategy?: 'auto' | undefined;
   timeoutSec: number;
   signal: AbortSignal;
   context: ErrorContext;
@@ -38,6 +40,7 @@ export function buildForm(call: Omit<TranscriptionCall, 'signal' | 'context' | '
   if (call.language) form.append('language', call.language);
   if (call.prompt) form.append('prompt', call.prompt);
   form.append('response_format', call.responseFormat);
+  if (call.chunkingStrategy) form.append('chunking_strategy', call.chunkingStrategy);
   if (call.responseFormat === 'verbose_json') {
     form.append('timestamp_granularities[]', 'word');
     form.append('timestamp_granularities[]', 'segment');

@@ -11,7 +11,9 @@ import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeReq
 import type { ErrorContext } from './classify.js';
 import { encodeSegment, maxSegmentSecFor, type EncodedUpload } from './encode.js';
 import { computeSecOf, isColdStart, isVerboseRefusal, postTranscription, probe, publicURL, type ResponseFormat, type TranscriptionReply } from './http.js';
-import { lacksText, mapTextOnly, mapVerbose } from './response.js';
+import type { LatencyPrior } from '../../plan/latency/prior.js';
+import { openaiPrior } from './priors.js';
+import { lacksText, mapDiarized, mapTextOnly, mapVerbose } from './response.js';
 import { Semaphore } from './semaphore.js';
 import { parseBackendSettings } from '../settings.js';
 import {
@@ -60,11 +62,18 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
   get capabilities(): BackendCapabilities {
     return {
       wordTimestamps: this.#settings.responseFormat === 'verbose_json' && !this.#verboseRefused,
+      diarization: this.#settings.responseFormat === 'diarized_json',
       languages: '*',
       costPerAudioMinuteUsd: this.#settings.costPerAudioMinuteUsd,
       maxConcurrency: this.#settings.maxConcurrentRequests,
       maxSegmentSec: maxSegmentSecFor(this.#settings.maxUploadBytes, this.#settings.uploadFormat),
     };
+  }
+
+  /** Conservative remote defaults (priors.ts) until the endpoint's history refines them. */
+  latencyPrior(): LatencyPrior {
+    const { baseURL, maxConcurrentRequests, uploadFormat } = this.#settings;
+    return openaiPrior({ baseURL, maxConcurrentRequests, uploadFormat });
   }
 
   #requireKey(): void {
@@ -179,6 +188,7 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     const durationSec = request.audio.durationSec;
     const format: ResponseFormat = this.#verboseRefused ? 'json' : this.#settings.responseFormat;
     let reply: TranscriptionReply;
+    if (format === 'diarized_json') return this.#sendDiarized(request, upload, language, warnings);
     if (format === 'verbose_json') {
       try {
         reply = await post('verbose_json');
@@ -207,6 +217,30 @@ class OpenAICompatibleBackend implements TranscriptionBackend {
     reply = await post('json');
     if (lacksText(reply.body)) throw this.#malformed(reply, 'no text');
     if (this.#verboseRefused) warnings.push(DEGRADED);
+    return this.#result(mapTextOnly(reply.body, durationSec, language), reply, warnings);
+  }
+
+  /** Speaker labels: no prompt (the diarizing model refuses one), the server chunks past 30 s. */
+  async #sendDiarized(request: TranscribeRequest, upload: EncodedUpload, language: string | undefined, warnings: BackendWarning[]): Promise<TranscribeResult> {
+    const prompt = request.prompt ?? this.#settings.prompt;
+    if (prompt) warnings.push({ type: 'unsupported-option', message: `backend "${this.id}": diarized_json takes no prompt; it was not sent` });
+    const durationSec = request.audio.durationSec;
+    const reply = await postTranscription({
+      url: this.#context.url,
+      apiKey: this.#settings.apiKey,
+      upload,
+      model: this.#settings.model,
+      language,
+      responseFormat: 'diarized_json',
+      chunkingStrategy: durationSec > 30 ? 'auto' : undefined,
+      timeoutSec: this.#settings.timeoutSec,
+      signal: request.signal,
+      context: this.#context,
+    });
+    const mapped = mapDiarized(reply.body, durationSec, language);
+    if (mapped.kind === 'ok') return this.#result(mapped.transcript, reply, warnings);
+    if (lacksText(reply.body)) throw this.#malformed(reply, 'neither segments nor text');
+    warnings.push({ type: 'speakers-missing', message: `backend "${this.id}": the server returned no diarized segments (is the model a diarizing one, e.g. gpt-4o-transcribe-diarize?)` });
     return this.#result(mapTextOnly(reply.body, durationSec, language), reply, warnings);
   }
 

@@ -11,6 +11,8 @@ interface VendorSegment {
   start?: unknown;
   end?: unknown;
   text?: unknown;
+  /** diarized_json: the speaker label, consistent within one response only ("A", "B" or a known speaker's name). */
+  speaker?: unknown;
   avg_logprob?: unknown;
   compression_ratio?: unknown;
   no_speech_prob?: unknown;
@@ -127,6 +129,29 @@ export function mapVerbose(raw: unknown, durationSec: number, fallbackLanguage: 
       utterances,
     },
   };
+}
+
+/**
+ * diarized_json (OpenAI's gpt-4o-transcribe-diarize): one utterance per segment, with the response's
+ * own speaker label as it came; the job links labels across segments (stitch/speakers.ts). No word times.
+ */
+export function mapDiarized(raw: unknown, durationSec: number, fallbackLanguage: string | undefined): Mapped {
+  const body = (raw ?? {}) as VendorBody;
+  const text = typeof body.text === 'string' ? body.text.trim() : '';
+  if (!Array.isArray(body.segments)) return { kind: 'no-segments', text };
+  const clamp = clampTo(durationSec);
+  const utterances: Utterance[] = [];
+  for (const segment of body.segments as VendorSegment[]) {
+    const start = num(segment?.start);
+    const end = num(segment?.end);
+    const segmentText = typeof segment?.text === 'string' ? segment.text.trim() : '';
+    if (start === undefined || end === undefined || !segmentText) continue;
+    const speaker = typeof segment.speaker === 'string' && segment.speaker.trim() !== '' ? segment.speaker.trim() : undefined;
+    utterances.push({ startSec: clamp(start), endSec: clamp(Math.max(start, end)), text: segmentText, words: [], ...(speaker ? { speaker } : {}) });
+  }
+  utterances.sort((a, b) => a.startSec - b.startSec);
+  const language = languageCode(body.language) ?? fallbackLanguage;
+  return { kind: 'ok', words: 0, transcript: { text: text || utterances.map((u) => u.text).join(' '), ...(language ? { language } : {}), utterances } };
 }
 
 /** Text only (json, or a verbose answer without segments): one utterance over the whole segment. */

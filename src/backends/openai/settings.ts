@@ -42,7 +42,11 @@ export const openaiSettingsSchema = z
      * encodes larger goes as Opus instead, and one too large even then fails before it is sent.
      */
     maxUploadBytes: z.number().int().min(64 * 1024).default(DEFAULT_MAX_UPLOAD_BYTES),
-    responseFormat: z.enum(['verbose_json', 'json']).default('verbose_json'),
+    /**
+     * verbose_json: segments with word times; json: text only; diarized_json: segments with speaker
+     * labels (OpenAI's gpt-4o-transcribe-diarize; no word times, no prompt; docs/speakers.md).
+     */
+    responseFormat: z.enum(['verbose_json', 'json', 'diarized_json']).default('verbose_json'),
   })
   .strict();
 

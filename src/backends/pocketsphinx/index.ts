@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { runTool } from '../../audio/process.js';
 import { ParascribeError } from '../../errors.js';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
-import type { BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { BackendFactory, BackendWarning, RecordingContext, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { LatencyPrior } from '../../plan/latency/prior.js';
 import { calibratedModelDir, measureCmn } from './calibrate.js';
 import { parsePocketsphinxOutput } from './parse.js';
-import type { RecordingContext } from '../../core/types.js';
+import { pocketsphinxPrior } from './priors.js';
 
 export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 /** The acoustic model inside it (pocketsphinx's built-in default -hmm). */
@@ -59,6 +60,11 @@ class PocketsphinxBackend implements TranscriptionBackend {
       extraArgs: settings.extraArgs,
       calibration: settings.calibrate ? settings.calibrationSampleSec : false,
     };
+  }
+
+  /** Measured on this project's machine (priors.ts): one process per segment, one per core. */
+  latencyPrior(): LatencyPrior {
+    return pocketsphinxPrior({ calibrationSampleSec: this.#settings.calibrate ? this.#settings.calibrationSampleSec : 0 });
   }
 
   async check(signal: AbortSignal): Promise<void> {

@@ -6,8 +6,10 @@
 import { basename } from 'node:path';
 import type { SegmentAudio } from '../../audio/segment-audio.js';
 import { ParascribeError } from '../../errors.js';
-import type { BackendCapabilities, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { BackendCapabilities, BackendContext, BackendFactory, BackendWarning, TranscribeRequest, TranscribeResult, TranscriptionBackend } from '../spec.js';
+import type { LatencyPrior } from '../../plan/latency/prior.js';
 import { abortError, WorkerPool } from './pool.js';
+import { whispercppPrior } from './priors.js';
 import type { SpeechInfo } from './protocol.js';
 import { parseBackendSettings } from '../settings.js';
 import {
@@ -63,7 +65,7 @@ export class WhisperCppBackend implements TranscriptionBackend {
     this.#englishOnly = isEnglishOnlyModel(settings.modelPath);
     this.capabilities = { wordTimestamps: settings.wordTimestamps, languages: this.#englishOnly ? ['en'] : '*', costPerAudioMinuteUsd: 0, maxConcurrency: settings.maxWorkers };
     this.fingerprint = {
-      model: { path: settings.modelPath, ...settings.model },
+      model: { path: settings.modelPath, ...settings.modelFile },
       language: this.#englishOnly ? 'en' : settings.language,
       translate: settings.translate,
       wordTimestamps: settings.wordTimestamps,
@@ -92,7 +94,14 @@ export class WhisperCppBackend implements TranscriptionBackend {
     };
   }
 
+  /** Model load and RTF by model size (priors.ts), until this backend's history refines them. */
+  latencyPrior(): LatencyPrior {
+    const { modelPath, modelFile, threads, maxWorkers, useGpu } = this.#settings;
+    return whispercppPrior({ modelPath, modelBytes: modelFile.sizeBytes, threads, maxWorkers, useGpu });
+  }
+
   /** Checks the model file, then loads it in a first worker, which stays warm for the job. */
+
   async check(signal: AbortSignal): Promise<void> {
     const problem = modelFileProblem(this.#settings.modelPath);
     if (problem) {
@@ -151,19 +160,19 @@ export class WhisperCppBackend implements TranscriptionBackend {
   }
 }
 
-/** Builds a backend from checked settings; the environment may supply the model path. */
-export function createFromSettings(settings: WhisperCppSettings, instanceId = 'whispercpp', env: Env = process.env): WhisperCppBackend {
-  return new WhisperCppBackend(resolveSettings(settings, env, instanceId), instanceId);
+/** Builds a backend from checked settings; the environment or the model store may supply the model path. */
+export function createFromSettings(settings: WhisperCppSettings, instanceId = 'whispercpp', env: Env = process.env, context: BackendContext = {}): WhisperCppBackend {
+  return new WhisperCppBackend(resolveSettings(settings, env, instanceId, context.models), instanceId);
 }
 
 export const whispercppFactory: BackendFactory<typeof whispercppSettingsSchema> = {
   id: 'whispercpp',
   description: 'whisper.cpp in warm worker processes (@fugood/whisper.node); needs a ggml model file',
   settingsSchema: whispercppSettingsSchema,
-  create: (settings, instanceId) => createFromSettings(settings, instanceId),
+  create: (settings, instanceId, context) => createFromSettings(settings, instanceId, process.env, context),
 };
 
 /** Convenience for code and tests: validates raw settings first (INVALID_CONFIG on failure). */
-export function createWhisperCpp(settings: WhisperCppSettingsInput = {}, instanceId?: string, env: Env = process.env): WhisperCppBackend {
-  return createFromSettings(parseBackendSettings(whispercppSettingsSchema, settings, instanceId ?? 'whispercpp'), instanceId, env);
+export function createWhisperCpp(settings: WhisperCppSettingsInput = {}, instanceId?: string, env: Env = process.env, context: BackendContext = {}): WhisperCppBackend {
+  return createFromSettings(parseBackendSettings(whispercppSettingsSchema, settings, instanceId ?? 'whispercpp'), instanceId, env, context);
 }

@@ -7,13 +7,20 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { ParascribeError } from '../../errors.js';
+import { DEFAULT_WHISPER_MODEL } from '../../models/catalogue.js';
+import type { BackendContext } from '../spec.js';
 
 export const MODEL_ENV = 'PARASCRIBE_WHISPERCPP_MODEL';
 
 export const whispercppSettingsSchema = z
   .object({
-    /** A whisper.cpp ggml model file, e.g. ggml-base.en.bin. Falls back to $PARASCRIBE_WHISPERCPP_MODEL. */
+    /**
+     * A whisper.cpp ggml model file, e.g. ggml-base.en.bin. Falls back to $PARASCRIBE_WHISPERCPP_MODEL,
+     * then to `model` in the model store.
+     */
     modelPath: z.string().min(1).optional(),
+    /** A model pulled with `parascribe models pull <name>` (default base.en); used when no modelPath is set. */
+    model: z.string().min(1).optional(),
     /** CPU threads per inference (whisper.cpp n_threads); about cores / concurrency. */
     threads: z.number().int().min(1).max(256).default(2),
     /** Offload to a GPU through the `gpuLibrary` build of the binding (falls back to CPU with a warning). */
@@ -21,6 +28,8 @@ export const whispercppSettingsSchema = z
     gpuLibrary: z.enum(['cuda', 'vulkan']).default('cuda'),
     /** Silero VAD model (ggml) for whisper.cpp: silent stretches are cut out before inference. */
     vadModelPath: z.string().min(1).optional(),
+    /** A pulled VAD model by name (`parascribe models pull silero-v6.2.0`), when no vadModelPath is set. */
+    vadModel: z.string().min(1).optional(),
     /** whisper.cpp VAD parameters; unset ones keep whisper.cpp's defaults. */
     vad: z
       .object({
@@ -52,14 +61,15 @@ export type WhisperCppSettingsInput = z.input<typeof whispercppSettingsSchema>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Settings after the environment filled in the model, which is known to be a file. */
-export interface ResolvedWhisperCppSettings extends WhisperCppSettings {
+export interface ResolvedWhisperCppSettings extends Omit<WhisperCppSettings, 'model'> {
   modelPath: string;
-  model: { sizeBytes: number; mtimeMs: number };
+  modelFile: { sizeBytes: number; mtimeMs: number };
 }
 
 export const MODEL_HINT =
-  'get a ggml model, e.g. with whisper.cpp\'s `models/download-ggml-model.sh base.en` or a ggml-*.bin file from ' +
-  'https://huggingface.co/ggerganov/whisper.cpp, then set backends.whispercpp.modelPath in the config file ' +
+  `pull one with \`parascribe models pull ${DEFAULT_WHISPER_MODEL}\` (the default model; \`parascribe models list\` shows the others), ` +
+  'or get a ggml model yourself, e.g. with whisper.cpp\'s `models/download-ggml-model.sh base.en` or a ggml-*.bin file from ' +
+  'https://huggingface.co/ggerganov/whisper.cpp, and set backends.whispercpp.modelPath in the config file ' +
   `or ${MODEL_ENV} in the environment`;
 
 export function modelFileProblem(path: string): string | undefined {
@@ -71,8 +81,18 @@ export function modelFileProblem(path: string): string | undefined {
   }
 }
 
-export function resolveSettings(settings: WhisperCppSettings, env: Env, instanceId: string): ResolvedWhisperCppSettings {
-  const modelPath = settings.modelPath ?? env[MODEL_ENV]?.trim();
+/** A model by name from the store, or BACKEND_UNAVAILABLE saying how to pull it. */
+function pulled(models: NonNullable<BackendContext['models']>, name: string, instanceId: string, what: string): string {
+  const path = models.installedPath(name);
+  if (path) return path;
+  throw new ParascribeError('BACKEND_UNAVAILABLE', `backend "${instanceId}": ${what} "${name}" is not in the model store ${models.dir} (pull it: \`parascribe models pull ${name}\`; or set backends.${instanceId}.modelPath / ${MODEL_ENV})`, {
+    details: { backend: instanceId },
+  });
+}
+
+export function resolveSettings(settings: WhisperCppSettings, env: Env, instanceId: string, models?: BackendContext['models']): ResolvedWhisperCppSettings {
+  let modelPath = settings.modelPath ?? env[MODEL_ENV]?.trim();
+  if (!modelPath && models) modelPath = pulled(models, settings.model ?? DEFAULT_WHISPER_MODEL, instanceId, 'whisper.cpp model');
   if (!modelPath) {
     throw new ParascribeError('INVALID_CONFIG', `backend "${instanceId}": no whisper.cpp model configured (${MODEL_HINT})`, {
       details: { backend: instanceId },
@@ -84,17 +104,22 @@ export function resolveSettings(settings: WhisperCppSettings, env: Env, instance
       details: { backend: instanceId },
     });
   }
+  if (!settings.vadModelPath && settings.vadModel) {
+    if (!models) throw new ParascribeError('INVALID_CONFIG', `backend "${instanceId}": vadModel needs the model store; set vadModelPath instead`);
+    settings = { ...settings, vadModelPath: pulled(models, settings.vadModel, instanceId, 'VAD model') };
+  }
   if (settings.vadModelPath) {
     const vadProblem = modelFileProblem(settings.vadModelPath);
     if (vadProblem) {
       throw new ParascribeError(
         'BACKEND_UNAVAILABLE',
-        `backend "${instanceId}": VAD model ${settings.vadModelPath} ${vadProblem} (get ggml-silero-v6.2.0.bin from https://huggingface.co/ggml-org/whisper-vad)`,
+        `backend "${instanceId}": VAD model ${settings.vadModelPath} ${vadProblem} (\`parascribe models pull silero-v6.2.0\` and set vadModel, or get ggml-silero-v6.2.0.bin from https://huggingface.co/ggml-org/whisper-vad)`,
       );
     }
   }
   const info = statSync(modelPath);
-  return { ...settings, modelPath, model: { sizeBytes: info.size, mtimeMs: Math.round(info.mtimeMs) } };
+  const { model: _name, ...rest } = settings;
+  return { ...rest, modelPath, modelFile: { sizeBytes: info.size, mtimeMs: Math.round(info.mtimeMs) } };
 }
 
 /** whisper.cpp's English-only models are named *.en.bin (ggml-base.en.bin, ggml-tiny.en-q5_1.bin...). */

@@ -11,6 +11,7 @@ import { configSchema } from '../../config/schema.js';
 import { openStore } from '../../store/registry.js';
 import { autoPlanFromHistory, resolveAutoPlan, settingsFromConfig, type AutoPlanSettings } from './auto.js';
 import type { History } from './history.js';
+import type { LatencyPrior } from './prior.js';
 import { seededRandom } from './random.js';
 import { evenSegments, recordSimulatedJob, simulateHistoryJob, CPU_TRUTH, type Truth } from './simulate-history.js';
 import { DEFAULT_SEGMENT_CAP } from './targets.js';
@@ -100,4 +101,39 @@ test('settingsFromConfig', () => {
   const plan = autoPlanFromHistory(history(PLANS), { ...settingsFromConfig(configSchema.parse({ dataDir }), 300) }, 1035);
   assert.ok(plan.explain.choice!.chosen.lengthsSec.every((l) => l <= 300), plan.reason);
   assert.equal(plan.explain.cap.backendMaxSegmentSec, 300);
+});
+
+test('with a prior: a model from the first job, then refined by history (and the explanation says which)', () => {
+  const prior: LatencyPrior = {
+    model: {
+      k: 2,
+      kBound: 'exact',
+      rtf: 0.19,
+      overhead: { fixedSec: 0.45, perAudioSec: 0 },
+      coldStart: { kind: 'every-request', segments: 0 },
+      client: { fixedSec: 1.1, perAudioSec: 0.002, beforeFixedSec: 0.8, beforePerAudioSec: 0.002 },
+      wallSigma: 0.05,
+    },
+    weightJobs: 6,
+    source: 'CPU_TRUTH',
+  };
+  const withPrior = { ...settings, prior };
+  const first = autoPlanFromHistory(history([]), withPrior, 1035);
+  assert.equal(first.source, 'model');
+  assert.equal(first.explain.basis, 'prior');
+  assert.deepEqual(first.explain.prior, { source: 'CPU_TRUTH', weightJobs: 6, historyWeight: 0 });
+  assert.match(first.reason, /: lowest predicted p90 wall of \d+ plans, .*from the pocketsphinx prior, no history yet \(CPU_TRUTH\)/);
+  assert.equal(first.concurrency, 2);
+  assert.ok(first.explain.fixed.prediction, 'the fixed size is predicted under the prior too');
+  assert.ok(first.explain.choice!.chosen.prediction.wallSec.medianSec <= first.explain.fixed.prediction.wallSec.medianSec);
+  const thin = autoPlanFromHistory(history(PLANS.slice(0, 2)), withPrior, 1035);
+  assert.equal(thin.explain.basis, 'prior+history');
+  assert.match(thin.reason, /speed scaled ×[\d.]+ by 2 job\(s\) of history/);
+  const refined = autoPlanFromHistory(history(PLANS), withPrior, 1035);
+  assert.equal(refined.explain.basis, 'prior+history');
+  assert.equal(refined.explain.prior!.historyWeight, 0.5);
+  assert.match(refined.reason, /from the pocketsphinx prior and 6 jobs of history \(history weight 50 %\)/);
+  // A prior that agrees with the truth behind the history: the same choice as history alone.
+  assert.deepEqual(refined.targetsSec, autoPlanFromHistory(history(PLANS), settings, 1035).targetsSec);
+  assert.equal(settingsFromConfig(configSchema.parse({ dataDir }), undefined, prior).prior, prior);
 });

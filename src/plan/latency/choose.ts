@@ -1,5 +1,7 @@
 /**
- * Candidate plans for a recording and the one to run. Candidates: even splits into n segments, the
+ * Candidate plans for a recording and the one to run. Candidates: even splits into n segments (among
+ * them always the whole waves: a multiple of the servers), leads (whole waves whose first segment is longer by what
+ * the first server computes while the others wait for the backend's look at the recording), the
  * usual round sizes, and boot waves: one short segment per server first (cheap cold starts, first words
  * early, cheap to hedge), then m large ones that land on servers already warm. Each is predicted by
  * Monte Carlo (predict.ts, common random numbers: one seed for all), with the hedging the job will get;
@@ -8,12 +10,13 @@
  * segment over the blast-radius cap never win. With hedging, every segment is dispatched at once (up
  * to the configured concurrency), so that the backend queues a hedge behind the originals, not ahead.
  */
+import { jobConcurrency } from './concurrency.js';
 import type { HedgePolicy } from './hedge-policy.js';
 import type { LatencyModel } from './model.js';
-import { DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
+import { contentDraws, DEFAULT_DRAWS, predictJob, wallFloorSec, type PredictOptions, type Prediction } from './predict.js';
 import { capSec, lengthsFromTargets, type SegmentCap } from './targets.js';
 
-export type CandidateKind = 'even' | 'round' | 'boot-wave';
+export type CandidateKind = 'even' | 'lead' | 'round' | 'boot-wave';
 
 export interface CandidatePlan {
   kind: CandidateKind;
@@ -42,6 +45,12 @@ export interface ChooseOptions {
   concurrencyLimit?: number | undefined;
   /** The planner's configured minimum segment length, if any. */
   minSegmentSec?: number | undefined;
+  /**
+   * Audio seconds the first server computes while the others wait for the backend's look at the
+   * recording (model.prepareSec): 'lead' candidates give the first segment that much more. Set by
+   * choosePlan from the model.
+   */
+  headStartSec?: number | undefined;
   draws?: number;
   seed?: number;
   /** What "fastest" means: the lowest p90 wall (default) or the lowest median. */
@@ -61,10 +70,12 @@ export type PlanObjective = 'p90' | 'median';
 export const ROUND_SIZES_SEC = [60, 90, 120, 180, 240, 300, 360, 420, 480, 600, 900, 1200, 1800] as const;
 export const BOOT_SEGMENT_SEC = [15, 30, 45, 60] as const;
 const MAX_SEGMENTS = 64;
+/** Even splits into up to this many waves of the servers are always candidates. */
+const WHOLE_WAVES = 8;
 
 const whole = (sec: number): string => `${Math.round(sec)}`;
 
-export function candidatePlans(durationSec: number, slots: number, options: Pick<ChooseOptions, 'cap' | 'minSegmentSec'>): CandidatePlan[] {
+export function candidatePlans(durationSec: number, slots: number, options: Pick<ChooseOptions, 'cap' | 'minSegmentSec' | 'headStartSec'>): CandidatePlan[] {
   const cap = capSec(durationSec, options.cap);
   const plans: CandidatePlan[] = [];
   const seen = new Set<string>();
@@ -76,8 +87,22 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
     plans.push({ kind, label, targetsSec, lengthsSec, concurrency: slots });
   };
   // Enough even splits to get under the cap and to fill several waves of the servers.
-  const maxEven = Math.min(MAX_SEGMENTS, Math.max(Math.ceil(durationSec / cap) + slots, 4 * slots, 12), Math.max(1, Math.floor(durationSec / 10)));
-  for (let n = 1; n <= maxEven; n++) add('even', `even ${n} × ${whole(durationSec / n)} s`, [durationSec / n]);
+  const maxSegments = Math.max(1, Math.floor(durationSec / 10));
+  const maxEven = Math.min(MAX_SEGMENTS, Math.max(Math.ceil(durationSec / cap) + slots, 4 * slots, 12), maxSegments);
+  const even = (n: number) => add('even', `even ${n} × ${whole(durationSec / n)} s`, [durationSec / n]);
+  for (let n = 1; n <= maxEven; n++) even(n);
+  // Whole waves: near-equal segments, a multiple of the servers, so that every one is busy to the end.
+  for (let n = slots; n <= Math.min(MAX_SEGMENTS, maxSegments, WHOLE_WAVES * slots); n += slots) even(n);
+  // Whole waves with a lead: while the other servers wait for the preparation, the first one computes a
+  // longer first segment, so that all of them still finish together.
+  const headStartSec = options.headStartSec ?? 0;
+  if (headStartSec > 0 && slots > 1) {
+    for (let n = slots; n <= Math.min(MAX_SEGMENTS, maxSegments, WHOLE_WAVES * slots); n += slots) {
+      const restSec = (durationSec - headStartSec) / n;
+      if (restSec < Math.max(10, headStartSec)) break;
+      add('lead', `lead ${whole(restSec + headStartSec)} s + ${n - 1} × ${whole(restSec)} s`, [restSec + headStartSec, restSec]);
+    }
+  }
   for (const sizeSec of ROUND_SIZES_SEC) if (sizeSec < durationSec) add('round', `${sizeSec} s`, [sizeSec]);
   for (const bootSec of BOOT_SEGMENT_SEC) {
     const restSec = durationSec - slots * bootSec;
@@ -97,21 +122,18 @@ export function candidatePlans(durationSec: number, slots: number, options: Pick
   return plans;
 }
 
-/**
- * A hedged job's dispatch concurrency: every segment at once (so that the backend queues a hedge behind
- * the originals, not ahead), at least `slots`, at most the configured limit.
- */
-export function hedgedConcurrency(slots: number, segments: number, limit: number | undefined): number {
-  return Math.min(limit ?? Infinity, Math.max(slots, segments));
-}
-
 export function choosePlan(model: LatencyModel, durationSec: number, options: ChooseOptions): Choice {
   if (!(durationSec > 0)) throw new RangeError(`choosePlan: duration must be > 0, got ${durationSec}`);
-  const slots = Math.max(1, Math.min(model.k, options.concurrencyLimit ?? model.k));
+  const slots = jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k } });
   const cap = capSec(durationSec, options.cap);
-  const predictOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
-  const plans = candidatePlans(durationSec, slots, options).map((plan) =>
-    options.hedge ? { ...plan, concurrency: hedgedConcurrency(plan.concurrency, plan.lengthsSec.length, options.concurrencyLimit) } : plan,
+  const drawOptions = { ...(options.draws ? { draws: options.draws } : {}), seed: options.seed ?? 1 };
+  // Every candidate is predicted on the same drawn recordings (common random numbers), drawn once.
+  const content = contentDraws(model, durationSec, drawOptions);
+  const predictOptions = { ...drawOptions, ...(content.length > 0 ? { content } : {}) };
+  const servicePerAudioSec = model.rtf + model.overhead.perAudioSec;
+  const headStartSec = (model.prepareSec ?? 0) > 0 && servicePerAudioSec > 0 ? model.prepareSec! / servicePerAudioSec : 0;
+  const plans = candidatePlans(durationSec, slots, { ...options, headStartSec }).map((plan) =>
+    options.hedge ? { ...plan, concurrency: jobConcurrency({ configured: options.concurrencyLimit, model: { k: model.k, hedgedSegments: plan.lengthsSec.length } }) } : plan,
   );
   const objective = options.objective ?? 'p90';
   const candidates: Candidate[] = plans.map((plan) => ({
@@ -154,7 +176,7 @@ function predictHedged(model: LatencyModel, candidates: Candidate[], options: Pr
 /** How many screened candidates get the full number of draws. */
 const HEDGED_FINALISTS = 12;
 
-const KIND_ORDER: Record<CandidateKind, number> = { even: 0, round: 1, 'boot-wave': 2 };
+const KIND_ORDER: Record<CandidateKind, number> = { even: 0, lead: 1, round: 2, 'boot-wave': 3 };
 
 function better(a: Candidate, b: Candidate, objective: PlanObjective): boolean {
   // At an equal wall, earlier first words are free; then fewer segments, then the simpler kind.

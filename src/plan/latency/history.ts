@@ -23,6 +23,8 @@ export interface HistoryJob {
   startedAtSec: number;
   completedAtSec: number;
   wallSec: number;
+  /** The backend's look at the recording (`prepare_compute_sec`), when the job recorded one. */
+  prepareSec?: number;
   /** Ordered by dispatch (started_at, then index). */
   segments: HistorySegment[];
 }
@@ -63,6 +65,7 @@ export function toHistoryJob(job: JobRow, rows: readonly HistorySegmentRow[]): {
       startedAtSec: job.started_at,
       completedAtSec: job.completed_at,
       wallSec: job.completed_at - job.started_at,
+      ...(job.prepare_compute_sec !== null && job.prepare_compute_sec > 0 ? { prepareSec: job.prepare_compute_sec } : {}),
       segments,
     },
   };

@@ -64,3 +64,24 @@ test("the history's unexplained spread (wallSigma) widens p10–p90 around the s
 test('no segments is an error', () => {
   assert.throws(() => predictJob(base, [], 1), RangeError);
 });
+
+test('content noise: the same recordings for every cut of it; a long segment varies less than a short one; the preparation delays all but the first', () => {
+  const pool: LatencyModel = { ...base, overhead: { fixedSec: 0, perAudioSec: 0 }, client: { fixedSec: 0, perAudioSec: 0, beforeFixedSec: 0, beforePerAudioSec: 0 } };
+  const noisy: LatencyModel = { ...pool, contentNoise: { sigma: 0.3, blockSec: 30 } };
+  // One segment: its compute is the recording's, whatever the draws (σ shrinks with the blocks).
+  const whole = predictJob({ ...noisy, k: 1 }, [600], 1, { draws: 400 });
+  const spread = (p: ReturnType<typeof predictJob>) => (p.wallSec.p90Sec - p.wallSec.p10Sec) / p.wallSec.medianSec;
+  const short = predictJob({ ...noisy, k: 1 }, [30], 1, { draws: 400 });
+  assert.ok(spread(whole) < spread(short) / 3, `600 s: ${spread(whole)}, 30 s: ${spread(short)}`);
+  assert.ok(Math.abs(whole.wallSec.medianSec - 60) < 2, `about rtf × 600 s: ${whole.wallSec.medianSec}`);
+  // Two halves on two servers wait for the slower half; many short pieces balance it out (free here: no overhead).
+  const halves = predictJob(noisy, [300, 300], 2, { draws: 400 });
+  const pieces = predictJob(noisy, Array.from({ length: 40 }, () => 15), 2, { draws: 400 });
+  assert.ok(halves.wallSec.medianSec > pieces.wallSec.medianSec + 1, `halves ${halves.wallSec.medianSec}, 40 pieces ${pieces.wallSec.medianSec}`);
+  // Three pieces on two servers leave one idle for a third of the job.
+  assert.ok(predictJob(noisy, [200, 200, 200], 2, { draws: 400 }).wallSec.medianSec > halves.wallSec.medianSec + 5);
+  // Without the noise, both are the exact 30 s.
+  assert.equal(predictJob(pool, [300, 300], 2, { draws: 10 }).wallSec.p90Sec, 30);
+  // The preparation: the second half starts 3 s late.
+  assert.equal(predictJob({ ...pool, prepareSec: 3 }, [300, 300], 2, { draws: 10 }).wallSec.medianSec, 33);
+});

@@ -43,3 +43,13 @@ test('maxOverlap', () => {
   ];
   for (const [intervals, expected] of cases) assert.equal(maxOverlap(intervals.map(([startSec, endSec]) => ({ startSec, endSec }))), expected, JSON.stringify(intervals));
 });
+
+test('listSchedule with a per-job preparation: it holds one server, and every request but the first waits for it', () => {
+  const cases: Array<{ name: string; services: number[]; slots: number; prepareSec: number; completions: number[] }> = [
+    { name: 'none: as before', services: [5, 1, 2, 2], slots: 2, prepareSec: 0, completions: [5, 1, 3, 5] },
+    { name: 'two halves: the second starts after it', services: [10, 10], slots: 2, prepareSec: 3, completions: [10, 13] },
+    { name: 'four quarters: the first server takes up the slack', services: [5, 5, 5, 5], slots: 2, prepareSec: 3, completions: [5, 8, 10, 13] },
+    { name: 'one server: the second waits for the preparation, not just the first', services: [1, 1], slots: 1, prepareSec: 3, completions: [1, 4] },
+  ];
+  for (const c of cases) assert.deepEqual(listSchedule(c.services, c.slots, c.prepareSec), c.completions, c.name);
+});

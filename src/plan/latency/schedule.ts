@@ -5,17 +5,23 @@
  * (arrivals + completions → when each request really started being served).
  */
 
-/** Completion time of each request (all dispatched at 0, in order) on `slots` servers. */
-export function listSchedule(servicesSec: readonly number[], slots: number): number[] {
+/**
+ * Completion time of each request (all dispatched at 0, in order) on `slots` servers. `prepareSec`:
+ * a per-job preparation that holds one server from 0 and that every request but the first waits for
+ * (model.ts `prepareSec`): the other servers free up at `prepareSec`.
+ */
+export function listSchedule(servicesSec: readonly number[], slots: number, prepareSec = 0): number[] {
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer ≥ 1, got ${slots}`);
   const freeAtSec: number[] = [];
-  return servicesSec.map((serviceSec) => {
+  return servicesSec.map((serviceSec, i) => {
+    const readySec = i === 0 ? 0 : prepareSec;
     if (freeAtSec.length < slots) {
-      freeAtSec.push(serviceSec);
-      return serviceSec;
+      const doneSec = (freeAtSec.length === 0 ? 0 : prepareSec) + serviceSec;
+      freeAtSec.push(doneSec);
+      return doneSec;
     }
     const first = indexOfMin(freeAtSec);
-    freeAtSec[first]! += serviceSec;
+    freeAtSec[first] = Math.max(freeAtSec[first]!, readySec) + serviceSec;
     return freeAtSec[first]!;
   });
 }

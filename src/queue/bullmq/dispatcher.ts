@@ -20,6 +20,7 @@ import { isHandoff, type SegmentDispatcher } from '../dispatch.js';
 import { cancelChannel, redisConnection, reportOutages, segmentQueueName, segmentTaskId } from './connection.js';
 import { signSegmentUrl } from './segment-url.js';
 import type { Priority, SegmentTask } from '../../core/types.js';
+import { inDispatchSpan, withTraceContext } from '../../telemetry/tracing/queue.js';
 
 /** What travels on the queue. */
 export interface SegmentTaskData {
@@ -121,7 +122,7 @@ export class BullmqDispatcher implements SegmentDispatcher {
     const { config } = this.#options;
     for (let dispatch = 1; dispatch <= config.maxDispatchAttempts; dispatch++) {
       const id = segmentTaskId(task.jobId, task.index, dispatch);
-      const outcome = await this.#runOnce(queue, id, task, audio, dispatch, deadlineSec, signal);
+      const outcome = await inDispatchSpan(task, { queue: queue.name, taskId: id, dispatch }, () => this.#runOnce(queue, id, task, audio, dispatch, deadlineSec, signal));
       if (outcome.kind === 'completed') {
         const transcript = await this.#readStore(() => this.#storedResult(task), signal);
         if (transcript) return transcript;
@@ -199,7 +200,7 @@ export class BullmqDispatcher implements SegmentDispatcher {
     }, pollMs);
     try {
       if (!signal.aborted) {
-        const data: SegmentTaskData = { task, audioUrl, audioBytes: Math.round(audio.durationSec * 32_000) + 44, dispatch, enqueuedAtMs: Date.now() };
+        const data: SegmentTaskData = { task: withTraceContext(task), audioUrl, audioBytes: Math.round(audio.durationSec * 32_000) + 44, dispatch, enqueuedAtMs: Date.now() };
         await Promise.race([
           queue.add('segment', data, {
             jobId: id,

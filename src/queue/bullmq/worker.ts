@@ -23,6 +23,8 @@ import { isParascribeError } from '../../errors.js';
 import { serveAndStore, type ServingDeps } from '../../pipeline/serve-and-store.js';
 import { cancelChannel, redisConnection, reportOutages, segmentQueueName } from './connection.js';
 import type { SegmentTaskData } from './dispatcher.js';
+import { inSpan } from '../../telemetry/tracing/spans.js';
+import { inWorkerSpan } from '../../telemetry/tracing/queue.js';
 
 export interface SegmentWorkerOptions {
   config: DistributedConfig & { redisUrl: string };
@@ -70,7 +72,7 @@ export class SegmentWorker {
     this.#connection = this.#own(redisConnection(config.redisUrl, `parascribe-worker-${this.name}`));
     reportOutages(this.#connection, this.#options.log);
     for (const backendId of backendIds) {
-      const worker = new Worker<SegmentTaskData, SegmentTaskResult>(segmentQueueName(backendId), (job, token, signal) => this.#process(job, token, signal), {
+      const worker = new Worker<SegmentTaskData, SegmentTaskResult>(segmentQueueName(backendId), (job, token, signal) => this.#traced(job, () => this.#process(job, token, signal)), {
         connection: this.#own(redisConnection(config.redisUrl, `parascribe-worker-${this.name}-${backendId}`)),
         prefix: config.queuePrefix,
         concurrency,
@@ -105,13 +107,19 @@ export class SegmentWorker {
     await this.#connection?.set(workerKey(config.queuePrefix, this.name), value, 'EX', WORKER_HEARTBEAT_SEC * 3);
   }
 
+  /** The task's span (telemetry/tracing/queue.ts): a child of the server's dispatch span. */
+  #traced<T>(job: Job<SegmentTaskData, SegmentTaskResult>, work: () => Promise<T>): Promise<T> {
+    const { task, enqueuedAtMs, dispatch } = job.data;
+    return inWorkerSpan(task, { worker: this.name, queue: job.queueName, taskId: job.id, enqueuedAtMs, dispatch, delivery: job.attemptsStarted + job.stalledCounter }, work);
+  }
+
   async #process(job: Job<SegmentTaskData, SegmentTaskResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<SegmentTaskResult> {
     const { task, audioUrl } = job.data;
     const startedMs = Date.now();
     const abort = signal ?? new AbortController().signal;
     const file = join(tmpdir(), `parascribe-worker-${process.pid}-${job.id}.wav`);
     try {
-      const bytes = await this.#download(audioUrl, file, abort);
+      const bytes = await inSpan('download', {}, () => this.#download(audioUrl, file, abort), (n) => ({ 'parascribe.audio.bytes': n }));
       const audio = segmentFromFile(file, 44, Math.max(0, bytes - 44), task.startSec, task.endSec);
       await serveAndStore(task, audio, this.#options.deps, abort);
       return { worker: this.name, queueWaitMs: startedMs - job.data.enqueuedAtMs, delivery: job.attemptsStarted + job.stalledCounter };

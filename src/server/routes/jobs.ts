@@ -4,7 +4,10 @@ import { ParascribeError } from '../../errors.js';
 import { isOutputFormat, OUTPUT_FORMATS } from '../../outputs/formats.js';
 import { jobOptionsFromFields, type JobOptions } from '../../service/job-options.js';
 import type { TranscriptionService } from '../../service/service.js';
+import type { JobStatus } from '../../store/schema.js';
 import type { AuthEnv } from '../auth/index.js';
+
+const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
 import { checkWebhook, readJsonJobRequest, receiveUpload, receiveUrl } from './submit.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -54,7 +57,10 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     const limit = Number(c.req.query('limit') ?? 20);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ParascribeError('INVALID_ARGUMENT', 'limit must be an integer from 1 to 100');
     const before = c.req.query('before');
-    const rows = await service.list(c.get('owner'), limit + 1, before);
+    const statuses = (c.req.query('status') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = statuses.find((s) => !JOB_STATUSES.includes(s as JobStatus));
+    if (unknown) throw new ParascribeError('INVALID_ARGUMENT', `unknown status ${JSON.stringify(unknown.slice(0, 20))}: one of ${JOB_STATUSES.join(', ')}`);
+    const rows = await service.list(c.get('owner'), limit + 1, before, statuses as JobStatus[]);
     const page = rows.slice(0, limit);
     const data = await Promise.all(page.map((row) => service.view(row)));
     return c.json({ object: 'list', data, has_more: rows.length > limit, next_before: rows.length > limit ? page.at(-1)!.id : null });
@@ -65,7 +71,14 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     return c.body(await service.viewJsonOf(c.get('owner'), c.req.param('id')));
   });
 
-  app.delete('/:id', async (c) => c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id')))));
+  app.delete('/:id', async (c) => {
+    const purge = c.req.query('purge');
+    if (purge === 'true' || purge === '1') {
+      await service.purge(c.get('owner'), c.req.param('id'));
+      return c.json({ id: c.req.param('id'), object: 'transcription.job', deleted: true });
+    }
+    return c.json(await service.view(await service.cancel(c.get('owner'), c.req.param('id'))));
+  });
 
   app.get('/:id/transcript', async (c) => {
     const format = c.req.query('format') ?? 'txt';

@@ -12,7 +12,9 @@ import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Priority } from '../../core/types.js';
 import { JobHandoff } from '../../queue/dispatch.js';
-import type { ClaimedJob } from '../../store/cluster.js';
+import type { ClaimedJob, ClusterStore } from '../../store/cluster.js';
+import type { BlobStore } from '../../store/blobs.js';
+import type { ClusterSettings } from '../../runtime.js';
 import type { Kysely } from 'kysely';
 import type { JobRow, JobStore } from '../../store/jobs.js';
 import type { Database } from '../../store/schema.js';
@@ -28,12 +30,7 @@ import { SharedFiles } from './shared-files.js';
 /** The abort reason of a job whose lease another server holds now: stop, write nothing. */
 export const LEASE_LOST = new JobHandoff('the job is held by another server now');
 
-export interface ClusterSettings {
-  databaseUrl: string;
-  dataDir: string;
-  leaseSec: number;
-  sweepSec: number;
-}
+export type { ClusterSettings } from '../../runtime.js';
 
 /** What the cluster asks of the service it serves. */
 export interface ClusterHost {
@@ -57,18 +54,21 @@ export class ServiceCluster {
   readonly files: SharedFiles;
   readonly leases: LeaseKeeper;
   readonly notifier: ClusterNotifier;
+  /** Uploads, transcripts and segment audio every server reads (server/routes/segments.ts too). */
+  readonly blobs: BlobStore;
   readonly #remoteStages = new Map<string, string>();
-  readonly #store: JobStore;
+  readonly #leaseStore: ClusterStore;
   readonly #leaseSec: number;
   #url: string | null = null;
   #takeovers: Counter | undefined;
   #lapse: Histogram | undefined;
 
-  constructor(store: JobStore, files: JobFiles, settings: ClusterSettings, host: ClusterHost, log: (line: string) => void, onBlobBytes?: (bytes: number) => void) {
-    this.#store = store;
+  constructor(files: JobFiles, settings: ClusterSettings, host: ClusterHost, log: (line: string) => void, onBlobBytes?: (bytes: number) => void) {
+    this.#leaseStore = settings.leases;
+    this.blobs = settings.blobs;
     this.#leaseSec = settings.leaseSec;
     this.id = instanceId(settings.dataDir);
-    this.files = new SharedFiles(store.blobs, files, this.id, onBlobBytes);
+    this.files = new SharedFiles(settings.blobs, files, this.id, onBlobBytes);
     const onClaimed = (jobs: ClaimedJob[]) => {
       for (const job of jobs) {
         if (job.previousHolder && job.previousHolder !== this.id) {
@@ -79,11 +79,12 @@ export class ServiceCluster {
       }
     };
     this.leases = new LeaseKeeper({
-      store: store.cluster,
-      blobs: store.blobs,
+      store: settings.leases,
+      blobs: settings.blobs,
       instance: () => ({ id: this.id, host: hostname(), pid: process.pid, url: this.#url }),
       leaseSec: settings.leaseSec,
       sweepSec: settings.sweepSec,
+      keepUploadSec: settings.keepUploadSec,
       localJobs: () => host.localJobs(),
       capacity: () => host.capacity(),
       onClaimed,
@@ -92,7 +93,7 @@ export class ServiceCluster {
     });
     this.notifier = new ClusterNotifier({
       databaseUrl: settings.databaseUrl,
-      store: store.cluster,
+      store: settings.leases,
       instanceId: this.id,
       onNotice: ({ jobId, stage }) => {
         if (stage === null) this.#remoteStages.delete(jobId);
@@ -134,7 +135,7 @@ export class ServiceCluster {
   adoptUpload(jobId: string): (trx: Kysely<Database>) => Promise<void> {
     return async (trx) => {
       await this.files.adopt(trx, jobId);
-      await this.#store.cluster.claimNew(trx, jobId, this.id, this.#leaseSec);
+      await this.#leaseStore.claimNew(trx, jobId, this.id, this.#leaseSec);
     };
   }
 
@@ -143,7 +144,7 @@ export class ServiceCluster {
    * before: a server that was frozen past its lease finds the job taken and stops with LEASE_LOST).
    */
   async publishTranscript(jobId: string, rendered: string): Promise<void> {
-    const [lease] = await this.#store.cluster.leases([jobId]);
+    const [lease] = await this.#leaseStore.leases([jobId]);
     if (lease?.holder !== this.id) throw LEASE_LOST;
     await this.files.storeTranscript(jobId, rendered);
   }
@@ -159,15 +160,16 @@ export class ServiceCluster {
    * answer: then the caller cancels it in the store itself).
    */
   async cancelElsewhere(jobId: string, waitForEnd: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
-    const [lease] = await this.#store.cluster.leases([jobId]);
+    const [lease] = await this.#leaseStore.leases([jobId]);
     if (!lease?.live || lease.holder === null || lease.holder === this.id) return false;
     await this.notifier.requestCancel(jobId);
     return waitForEnd(AbortSignal.timeout(10_000)).then(() => true, () => false);
   }
 
-  async jobEnded(jobId: string): Promise<void> {
-    await this.#store.cluster.endLease(jobId, this.id).catch(() => undefined);
-    await this.files.dropJobBlobs(jobId).catch(() => undefined);
+  /** `keepUpload`: the upload stays for playback (serve.keepUploadHours; the blob sweep expires it). */
+  async jobEnded(jobId: string, keepUpload = false): Promise<void> {
+    await this.#leaseStore.endLease(jobId, this.id).catch(() => undefined);
+    await this.files.dropJobBlobs(jobId, keepUpload).catch(() => undefined);
   }
 
   health(): LeaseHealth & { instance: string; notifications: 'connected' | 'reconnecting' } {
@@ -177,7 +179,7 @@ export class ServiceCluster {
   registerMetrics(registry: Registry, ownedJobs: () => number): void {
     const registers = [registry];
     const leases = this.leases;
-    const store = this.#store;
+    const store = this.#leaseStore;
     new Gauge({ name: 'parascribe_jobs_owned', help: 'Unfinished jobs whose lease this server holds (running or waiting for a slot here).', registers, collect() { this.set(ownedJobs()); } });
     new Gauge({
       name: 'parascribe_lease_heartbeat_age_seconds',
@@ -192,7 +194,7 @@ export class ServiceCluster {
       help: 'API servers whose heartbeat is current (read from the store at scrape time).',
       registers,
       async collect() {
-        this.set(await store.cluster.liveInstances().then((rows) => rows.length, () => Number.NaN));
+        this.set(await store.liveInstances().then((rows) => rows.length, () => Number.NaN));
       },
     });
     this.#takeovers = new Counter({ name: 'parascribe_job_takeovers_total', help: 'Jobs this server took over from another whose lease had lapsed.', registers });
@@ -240,7 +242,7 @@ export function attachCluster(service: ClusteredService, settings: ClusterSettin
         .then((row) => (row?.owner && scheduler.has(jobId) ? service.cancel(row.owner, jobId) : undefined))
         .catch((error: unknown) => log(`job ${jobId}: cancel asked by another server failed: ${(error as Error).message}`)),
   };
-  const cluster = new ServiceCluster(service.store, service.files, settings, host, log, onBlobBytes);
+  const cluster = new ServiceCluster(service.files, settings, host, log, onBlobBytes);
   cluster.registerMetrics(service.metrics.registry, () => scheduler.running + scheduler.queued);
   return cluster;
 }

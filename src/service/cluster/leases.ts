@@ -14,6 +14,8 @@ export interface LeaseKeeperOptions {
   instance: () => InstanceInfo;
   leaseSec: number;
   sweepSec: number;
+  /** Seconds an ended job's upload is kept for playback (serve.keepUploadHours; the blob sweep expires it). */
+  keepUploadSec?: number;
   /** Jobs this server runs or has waiting now. */
   localJobs: () => string[];
   /** How many more jobs this server would start now. */
@@ -99,7 +101,7 @@ export class LeaseKeeper {
       const claimed = await this.#claim();
       // Orphaned blobs and long-dead instances are a slower matter: every 10th sweep.
       if (this.#sweeps++ % 10 === 0) {
-        const swept = await this.options.blobs.sweep();
+        const swept = await this.options.blobs.sweep(this.options.keepUploadSec ?? 0);
         if (swept.orphans > 0) this.options.log(`removed ${swept.orphans} unfinished upload(s) whose server is gone`);
         await this.options.store.pruneInstances();
       }

@@ -76,8 +76,16 @@ export class SharedFiles {
     return (await this.blobs.readAll(blobId.transcript(jobId)))?.toString('utf8');
   }
 
-  /** A job that ended needs neither its upload nor its segments' audio any more (the transcript stays). */
-  async dropJobBlobs(jobId: string): Promise<void> {
-    await this.blobs.removeForJob(jobId, ['upload', 'segment']);
+  /**
+   * A job that ended needs its segments' audio no more, nor its upload unless kept for playback
+   * (`keepUpload`: the blob sweep expires it with serve.keepUploadHours). The transcript stays.
+   */
+  async dropJobBlobs(jobId: string, keepUpload = false): Promise<void> {
+    await this.blobs.removeForJob(jobId, keepUpload ? ['segment'] : ['upload', 'segment']);
+  }
+
+  /** A purged job: every blob of it, its transcript included. */
+  async dropAll(jobId: string): Promise<void> {
+    await this.blobs.removeForJob(jobId, ['upload', 'segment', 'transcript']);
   }
 }
