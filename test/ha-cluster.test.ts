@@ -12,7 +12,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, ffmpeg } from './helpers/cli.js';
 import { clusterSkipReason, startHaCluster, type HaCluster, type HaServer } from './helpers/ha-cluster.js';
@@ -84,7 +84,11 @@ describe('two API servers on one store: any server answers, jobs survive a serve
     const audit = await auditSegments(cluster.database.url, jobs.map((j) => j.id));
     assert.deepEqual(audit.problems, []);
     const blobs = await queryDatabase<{ kind: string; n: number }>(cluster.database.url, 'SELECT kind, count(*)::int AS n FROM blobs GROUP BY 1 ORDER BY 1');
-    assert.deepEqual(blobs.map((r) => [r.kind, r.n]), [['transcript', 20]], 'uploads and segment audio went with their jobs; transcripts stay');
+    assert.deepEqual(blobs.map((r) => [r.kind, r.n]), [['transcript', 20], ['upload', 20]], 'segment audio went with its jobs; transcripts stay, and uploads for playback (serve.keepUploadHours)');
+    // The kept upload plays on the server that did not receive it (fetched from the store), Range included.
+    const played = await fetch(`${jobs[0]!.other.url}/v1/jobs/${jobs[0]!.id}/audio`, { headers: { authorization: `Bearer ${jobs[0]!.key}`, range: 'bytes=0-1023' } });
+    assert.equal(played.status, 206);
+    assert.ok(Buffer.from(await played.arrayBuffer()).equals(readFileSync(clips[jobs[0]!.clip]!).subarray(0, 1024)), 'the other server plays the upload');
     const segmentRequests = [...cluster.lb.counts.entries()].map(([url, n]) => `${url === a.url ? 'A' : 'B'}: ${n}`).join(', ');
     process.stdout.write(`# 20 jobs on 2 servers: ${audit.segments} segments, last done after ${(walls.at(-1)! / 1000).toFixed(1)} s; requests through the balancer (segment audio, transcripts) ${segmentRequests}\n`);
   });

@@ -17,6 +17,8 @@ import type { Database } from './schema.js';
 import { encodeTime, type TimeStorage } from './times.js';
 
 export const BLOB_CHUNK_BYTES = 1 << 20;
+/** An unfinished blob with no writer (never an orphan by its writer) is one after this long. */
+const ORPHAN_AFTER_SEC = 3_600;
 
 export type BlobKind = 'upload' | 'transcript' | 'segment';
 
@@ -29,7 +31,7 @@ export const blobId = {
 export interface BlobMeta {
   kind: BlobKind;
   jobId: string | null;
-  /** The instance writing it; null: nobody in particular (never an orphan by writer). */
+  /** The instance writing it; null: nobody in particular (never an orphan by writer; unfinished for an hour, one by age). */
   writer: string | null;
 }
 
@@ -88,11 +90,13 @@ export class BlobStore {
       if (pendingBytes >= BLOB_CHUNK_BYTES) await flush(false);
     }
     await flush(true);
-    await this.db
+    const done = await this.db
       .updateTable('blobs')
       .set({ size_bytes: size, ...(options.complete ? { state: 'complete', completed_at: this.#now() } : {}) })
       .where('id', '=', id)
-      .execute();
+      .executeTakeFirst();
+    // Removed while written (a purge, or a sweep that took it for an orphan): the caller must know.
+    if (Number(done.numUpdatedRows) === 0) throw new Error(`blob ${id} was removed while it was written`);
     return size;
   }
 
@@ -146,16 +150,23 @@ export class BlobStore {
   }
 
   /**
-   * Deletes orphans: unfinished blobs whose writer is no live server (an upload cut by a crash), the
-   * segment audio of jobs that have ended or do not exist, and their uploads too once `keepUploadSec`
-   * has passed since the end (kept for playback, serve.keepUploadHours). Transcripts stay.
+   * Deletes orphans: unfinished blobs whose writer is no live server (an upload cut by a crash) or that
+   * have no writer and are an hour old; the segment audio of jobs that have ended or do not exist; and
+   * their uploads once `keepUploadSec` has passed since the end (kept for playback,
+   * serve.keepUploadHours). Transcripts stay.
    */
   async sweep(keepUploadSec = 0): Promise<{ orphans: number; ended: number }> {
     const now = this.#now();
     const orphans = await this.db
       .deleteFrom('blobs')
       .where('state', '=', 'writing')
-      .where((eb) => eb.or([eb('writer', 'is', null), eb('writer', 'not in', eb.selectFrom('service_instances').select('id').where('lease_until', '>', now as number))]))
+      .where((eb) =>
+        eb.or([
+          // Nobody's in particular (segment audio, a transcript): written in one go, so unfinished for an hour is dead.
+          eb.and([eb('writer', 'is', null), eb('created_at', '<', encodeTime(this.times, nowSec() - ORPHAN_AFTER_SEC) as number)]),
+          eb('writer', 'not in', eb.selectFrom('service_instances').select('id').where('lease_until', '>', now as number)),
+        ]),
+      )
       .executeTakeFirst();
     const keptSince = encodeTime(this.times, nowSec() - keepUploadSec) as number;
     const ended = await this.db
@@ -172,7 +183,7 @@ export class BlobStore {
                   .selectFrom('transcription_jobs as j')
                   .select('j.id')
                   .whereRef('j.id', '=', 'blobs.job_id')
-                  .where((j) => j.or([j('j.status', 'in', ['queued', 'running']), j('j.completed_at', 'is', null), j('j.completed_at', '>', keptSince)])),
+                  .where((j) => j.or([j('j.status', 'in', ['queued', 'running']), j(j.fn.coalesce('j.completed_at', 'j.created_at'), '>', keptSince)])),
               ),
             ),
           ]),

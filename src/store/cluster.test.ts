@@ -106,7 +106,7 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
     await a.blobs.remove(id2);
   });
 
-  test('sweep: an unfinished blob of a live writer stays, of a gone one goes; uploads of ended jobs go, transcripts stay', async () => {
+  test('sweep: an unfinished blob of a live writer stays, of a gone one goes; uploads of ended jobs go after their keep time, transcripts stay', async () => {
     await a.cluster!.register(instance('live-writer'), 30);
     await a.blobs.write('upload:jorphan01', { kind: 'upload', jobId: 'jorphan01', writer: 'dead-writer' }, [Buffer.from('cut')]);
     await a.blobs.write('upload:jwriting1', { kind: 'upload', jobId: 'jwriting1', writer: 'live-writer' }, [Buffer.from('in progress')]);
@@ -114,17 +114,41 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
     await a.blobs.write(blobId.upload('jended001'), { kind: 'upload', jobId: 'jended001', writer: 'live-writer' }, [Buffer.from('u')], { complete: true });
     await a.blobs.write(blobId.segment('jended001', 0), { kind: 'segment', jobId: 'jended001', writer: null }, [Buffer.from('s')], { complete: true });
     await a.blobs.write(blobId.transcript('jended001'), { kind: 'transcript', jobId: 'jended001', writer: null }, [Buffer.from('{}')], { complete: true });
+    // Segment audio being written (no writer): not an orphan while it is young (a sweep mid-write once lost one).
+    await a.blobs.write(blobId.segment('jwriting1', 0), { kind: 'segment', jobId: 'jwriting1', writer: null }, [Buffer.from('pcm')]);
     const before = await a.blobs.sweep();
+    assert.equal((await a.blobs.info(blobId.segment('jwriting1', 0)))?.state, 'writing', 'a young unfinished blob without a writer stays');
+    await a.blobs.remove(blobId.segment('jwriting1', 0));
+    // A blob removed while it is written fails its writer, rather than leaving it believing it stored it.
+    const removedFirst = async function* () {
+      await a.blobs.remove(blobId.segment('jwriting1', 1));
+      yield Buffer.from('pcm');
+    };
+    await assert.rejects(a.blobs.write(blobId.segment('jwriting1', 1), { kind: 'segment', jobId: 'jwriting1', writer: null }, removedFirst(), { complete: true }));
+    assert.equal(await a.blobs.info(blobId.segment('jwriting1', 1)), undefined);
     assert.equal(await a.blobs.info('upload:jorphan01'), undefined, 'orphan of a gone writer removed');
     assert.ok(await a.blobs.info('upload:jwriting1'), 'a live writer keeps its unfinished upload');
     assert.ok(await a.blobs.info(blobId.upload('jended001')), 'a running job keeps its upload');
     assert.ok(before.orphans >= 1);
-    await a.updateJob('jended001', { status: 'completed' });
-    await a.blobs.sweep();
+    await a.updateJob('jended001', { status: 'completed', completed_at: Date.now() / 1000 - 60 });
+    // Kept for playback (serve.keepUploadHours): the upload stays while the job ended less than that ago.
+    await a.blobs.sweep(3_600);
+    assert.ok(await a.blobs.info(blobId.upload('jended001')), 'an upload kept for an hour stays a minute after the end');
+    assert.equal(await a.blobs.info(blobId.segment('jended001', 0)), undefined, 'segment audio goes at once');
+    await a.blobs.sweep(30);
     assert.equal(await a.blobs.info(blobId.upload('jended001')), undefined);
     assert.equal(await a.blobs.info(blobId.segment('jended001', 0)), undefined);
     assert.equal((await a.blobs.readAll(blobId.transcript('jended001')))?.toString(), '{}');
     const chunks = await queryDatabase<{ n: number }>(database.url, "select count(*)::int as n from blob_chunks where blob_id in ('upload:jorphan01', 'upload:jended001')");
     assert.equal(chunks[0]!.n, 0, 'chunks went with their blobs');
   });
+});
+
+test('the embedded SQLite store has no leases: only a store several machines reach is shared', async () => {
+  const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'parascribe-cluster-sqlite-')) });
+  try {
+    assert.equal(store.cluster, undefined);
+  } finally {
+    await store.close();
+  }
 });
