@@ -10,6 +10,7 @@
  *          → an API server (httpApi) on PostgreSQL: cluster settings (leases, notifications, blobs);
  *            in distributed mode: rate-limit buckets in Redis
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createBackendRegistry } from './backends/registry.js';
 import { BackendSet } from './backends/set.js';
@@ -80,6 +81,8 @@ export interface ClusterSettings {
   keepUploadSec: number;
   leases: ClusterStore;
   blobs: BlobStore;
+  /** The key signed audio URLs (server/media-url.ts) use, the same on every server of the store. */
+  mediaUrlSecret: Buffer;
 }
 
 export interface Runtime {
@@ -171,9 +174,27 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     rollout.backendsChanged(next.backends);
     if (kept.length > 0) log(`new settings of ${kept.join(', ')} apply after a restart (in use by this process)`);
   });
+  const joinsCluster = role === 'server' && options.httpApi === true && config.databaseUrl !== undefined && store.cluster !== undefined;
+  const mediaUrlSecret = joinsCluster
+    ? await store.cluster!.sharedSecret('media-url', randomBytes(32).toString('base64url')).catch(async (error: unknown) => {
+        await rollout.close();
+        await store.close();
+        await backends.closeAll();
+        await tracing.release();
+        throw error;
+      })
+    : undefined;
   const cluster: ClusterSettings | undefined =
-    role === 'server' && options.httpApi && store.cluster && config.databaseUrl
-      ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...config.serve.cluster, keepUploadSec: config.serve.keepUploadHours * 3600, leases: store.cluster, blobs: store.blobs }
+    mediaUrlSecret !== undefined && store.cluster && config.databaseUrl
+      ? {
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          ...config.serve.cluster,
+          keepUploadSec: config.serve.keepUploadHours * 3600,
+          leases: store.cluster,
+          blobs: store.blobs,
+          mediaUrlSecret: Buffer.from(mediaUrlSecret, 'base64url'),
+        }
       : undefined;
   const queued =
     role === 'server' && distributed

@@ -89,6 +89,11 @@ describe('two API servers on one store: any server answers, jobs survive a serve
     const played = await fetch(`${jobs[0]!.other.url}/v1/jobs/${jobs[0]!.id}/audio`, { headers: { authorization: `Bearer ${jobs[0]!.key}`, range: 'bytes=0-1023' } });
     assert.equal(played.status, 206);
     assert.ok(Buffer.from(await played.arrayBuffer()).equals(readFileSync(clips[jobs[0]!.clip]!).subarray(0, 1024)), 'the other server plays the upload');
+    // A signed audio URL (the UI's <audio> source) from one server plays on the other: one shared secret.
+    const signed = (await (await fetch(`${jobs[1]!.server.url}/v1/jobs/${jobs[1]!.id}/audio-url`, { method: 'POST', headers: { authorization: `Bearer ${jobs[1]!.key}` } })).json()) as { url: string };
+    const viaOther = await fetch(`${jobs[1]!.other.url}${signed.url}`);
+    assert.equal(viaOther.status, 200, 'a URL signed by one server plays on the other');
+    assert.equal(Buffer.from(await viaOther.arrayBuffer()).length, readFileSync(clips[jobs[1]!.clip]!).length);
     const segmentRequests = [...cluster.lb.counts.entries()].map(([url, n]) => `${url === a.url ? 'A' : 'B'}: ${n}`).join(', ');
     process.stdout.write(`# 20 jobs on 2 servers: ${audit.segments} segments, last done after ${(walls.at(-1)! / 1000).toFixed(1)} s; requests through the balancer (segment audio, transcripts) ${segmentRequests}\n`);
   });

@@ -71,7 +71,8 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/jobs', askRoutes(service));
-  const audioUrls = new AudioUrls();
+  // Several servers on one store sign alike, so a URL from one plays on any (behind a balancer).
+  const audioUrls = new AudioUrls(service.cluster?.mediaUrlSecret);
   app.route('/v1/jobs', jobMediaRoutes(service, audioUrls));
   app.route('/v1/stats/hourly', hourlyStatsRoutes(service, (owner) => admins.has(owner)));
   app.route('/v1/backends', backendsRoutes(service));

@@ -106,6 +106,13 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
     await a.blobs.remove(id2);
   });
 
+  test('a shared secret: the first server to ask creates it, every other reads the same one', async () => {
+    const first = await a.cluster!.sharedSecret('test-secret', 'from-a');
+    const second = await b.cluster!.sharedSecret('test-secret', 'from-b');
+    assert.equal(first, 'from-a');
+    assert.equal(second, 'from-a');
+  });
+
   test('sweep: an unfinished blob of a live writer stays, of a gone one goes; uploads of ended jobs go after their keep time, transcripts stay', async () => {
     await a.cluster!.register(instance('live-writer'), 30);
     await a.blobs.write('upload:jorphan01', { kind: 'upload', jobId: 'jorphan01', writer: 'dead-writer' }, [Buffer.from('cut')]);

@@ -123,6 +123,16 @@ export class ClusterStore {
     await sql`delete from service_instances where lease_until < now() - interval '1 hour'`.execute(this.db);
   }
 
+  /**
+   * The secret named `name` that every server of the store shares: the first server to ask creates it
+   * (`fresh`, base64url), every later one reads that one.
+   */
+  async sharedSecret(name: string, fresh: string): Promise<string> {
+    await sql`insert into cluster_secrets (name, value) values (${name}, ${fresh}) on conflict (name) do nothing`.execute(this.db);
+    const { rows } = await sql<{ value: string }>`select value from cluster_secrets where name = ${name}`.execute(this.db);
+    return rows[0]!.value;
+  }
+
   /** PostgreSQL NOTIFY on `channel` (delivered to every session LISTENing there, src/service/cluster/notifier.ts). */
   async notify(channel: string, payload: string): Promise<void> {
     await sql`select pg_notify(${channel}, ${payload})`.execute(this.db);

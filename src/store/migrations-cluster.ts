@@ -5,7 +5,8 @@
  *
  * - `2026_12_07_005_job_leases`: which API server runs a job and until when (`lease_holder`,
  *   `lease_until`, renewed by that server's heartbeat; `lease_epoch` counts claims), and one row per
- *   live server (`service_instances`). The job's `owner` column stays the API key's tenant.
+ *   live server (`service_instances`); secrets the servers share (`cluster_secrets`). The job's
+ *   `owner` column stays the API key's tenant.
  * - `2026_12_07_006_upload_blobs`: bytes every server can read: uploads, the transcript of a finished
  *   job, and segment audio for queue workers, as fixed-size bytea chunks (src/store/blobs.ts).
  */
@@ -31,8 +32,11 @@ export function clusterMigrations(t: { time: ColumnDataType; bigint: ColumnDataT
           .addColumn('heartbeat_at', t.time, (c) => c.notNull())
           .addColumn('lease_until', t.time, (c) => c.notNull())
           .execute();
+        // Secrets every server of the store signs with alike (a signed audio URL works on any server).
+        await db.schema.createTable('cluster_secrets').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
       },
       async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('cluster_secrets').execute();
         await db.schema.dropTable('service_instances').execute();
         await db.schema.dropIndex('transcription_jobs_lease').execute();
         for (const column of ['lease_holder', 'lease_until', 'lease_epoch']) await db.schema.alterTable('transcription_jobs').dropColumn(column).execute();

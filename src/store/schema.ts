@@ -141,6 +141,12 @@ export interface ServiceInstancesTable {
   lease_until: Time;
 }
 
+/** A secret every server of a shared store uses alike (store/cluster.ts: `sharedSecret`). */
+export interface ClusterSecretsTable {
+  name: string;
+  value: string;
+}
+
 /** Bytes every server can read (src/store/blobs.ts): an upload, a transcript, a segment's audio. */
 export interface BlobsTable {
   id: string;
@@ -240,6 +246,7 @@ export interface Database {
   canary_rollouts: CanaryRolloutsTable;
   evaluations: EvaluationsTable;
   service_instances: ServiceInstancesTable;
+  cluster_secrets: ClusterSecretsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
 }

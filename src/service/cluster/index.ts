@@ -56,6 +56,8 @@ export class ServiceCluster {
   readonly notifier: ClusterNotifier;
   /** Uploads, transcripts and segment audio every server reads (server/routes/segments.ts too). */
   readonly blobs: BlobStore;
+  /** What signed audio URLs are signed with: the same on every server (server/media-url.ts). */
+  readonly mediaUrlSecret: Buffer;
   readonly #remoteStages = new Map<string, string>();
   readonly #leaseStore: ClusterStore;
   readonly #leaseSec: number;
@@ -66,6 +68,7 @@ export class ServiceCluster {
   constructor(files: JobFiles, settings: ClusterSettings, host: ClusterHost, log: (line: string) => void, onBlobBytes?: (bytes: number) => void) {
     this.#leaseStore = settings.leases;
     this.blobs = settings.blobs;
+    this.mediaUrlSecret = settings.mediaUrlSecret;
     this.#leaseSec = settings.leaseSec;
     this.id = instanceId(settings.dataDir);
     this.files = new SharedFiles(settings.blobs, files, this.id, onBlobBytes);
