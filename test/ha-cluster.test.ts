@@ -94,6 +94,11 @@ describe('two API servers on one store: any server answers, jobs survive a serve
     const viaOther = await fetch(`${jobs[1]!.other.url}${signed.url}`);
     assert.equal(viaOther.status, 200, 'a URL signed by one server plays on the other');
     assert.equal(Buffer.from(await viaOther.arrayBuffer()).length, readFileSync(clips[jobs[1]!.clip]!).length);
+    // Waveform peaks of a finished job on the server that did not decode it: computed there from the kept upload.
+    const peaks = (await (await fetch(`${jobs[2]!.other.url}/v1/jobs/${jobs[2]!.id}/peaks?points=100`, { headers: { authorization: `Bearer ${jobs[2]!.key}` } })).json()) as { complete: boolean; data: number[] };
+    assert.equal(peaks.complete, true);
+    assert.equal(peaks.data.length, 100);
+    assert.ok(peaks.data.some((v) => v > 0.05), 'real speech has peaks');
     const segmentRequests = [...cluster.lb.counts.entries()].map(([url, n]) => `${url === a.url ? 'A' : 'B'}: ${n}`).join(', ');
     process.stdout.write(`# 20 jobs on 2 servers: ${audit.segments} segments, last done after ${(walls.at(-1)! / 1000).toFixed(1)} s; requests through the balancer (segment audio, transcripts) ${segmentRequests}\n`);
   });
