@@ -1,6 +1,7 @@
 /**
  * Several `parascribe serve` processes on one PostgreSQL store (issue 17): the service's cluster
- * side, built by `serve` when the store is PostgreSQL, absent on the embedded SQLite store.
+ * side, built from `runtime.cluster` (openRuntime gives it to a `serve` process on PostgreSQL),
+ * absent on the embedded SQLite store.
  *
  * - Ownership (leases.ts, store/cluster.ts): each unfinished job is held by one server's lease; a
  *   lapsed lease is taken over by another server, which resumes the job from its stored segments.
