@@ -44,6 +44,14 @@ export const ERROR_CODES = {
   MODEL_DOWNLOAD_FAILED: { exitCode: 30, retryable: true },
   /** The job's upload was deleted (`serve.keepUploadHours` after the job ended): nothing to play. */
   AUDIO_GONE: { exitCode: 31, retryable: false },
+  /** The server's (or the CLI's work dir's) file system is full (ENOSPC, EDQUOT): try again once there is space. */
+  STORAGE_FULL: { exitCode: 32, retryable: true },
+  /** Decoding took longer than `limits.maxDecodeSec` of wall-clock time (a decompression bomb, a pathological file). */
+  DECODE_TIMEOUT: { exitCode: 33, retryable: false },
+  /** The caller's key has `serve.maxQueuedJobsPerKey` jobs waiting already: 429 with Retry-After (docs/limits.md). */
+  QUEUE_FULL: { exitCode: 34, retryable: true },
+  /** The caller's key has `serve.maxStreamsPerKey` event streams open already: 429 with Retry-After. */
+  TOO_MANY_STREAMS: { exitCode: 35, retryable: true },
   ABORTED: { exitCode: 130, retryable: false },
 } as const;
 
@@ -85,7 +93,23 @@ export function isParascribeError(value: unknown): value is ParascribeError {
   );
 }
 
-/** Normalises anything thrown into a ParascribeError; unknown errors become INTERNAL. */
+const DISK_FULL_ERRNOS = new Set(['ENOSPC', 'EDQUOT']);
+
+/** Whether this error (or one it wraps) is a full file system: ENOSPC or EDQUOT. */
+export function isDiskFull(value: unknown): boolean {
+  for (let depth = 0, at = value; depth < 5 && typeof at === 'object' && at !== null; depth++, at = (at as { cause?: unknown }).cause) {
+    if (DISK_FULL_ERRNOS.has(String((at as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
+/** STORAGE_FULL for a write that failed on a full disk; `doing` says what was being written. */
+export function storageFull(doing: string, cause?: unknown): ParascribeError {
+  // Retry-After (HTTP 507): space comes back when an operator or the upload expiry frees some.
+  return new ParascribeError('STORAGE_FULL', `the server ran out of disk space ${doing}; try again later`, { cause, details: { retryAfterSec: 30 } });
+}
+
+/** Normalises anything thrown into a ParascribeError; unknown errors become INTERNAL (a full disk: STORAGE_FULL). */
 export function toParascribeError(value: unknown): ParascribeError {
   if (value instanceof ParascribeError) return value;
   if (isParascribeError(value)) {
@@ -94,6 +118,7 @@ export function toParascribeError(value: unknown): ParascribeError {
   if (value instanceof Error && value.name === 'AbortError') {
     return new ParascribeError('ABORTED', 'aborted', { cause: value });
   }
+  if (isDiskFull(value)) return storageFull('writing a file', value);
   const message = value instanceof Error ? value.message : String(value);
   return new ParascribeError('INTERNAL', message, { cause: value });
 }

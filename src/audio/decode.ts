@@ -6,7 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ParascribeError } from '../errors.js';
+import { isDiskFull, ParascribeError, storageFull } from '../errors.js';
 import { refusedDemuxer, restrictedInputArgs, toolReason, unsupportedFormatMessage } from './ffmpeg-input.js';
 import type { AudioInfo } from './probe.js';
 import { spawnBound } from './process.js';
@@ -31,6 +31,8 @@ export interface DecodeOptions {
    * length (the probe's check is not enough), and the PCM file is disk the job holds.
    */
   maxBytes?: { bytes: number; reason: string };
+  /** Stop with DECODE_TIMEOUT after this much wall-clock time: the work limit for input that decodes slowly. */
+  maxDecodeMs?: { ms: number; reason: string };
   /** One channel only (0 = left), for recordings with a speaker per channel; default: all channels mixed down. */
   channel?: number;
 }
@@ -51,6 +53,14 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
     if (stderr.length < 16 * 1024) stderr += chunk.toString('utf8');
   });
   let bytes = 0;
+  let timedOut = false;
+  const deadline = options.maxDecodeMs;
+  const timer = deadline
+    ? setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, deadline.ms)
+    : undefined;
   const limit = options.maxBytes;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -65,11 +75,13 @@ export async function decodeToPcmFile(info: AudioInfo, pcmPath: string, options:
       callback(null, chunk);
     },
   });
-  const [streamed, exit] = await Promise.allSettled([pipeline(child.stdout!, tap, pcmFileSink(pcmPath, options.onWritten)), done]);
+  const [streamed, exit] = await Promise.allSettled([pipeline(child.stdout!, tap, pcmFileSink(pcmPath, options.onWritten)), done]).finally(() => clearTimeout(timer));
+  if (timedOut) throw new ParascribeError('DECODE_TIMEOUT', `${info.path}: ${deadline!.reason}`, { details: { maxDecodeSec: deadline!.ms / 1000 } });
   if (exit.status === 'rejected') throw exit.reason;
   if (exit.value.reason === 'aborted') throw new ParascribeError('ABORTED', 'decoding aborted');
   if (streamed.status === 'rejected') {
     if ((streamed.reason as ParascribeError).code === 'AUDIO_TOO_LONG') throw streamed.reason;
+    if (isDiskFull(streamed.reason)) throw storageFull('decoding the audio', streamed.reason);
     throw new ParascribeError('INTERNAL', `writing decoded audio to ${pcmPath} failed: ${(streamed.reason as Error).message}`);
   }
   const durationSec = bytes / BYTES_PER_SEC;

@@ -12,7 +12,7 @@ import { ffmpeg } from '../../test/helpers/cli.js';
 import { DEFAULT_LIMITS } from '../config/limits.js';
 import { isParascribeError } from '../errors.js';
 import { BYTES_PER_SEC, decodeToPcmFile } from './decode.js';
-import { checkAudioDuration, decodeLimit } from './limits.js';
+import { checkAudioDuration, decodeDeadline, decodeLimit } from './limits.js';
 import { probeAudio } from './probe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parascribe-limits-'));
@@ -76,4 +76,26 @@ test('a container that under-reports its length: the probe passes it, the decode
   // With the limit raised it decodes whole (and is then truncated-checked against its header, which it passes: it is longer).
   const whole = await decodeToPcmFile(info, pcm, { maxBytes: decodeLimit({ maxAudioSec: 120, maxDecodedMb: 2048 }) });
   assert.ok(Math.abs(whole.durationSec - 60) < 0.5, String(whole.durationSec));
+});
+
+test('decodeDeadline: a decode that runs past limits.maxDecodeSec is killed with DECODE_TIMEOUT', async () => {
+  // An hour of Opus silence at its lowest rate (about 200 kB): far more than 0.3 s of decoding.
+  const minute = join(dir, 'minute.opus');
+  ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-t', '60', '-c:a', 'libopus', '-b:a', '500', '-frame_duration', '120', minute]);
+  const hour = join(dir, 'hour.opus');
+  ffmpeg(['-stream_loop', '59', '-i', minute, '-c', 'copy', hour]);
+  const info = await probeAudio(hour);
+  const started = performance.now();
+  await assert.rejects(decodeToPcmFile(info, join(dir, 'hour.pcm'), { maxDecodeMs: decodeDeadline({ maxDecodeSec: 0.3 }) }), (error: unknown) => {
+    assert.ok(isParascribeError(error));
+    assert.equal(error.code, 'DECODE_TIMEOUT');
+    assert.match(error.message, /decoding took longer than 0.3 s, the most one job may spend on it \(limits\.maxDecodeSec = 0\.3\)/);
+    return true;
+  });
+  // Killed at the deadline, not after the whole hour (generous: the machine is shared).
+  assert.ok(performance.now() - started < 20_000);
+  // A deadline it meets changes nothing.
+  const short = await probeAudio(minute);
+  const decoded = await decodeToPcmFile(short, join(dir, 'minute.pcm'), { maxDecodeMs: decodeDeadline({ maxDecodeSec: 60 }) });
+  assert.ok(Math.abs(decoded.durationSec - 60) < 0.5);
 });

@@ -7,6 +7,7 @@ import type { AudioInfo } from './probe.js';
 const MIB = 1024 * 1024;
 
 const clock = (sec: number): string => {
+  if (sec < 10 && !Number.isInteger(sec)) return `${sec} s`;
   const total = Math.round(sec);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
@@ -15,7 +16,7 @@ const clock = (sec: number): string => {
 };
 
 /** Refuses, before anything is decoded, a recording whose probed duration is over `limits.maxAudioSec`. */
-export function checkAudioDuration(info: Pick<AudioInfo, 'path' | 'durationSec'>, limits: LimitsConfig): void {
+export function checkAudioDuration(info: Pick<AudioInfo, 'path' | 'durationSec'>, limits: Pick<LimitsConfig, 'maxAudioSec'>): void {
   if (info.durationSec === null || info.durationSec <= limits.maxAudioSec) return;
   throw new ParascribeError(
     'AUDIO_TOO_LONG',
@@ -24,8 +25,16 @@ export function checkAudioDuration(info: Pick<AudioInfo, 'path' | 'durationSec'>
   );
 }
 
+/** The decoder's deadline (config `limits.maxDecodeSec`), with the reason its error gives. */
+export function decodeDeadline(limits: Pick<LimitsConfig, 'maxDecodeSec'>): NonNullable<DecodeOptions['maxDecodeMs']> {
+  return {
+    ms: limits.maxDecodeSec * 1000,
+    reason: `decoding took longer than ${clock(limits.maxDecodeSec)}, the most one job may spend on it (limits.maxDecodeSec = ${limits.maxDecodeSec})`,
+  };
+}
+
 /** The decoder's stop: the smaller of the duration limit (as PCM, a second of slack) and the disk limit. */
-export function decodeLimit(limits: LimitsConfig): NonNullable<DecodeOptions['maxBytes']> {
+export function decodeLimit(limits: Pick<LimitsConfig, 'maxAudioSec' | 'maxDecodedMb'>): NonNullable<DecodeOptions['maxBytes']> {
   const byDuration = Math.ceil((limits.maxAudioSec + 1) * BYTES_PER_SEC);
   const byDisk = Math.floor(limits.maxDecodedMb * MIB);
   return byDuration <= byDisk

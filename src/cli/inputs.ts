@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { probeAudio } from '../audio/probe.js';
 import { ParascribeError, isParascribeError } from '../errors.js';
+import { fittedName } from '../outputs/file-name.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
 
 export interface PlannedInput {
@@ -10,8 +11,9 @@ export interface PlannedInput {
   outputPath: string;
 }
 
+/** The input's name with the format's extension; shortened if it would pass the file system's 255 bytes. */
 export function defaultOutputPath(input: string, format: OutputFormat, outputDir?: string): string {
-  const name = `${basename(input, extname(input))}.${OUTPUT_FORMATS[format].extension}`;
+  const name = fittedName(basename(input, extname(input)), OUTPUT_FORMATS[format].extension);
   return join(outputDir ?? dirname(input), name);
 }
 

@@ -12,6 +12,11 @@ export const limitsSchema = z
     maxAudioSec: z.number().positive().default(36_000),
     /** Decoded 16 kHz mono PCM one job may write to disk, in MiB (default 2048: about 18.6 h). */
     maxDecodedMb: z.number().positive().default(2048),
+    /**
+     * Wall-clock seconds one job's decode may take (default 1 h; 10 h of audio decodes in about a
+     * minute here): the work limit behind the duration limits, for input that is slow to decode.
+     */
+    maxDecodeSec: z.number().positive().default(3600),
   })
   .strict();
 

@@ -128,11 +128,23 @@ test("config: segmentSec takes a number or 'auto' (file or flag); fixedSegmentSe
 });
 
 test('config: limits from defaults < file < env; a bad value names its variable; dataDir is made absolute', () => {
-  assert.deepEqual(loadConfig({ env: baseEnv }).limits, { maxAudioSec: 36_000, maxDecodedMb: 2048 });
+  assert.deepEqual(loadConfig({ env: baseEnv }).limits, { maxAudioSec: 36_000, maxDecodedMb: 2048, maxDecodeSec: 3600 });
   const limitsFile = join(dir, 'limits.json');
   writeFileSync(limitsFile, JSON.stringify({ limits: { maxAudioSec: 600, maxDecodedMb: 100 } }));
-  assert.deepEqual(loadConfig({ env: baseEnv, configPath: limitsFile }).limits, { maxAudioSec: 600, maxDecodedMb: 100 });
-  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_AUDIO_SEC: '7200' }, configPath: limitsFile }).limits, { maxAudioSec: 7200, maxDecodedMb: 100 });
+  assert.deepEqual(loadConfig({ env: baseEnv, configPath: limitsFile }).limits, { maxAudioSec: 600, maxDecodedMb: 100, maxDecodeSec: 3600 });
+  assert.deepEqual(loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_AUDIO_SEC: '7200', PARASCRIBE_MAX_DECODE_SEC: '60' }, configPath: limitsFile }).limits, { maxAudioSec: 7200, maxDecodedMb: 100, maxDecodeSec: 60 });
+  // The per-key serve limits: file < env.
+  const serveLimits = join(dir, 'serve-limits.json');
+  writeFileSync(serveLimits, JSON.stringify({ serve: { maxQueuedJobsPerKey: 5, maxStreamsPerKey: 3 } }));
+  const serve = loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_STREAMS_PER_KEY: '7', PARASCRIBE_MAX_JSON_BODY_KB: '8', PARASCRIBE_MAX_RUNNING_JOBS_PER_KEY: '1', PARASCRIBE_MAX_UPLOAD_MB: '50' }, configPath: serveLimits }).serve;
+  assert.deepEqual(
+    [serve.maxQueuedJobsPerKey, serve.maxStreamsPerKey, serve.maxJsonBodyKb, serve.maxRunningJobsPerKey, serve.maxUploadMb],
+    [5, 7, 8, 1, 50],
+  );
+  assert.throws(
+    () => loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_QUEUED_JOBS_PER_KEY: '0' } }),
+    (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /PARASCRIBE_MAX_QUEUED_JOBS_PER_KEY/.test(error.message),
+  );
   assert.throws(
     () => loadConfig({ env: { ...baseEnv, PARASCRIBE_MAX_AUDIO_SEC: 'forever' } }),
     (error: { code: string; message: string }) => error.code === 'INVALID_CONFIG' && /PARASCRIBE_MAX_AUDIO_SEC/.test(error.message),

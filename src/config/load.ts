@@ -29,6 +29,11 @@ const SERVE_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unkn
   PARASCRIBE_HOST: { key: 'host', parse: (raw) => raw },
   PARASCRIBE_PORT: { key: 'port', parse: Number },
   PARASCRIBE_KEEP_UPLOAD_HOURS: { key: 'keepUploadHours', parse: Number },
+  PARASCRIBE_MAX_UPLOAD_MB: { key: 'maxUploadMb', parse: Number },
+  PARASCRIBE_MAX_RUNNING_JOBS_PER_KEY: { key: 'maxRunningJobsPerKey', parse: Number },
+  PARASCRIBE_MAX_QUEUED_JOBS_PER_KEY: { key: 'maxQueuedJobsPerKey', parse: Number },
+  PARASCRIBE_MAX_STREAMS_PER_KEY: { key: 'maxStreamsPerKey', parse: Number },
+  PARASCRIBE_MAX_JSON_BODY_KB: { key: 'maxJsonBodyKb', parse: Number },
 };
 const DISTRIBUTED_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_REDIS_URL: { key: 'redisUrl', parse: (raw) => raw },
@@ -38,6 +43,7 @@ const DISTRIBUTED_ENV_KEYS: Record<string, { key: string; parse: (raw: string) =
 const LIMITS_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_MAX_AUDIO_SEC: { key: 'maxAudioSec', parse: Number },
   PARASCRIBE_MAX_DECODED_MB: { key: 'maxDecodedMb', parse: Number },
+  PARASCRIBE_MAX_DECODE_SEC: { key: 'maxDecodeSec', parse: Number },
 };
 const RETRY_ENV_KEYS: Record<string, { key: string; parse: (raw: string) => unknown }> = {
   PARASCRIBE_RETRY_BUDGET_SEC: { key: 'budgetSec', parse: Number },

@@ -17,6 +17,15 @@ export const serveSchema = z
     maxUploadMb: z.number().positive().default(2048),
     /** Jobs transcribed at once; later ones wait in the queue (by priority, then age). */
     maxConcurrentJobs: z.number().int().min(1).default(2),
+    /** Jobs of one API key transcribed at once (a key's next job waits while others' start). */
+    maxRunningJobsPerKey: z.number().int().min(1).default(2),
+    /** Jobs of one API key waiting to start; a new one past it is refused: 429 QUEUE_FULL with Retry-After. */
+    maxQueuedJobsPerKey: z.number().int().min(1).default(100),
+    /** Event streams (SSE: job events, OpenAI stream=true, ask) one API key holds open at once; past it 429 TOO_MANY_STREAMS. */
+    maxStreamsPerKey: z.number().int().min(1).default(16),
+    /** Request bodies that are not uploads (JSON: URL jobs, ask, MCP), in KiB; past it 413 PAYLOAD_TOO_LARGE. */
+    // 128: a question of 20,000 characters (ask's limit), each up to 4 bytes of UTF-8, with room for the rest.
+    maxJsonBodyKb: z.number().positive().default(128),
     /** Per API key: sustained requests per second and burst size (token bucket). */
     rateLimit: z
       .object({ requestsPerSec: z.number().positive().default(20), burst: z.number().int().min(1).default(60) })
@@ -25,6 +34,12 @@ export const serveSchema = z
     /** Whole request (headers + body), and the longest pause while a body is streaming in. */
     requestTimeoutSec: z.number().positive().default(3600),
     bodyIdleTimeoutSec: z.number().positive().default(30),
+    /**
+     * Once bodyIdleTimeoutSec has passed, a request body (upload or JSON) must average at least this
+     * many bytes per second, or it is cut off with 408 (a client trickling a byte a second holds no
+     * connection for the whole requestTimeoutSec). 0: no minimum.
+     */
+    minBodyBytesPerSec: z.number().min(0).default(1024),
     /** URL ingestion: size cap, download timeout, and hosts/CIDRs allowed despite being private. */
     url: z
       .object({

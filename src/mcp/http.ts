@@ -10,6 +10,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { Hono, type Context } from 'hono';
 import type { TranscriptionService } from '../service/service.js';
 import type { AuthEnv } from '../server/auth/index.js';
+import { pacedRequest } from '../server/body-pace.js';
 import { createMcpServer } from './server.js';
 
 export const MCP_PATH = '/mcp';
@@ -36,7 +37,9 @@ export function mcpRoutes(service: TranscriptionService, options: { log?: (line:
     await server.connect(transport);
     // The client went away: abort the running tool calls (a wait, an ask) and drop the server.
     c.req.raw.signal.addEventListener('abort', () => void server.close().catch(() => undefined), { once: true });
-    return transport.handleRequest(c.req.raw);
+    // The SDK caps the body's size; the pace (a body trickled in, or stalled) is ours to enforce.
+    const { bodyIdleTimeoutSec, minBodyBytesPerSec } = service.config.serve;
+    return transport.handleRequest(pacedRequest(c.req.raw, { idleTimeoutMs: bodyIdleTimeoutSec * 1000, minBytesPerSec: minBodyBytesPerSec, noun: 'the request body' }));
   });
   app.on(['GET', 'DELETE'], '/', (c) => {
     c.header('Allow', 'POST');

@@ -32,6 +32,9 @@ test('writeFileAtomic writes the content and leaves no temp files', async (t) =>
     { name: 'plain.txt', content: 'hello\n' },
     { name: 'unicode.md', content: '# Ünïcödé · 日本語\n' },
     { name: 'empty.srt', content: '' },
+    // NAME_MAX exactly: the temp file beside it must still fit (it once did not: ENAMETOOLONG).
+    { name: `${'l'.repeat(251)}.txt`, content: 'long\n' },
+    { name: `${'会'.repeat(83)}.txt`, content: 'cjk\n' },
   ];
   const dir = await scratchDir(t);
   for (const { name, content } of cases) {
@@ -39,6 +42,11 @@ test('writeFileAtomic writes the content and leaves no temp files', async (t) =>
     assert.equal(await readFile(join(dir, name), 'utf8'), content, name);
   }
   assert.deepEqual((await readdir(dir)).sort(), cases.map((c) => c.name).sort());
+});
+
+test('assertWritableOutput refuses a name over 255 bytes before any work', async (t) => {
+  const dir = await scratchDir(t);
+  await rejectsWith(assertWritableOutput(join(dir, `${'l'.repeat(253)}.json`)), 'OUTPUT_NOT_WRITABLE', dir, /file name too long/);
 });
 
 test('writeFileAtomic replaces an existing file atomically, keeping its mode', async (t) => {

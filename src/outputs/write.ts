@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ParascribeError } from '../errors.js';
+import { NAME_MAX_BYTES, truncateUtf8 } from './file-name.js';
 
 function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -90,7 +91,9 @@ export async function writeFileAtomic(
   throwIfAborted(signal);
   const directory = dirname(targetPath);
   // Same directory as the target: rename is only atomic within one file system.
-  const tempPath = join(directory, `.${basename(targetPath)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // The target's name (shortened: a 255-byte name plus a suffix would not fit) then a unique suffix.
+  const suffix = `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tempPath = join(directory, `.${truncateUtf8(basename(targetPath), NAME_MAX_BYTES - 1 - suffix.length)}${suffix}`);
   let handle: FileHandle | undefined;
   let tempCreated = false;
   try {
@@ -122,6 +125,7 @@ export async function writeFileAtomic(
 export async function assertWritableOutput(targetPath: string): Promise<void> {
   const absolutePath = resolve(targetPath);
   const directory = dirname(absolutePath);
+  if (Buffer.byteLength(basename(absolutePath)) > NAME_MAX_BYTES) throw notWritable(targetPath, `file name too long (more than ${NAME_MAX_BYTES} bytes)`);
 
   let directoryInfo;
   try {

@@ -26,6 +26,8 @@ export interface StreamDecodeOptions {
   signal: AbortSignal;
   /** The decoder stops with AUDIO_TOO_LONG past this (config `limits`). */
   maxBytes?: DecodeOptions['maxBytes'];
+  /** The decoder stops with DECODE_TIMEOUT after this (config `limits.maxDecodeSec`). */
+  maxDecodeMs?: DecodeOptions['maxDecodeMs'];
   /** Decode this channel only (a speaker-per-channel track, pipeline/channels.ts). */
   channel?: number;
   onDecodeProgress?: (decodedSec: number) => void;
@@ -140,6 +142,8 @@ export class StreamDecode {
       const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
         signal: AbortSignal.any([options.signal, internal.signal]),
         ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    ...(options.maxDecodeMs ? { maxDecodeMs: options.maxDecodeMs } : {}),
+        ...(options.maxDecodeMs ? { maxDecodeMs: options.maxDecodeMs } : {}),
         ...(options.channel !== undefined ? { channel: options.channel } : {}),
         onPcm: (chunk) => {
           this.#detector.push(chunk);
@@ -246,6 +250,7 @@ export async function decodeWholeFile(
   const decoded = await decodeToPcmFile(options.info, options.pcmPath, {
     signal: options.signal,
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    ...(options.maxDecodeMs ? { maxDecodeMs: options.maxDecodeMs } : {}),
     ...(options.channel !== undefined ? { channel: options.channel } : {}),
     onPcm: (chunk) => {
       detector.push(chunk);

@@ -5,7 +5,7 @@
  * whole plan. The segment rows are written here; the job row through the JobRecord.
  */
 import { join } from 'node:path';
-import { decodeLimit } from '../audio/limits.js';
+import { decodeDeadline, decodeLimit } from '../audio/limits.js';
 import { PeaksWriter } from '../audio/peaks.js';
 import type { AudioInfo } from '../audio/probe.js';
 import type { TranscriptionBackend } from '../backends/spec.js';
@@ -110,6 +110,7 @@ async function transcribeWithPeaks(input: TranscribeStageInput, peaks: PeaksWrit
     plan: planOptions,
     signal,
     maxBytes: decodeLimit(config.limits),
+    maxDecodeMs: decodeDeadline(config.limits),
     ...(input.channel !== undefined ? { channel: input.channel } : {}),
     onDecodeProgress: (decodedSec: number) => events?.onDecodeProgress?.(decodedSec, info.durationSec),
     ...(peaks ? { onPcm: (chunk: Buffer) => peaks.push(chunk) } : {}),

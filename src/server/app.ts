@@ -9,6 +9,8 @@ import { errorResponse } from './http-errors.js';
 import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
 import { rateLimit, TokenBuckets, type Buckets } from './rate-limit/index.js';
+import { jsonBodyLimit } from './body-limit/index.js';
+import { OpenStreams, streamLimit } from './stream-limit/index.js';
 import { askRoutes } from './routes/ask.js';
 import { eventsRoutes } from './routes/events.js';
 import { jobsRoutes } from './routes/jobs.js';
@@ -58,10 +60,15 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   });
   app.route('/', healthRoutes(service));
   const auth = bearerAuth({ enabled: serve.auth, apiKeys }, owners);
-  app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets));
+  const bodyLimit = jsonBodyLimit(serve.maxJsonBodyKb);
+  app.use('/v1/*', auth, rateLimit(serve.rateLimit, buckets), bodyLimit);
   app.use('/metrics', auth);
   // MCP (Streamable HTTP) behind the same keys and buckets: each request's tools see its key's jobs.
-  app.use(MCP_PATH, auth, rateLimit(serve.rateLimit, buckets));
+  app.use(MCP_PATH, auth, rateLimit(serve.rateLimit, buckets), bodyLimit);
+  // Event streams per key (docs/limits.md): job events and ask always stream; the OpenAI door when asked to.
+  const streams = new OpenStreams(serve.maxStreamsPerKey);
+  app.use('/v1/jobs/:id/events', streamLimit(streams));
+  app.on('POST', '/v1/jobs/:id/ask', streamLimit(streams));
   app.route('/', metricsRoute(service));
   if (options.queueBoard) {
     app.use(QUEUE_BOARD_PATH, auth);
@@ -78,7 +85,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/backends', backendsRoutes(service));
   // The signature in the query is the credential (media-url.ts): outside /v1 and its bearer auth.
   app.route(MEDIA_AUDIO_PATH, signedAudioRoutes(service, audioUrls));
-  app.route('/v1/audio', openaiRoutes(service));
+  app.route('/v1/audio', openaiRoutes(service, streams));
   app.route('/v1/search', searchRoutes(service));
   app.route(MCP_PATH, mcpRoutes(service, options.log ? { log: options.log } : {}));
   app.route('/v1/stats', statsRoutes(service, (owner) => admins.has(owner)));

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { ParascribeError } from '../errors.js';
 import type { HttpApp } from './app.js';
+import { answerClientError } from './client-error.js';
 
 export interface Listening {
   server: Server;
@@ -23,6 +24,9 @@ export async function listen({ app, fastPath }: HttpApp, options: { host: string
       if (answered === false) void appListener(req, res);
       else if (answered !== true) void answered.then((done) => (done ? undefined : appListener(req, res)));
     });
+    // What Node's parser refuses before the app sees a request (headers over the limit, a malformed
+    // request line, Content-Length with Transfer-Encoding…) gets our JSON error body too.
+    server.on('clientError', answerClientError);
     server.listen(options.port, options.host);
     // Whole request (a large upload included) and headers; idle keep-alive sockets close after 5 s.
     server.requestTimeout = options.requestTimeoutSec * 1000;

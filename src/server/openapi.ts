@@ -20,7 +20,7 @@ export function openApiDocument() {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       responses: {
         Error: {
-          description: 'An error: 400 bad input, 401 no/invalid key, 404 unknown job (or another key\'s), 409 not finished, 413 too large (upload size, or audio longer than limits.maxAudioSec), 415 not audio or an unsupported container (playlists), 422 unreadable audio, 429 rate limited (Retry-After), 501 no LLM configured (ask), 5xx server side.',
+          description: 'An error: 400 bad input, 401 no/invalid key, 404 unknown job (or another key\'s), 409 not finished, 413 too large (upload size, a JSON body over serve.maxJsonBodyKb, audio longer than limits.maxAudioSec, a decode past limits.maxDecodeSec), 415 not audio or an unsupported container (playlists), 422 unreadable audio, 429 rate limited, queue full or too many open event streams (Retry-After; docs/limits.md), 501 no LLM configured (ask), 5xx server side.',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },

@@ -4,7 +4,7 @@
  * the next start resumes it (its finished segments are kept).
  */
 import type { Config } from '../config/schema.js';
-import { toParascribeError } from '../errors.js';
+import { isDiskFull, storageFull, toParascribeError } from '../errors.js';
 import type { ChatClient } from '../llm/client.js';
 import type { JobEvents, JobStage } from '../pipeline/events.js';
 import { runJob, type JobRuntime } from '../pipeline/job.js';
@@ -113,6 +113,12 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       return;
     }
     ctx.log(`job ${jobId}: ${error.code}: ${error.message}`);
+    // The transcript (or another file) could not be written because the server's disk is full: that is
+    // the server's trouble, not the client's output path (OUTPUT_NOT_WRITABLE, as the CLI says it).
+    if (error.code !== 'STORAGE_FULL' && isDiskFull(error)) {
+      const full = storageFull('writing the transcript');
+      await ctx.runtime.store.updateJob(jobId, { error_code: full.code, error: full.message }).catch(() => undefined);
+    }
   } finally {
     ctx.stages.delete(jobId);
     ctx.watch.notify(jobId);

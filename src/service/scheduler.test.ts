@@ -235,3 +235,31 @@ test('scheduler: an async run that rejects at once still frees its slot for the 
   assert.deepEqual(started, ['bad', 'good']);
   assert.deepEqual(errors, ['bad']);
 });
+
+test('scheduler: maxPerOwner: a key over its own limit waits while other keys start, in priority order', async () => {
+  const runs = controlledRuns();
+  const scheduler = new JobScheduler(3, runs.run, () => {}, 1);
+  scheduler.enqueue('a1', 'normal', 'alice');
+  scheduler.enqueue('a2', 'critical', 'alice'); // first in the queue, but alice has one running
+  scheduler.enqueue('b1', 'normal', 'bob');
+  scheduler.enqueue('a3', 'normal', 'alice');
+  scheduler.enqueue('c1', 'batch', 'carol');
+  await runs.startedCount(3);
+  assert.deepEqual(runs.started, ['a1', 'b1', 'c1']);
+  assert.equal(scheduler.runningFor('alice'), 1);
+  assert.equal(scheduler.queuedFor('alice'), 2);
+  assert.equal(scheduler.queuedFor('bob'), 0);
+  runs.finish('a1');
+  await runs.startedCount(4);
+  assert.equal(runs.started[3], 'a2', 'the critical job of alice next');
+  runs.finish('b1'); // a free slot, but alice is at her limit: a3 waits
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(runs.started.length, 4);
+  assert.equal(scheduler.running, 2);
+  runs.finish('a2');
+  await runs.startedCount(5);
+  assert.equal(runs.started[4], 'a3');
+  runs.finish('a3');
+  runs.finish('c1');
+  await scheduler.stop(false);
+});

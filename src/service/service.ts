@@ -31,6 +31,9 @@ import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
 
+/** Retry-After of a QUEUE_FULL answer: about the time a short job takes to leave the queue. */
+export const QUEUE_RETRY_AFTER_SEC = 30;
+
 export interface ServiceDeps {
   runtime: ServiceRuntime;
   hooks?: ServiceHooks;
@@ -63,8 +66,11 @@ export class TranscriptionService {
     const { runtime } = deps;
     this.files = new JobFiles(runtime.config.dataDir);
     this.peaks = new PeaksSource(this.files);
-    this.scheduler = new JobScheduler(runtime.config.serve.maxConcurrentJobs, (jobId, signal) => runServiceJob(jobId, signal, this.#ctx), (jobId, error) =>
-      log(`job ${jobId}: ${(error as Error).message}`),
+    this.scheduler = new JobScheduler(
+      runtime.config.serve.maxConcurrentJobs,
+      (jobId, signal) => runServiceJob(jobId, signal, this.#ctx),
+      (jobId, error) => log(`job ${jobId}: ${(error as Error).message}`),
+      runtime.config.serve.maxRunningJobsPerKey,
     );
     this.metrics = new ServiceMetrics({
       store: runtime.store,
@@ -136,7 +142,7 @@ export class TranscriptionService {
     // Leased: only jobs with no live owner (or this server's own, from before a restart) resume here.
     if (this.cluster) return this.cluster.start(orphans);
     const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
-    for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority);
+    for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority, job.owner ?? '');
     return { resumed: unfinished.map((j) => j.id), orphans };
   }
 
@@ -147,6 +153,20 @@ export class TranscriptionService {
     await this.cluster?.stop();
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  }
+
+  /**
+   * Backpressure per API key: refuses a new job while `owner` has `serve.maxQueuedJobsPerKey` jobs
+   * waiting to start (429 QUEUE_FULL, Retry-After), checked before an upload is read and again when
+   * it is accepted, so a key cannot grow the queue without bound.
+   */
+  admit(owner: string): void {
+    const max = this.config.serve.maxQueuedJobsPerKey;
+    const queued = this.scheduler.queuedFor(owner);
+    if (queued < max) return;
+    throw new ParascribeError('QUEUE_FULL', `${queued} of your jobs are waiting to start, the most one key may queue (serve.maxQueuedJobsPerKey = ${max}); retry when one has started`, {
+      details: { retryAfterSec: QUEUE_RETRY_AFTER_SEC, queued, maxQueuedJobsPerKey: max },
+    });
   }
 
   /** A fresh job id and its (empty) directory, for an upload about to stream in. */
@@ -178,6 +198,12 @@ export class TranscriptionService {
       await this.files.remove(jobId);
       throw error;
     }
+    try {
+      this.admit(owner);
+    } catch (error) {
+      await this.files.remove(jobId);
+      throw error;
+    }
     await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
     const { cluster } = this;
     // Shared store: the upload goes there too, complete only with the job row (and its first lease).
@@ -200,7 +226,7 @@ export class TranscriptionService {
       await cluster?.files.discardUpload(jobId);
       throw error;
     });
-    this.scheduler.enqueue(jobId, config.priority);
+    this.scheduler.enqueue(jobId, config.priority, owner);
     return (await this.deps.runtime.store.getJob(jobId))!;
   }
 

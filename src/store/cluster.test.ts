@@ -53,6 +53,7 @@ describe('cluster store: leases and blobs on PostgreSQL', { skip }, () => {
     const claimed = rounds.flat().map((c) => c.id);
     assert.equal(new Set(claimed).size, claimed.length, 'no job claimed twice');
     assert.equal(claimed.length, 40);
+    assert.ok(rounds.flat().every((c) => c.owner === 'tenant'), "a claim carries the job's owner (per-key limits)");
     assert.ok(rounds.some((r) => r[0]?.id === 'jclaim039'), 'the critical job is first in some claim');
     const again = await a.cluster!.claimLapsed('server-a', 30, 100);
     assert.deepEqual(again.filter((c) => ids.includes(c.id)), [], 'live leases are not claimed again');

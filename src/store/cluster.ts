@@ -21,6 +21,8 @@ export interface InstanceInfo {
 export interface ClaimedJob {
   id: string;
   priority: string;
+  /** The API key's tenant (per-key limits count the job for it). */
+  owner: string;
   /** The server that held it before (null: none ever did, e.g. a job from before leases). */
   previousHolder: string | null;
   /** Seconds since the previous lease ran out (null when there was none). */
@@ -61,11 +63,11 @@ export class ClusterStore {
 
   /** At start: the unfinished jobs an earlier process under this id held (it is gone: this is its successor). */
   async claimOwn(holder: string, leaseSec: number): Promise<ClaimedJob[]> {
-    const { rows } = await sql<{ id: string; priority: string; lease_epoch: number }>`update transcription_jobs
+    const { rows } = await sql<{ id: string; priority: string; owner: string; lease_epoch: number }>`update transcription_jobs
               set lease_until = ${leaseEnd(leaseSec)}, lease_epoch = lease_epoch + 1
               where lease_holder = ${holder} and owner is not null and status in ${UNFINISHED}
-              returning id, priority, lease_epoch`.execute(this.db);
-    return rows.map((r) => ({ id: r.id, priority: r.priority, previousHolder: holder, lapsedSec: null, epoch: r.lease_epoch }));
+              returning id, priority, owner, lease_epoch`.execute(this.db);
+    return rows.map((r) => ({ id: r.id, priority: r.priority, owner: r.owner, previousHolder: holder, lapsedSec: null, epoch: r.lease_epoch }));
   }
 
   /**
@@ -74,7 +76,7 @@ export class ClusterStore {
    */
   async claimLapsed(holder: string, leaseSec: number, limit: number): Promise<ClaimedJob[]> {
     if (limit <= 0) return [];
-    const { rows } = await sql<{ id: string; priority: string; prev: string | null; lapsed_sec: number | null; lease_epoch: number }>`
+    const { rows } = await sql<{ id: string; priority: string; owner: string; prev: string | null; lapsed_sec: number | null; lease_epoch: number }>`
       with c as (
         select id, lease_holder as prev, lease_until as prev_until from transcription_jobs
          where owner is not null and status in ${UNFINISHED} and (lease_until is null or lease_until < now())
@@ -82,8 +84,8 @@ export class ClusterStore {
          limit ${limit} for update skip locked)
       update transcription_jobs j set lease_holder = ${holder}, lease_until = ${leaseEnd(leaseSec)}, lease_epoch = j.lease_epoch + 1
         from c where j.id = c.id
-      returning j.id, j.priority, c.prev, extract(epoch from (now() - c.prev_until))::float8 as lapsed_sec, j.lease_epoch`.execute(this.db);
-    return rows.map((r) => ({ id: r.id, priority: r.priority, previousHolder: r.prev, lapsedSec: r.lapsed_sec === null ? null : Number(r.lapsed_sec), epoch: r.lease_epoch }));
+      returning j.id, j.priority, j.owner, c.prev, extract(epoch from (now() - c.prev_until))::float8 as lapsed_sec, j.lease_epoch`.execute(this.db);
+    return rows.map((r) => ({ id: r.id, priority: r.priority, owner: r.owner, previousHolder: r.prev, lapsedSec: r.lapsed_sec === null ? null : Number(r.lapsed_sec), epoch: r.lease_epoch }));
   }
 
   /** A new job's first lease, inside the transaction that creates its row. */

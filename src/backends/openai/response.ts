@@ -92,31 +92,36 @@ function owner(utterances: readonly Utterance[], word: Word): number {
   return best;
 }
 
+/** The vendor's timed segments as utterances in time order; `extra` adds what one response format carries. */
+function toUtterances(
+  segments: VendorSegment[],
+  clamp: (sec: number) => number,
+  extra: (segment: VendorSegment) => Partial<Utterance>,
+): Utterance[] {
+  const utterances: Utterance[] = [];
+  for (const segment of segments) {
+    const start = num(segment?.start);
+    const end = num(segment?.end);
+    const text = typeof segment?.text === 'string' ? segment.text.trim() : '';
+    if (start === undefined || end === undefined || !text) continue;
+    utterances.push({ startSec: clamp(start), endSec: clamp(Math.max(start, end)), text, words: [], ...extra(segment) });
+  }
+  return utterances.sort((a, b) => a.startSec - b.startSec);
+}
+
 export function mapVerbose(raw: unknown, durationSec: number, fallbackLanguage: string | undefined): Mapped {
   const body = (raw ?? {}) as VendorBody;
   const text = typeof body.text === 'string' ? body.text.trim() : '';
   if (!Array.isArray(body.segments)) return { kind: 'no-segments', text };
   const clamp = clampTo(durationSec);
-  const utterances: Utterance[] = [];
-  for (const segment of body.segments as VendorSegment[]) {
-    const start = num(segment?.start);
-    const end = num(segment?.end);
-    const segmentText = typeof segment?.text === 'string' ? segment.text.trim() : '';
-    if (start === undefined || end === undefined || !segmentText) continue;
+  const utterances = toUtterances(body.segments as VendorSegment[], clamp, (segment) => {
     const signals: Record<string, number> = {};
     for (const key of SIGNALS) {
       const value = num(segment[key]);
       if (value !== undefined) signals[key] = value;
     }
-    utterances.push({
-      startSec: clamp(start),
-      endSec: clamp(Math.max(start, end)),
-      text: segmentText,
-      words: [],
-      ...(Object.keys(signals).length > 0 ? { signals } : {}),
-    });
-  }
-  utterances.sort((a, b) => a.startSec - b.startSec);
+    return Object.keys(signals).length > 0 ? { signals } : {};
+  });
   const words = toWords(body.words, clamp);
   if (utterances.length > 0) for (const word of words) utterances[owner(utterances, word)]!.words.push(word);
   const language = languageCode(body.language) ?? fallbackLanguage;
@@ -139,17 +144,10 @@ export function mapDiarized(raw: unknown, durationSec: number, fallbackLanguage:
   const body = (raw ?? {}) as VendorBody;
   const text = typeof body.text === 'string' ? body.text.trim() : '';
   if (!Array.isArray(body.segments)) return { kind: 'no-segments', text };
-  const clamp = clampTo(durationSec);
-  const utterances: Utterance[] = [];
-  for (const segment of body.segments as VendorSegment[]) {
-    const start = num(segment?.start);
-    const end = num(segment?.end);
-    const segmentText = typeof segment?.text === 'string' ? segment.text.trim() : '';
-    if (start === undefined || end === undefined || !segmentText) continue;
+  const utterances = toUtterances(body.segments as VendorSegment[], clampTo(durationSec), (segment) => {
     const speaker = typeof segment.speaker === 'string' && segment.speaker.trim() !== '' ? segment.speaker.trim() : undefined;
-    utterances.push({ startSec: clamp(start), endSec: clamp(Math.max(start, end)), text: segmentText, words: [], ...(speaker ? { speaker } : {}) });
-  }
-  utterances.sort((a, b) => a.startSec - b.startSec);
+    return speaker ? { speaker } : {};
+  });
   const language = languageCode(body.language) ?? fallbackLanguage;
   return { kind: 'ok', words: 0, transcript: { text: text || utterances.map((u) => u.text).join(' '), ...(language ? { language } : {}), utterances } };
 }

@@ -88,6 +88,7 @@ export const transcribeTool = defineTool({
     };
     const { service } = ctx;
     service.checkOptions(jobOptions);
+    service.admit(ctx.owner);
     const { jobId, name } =
       args.path !== undefined
         ? await copyFileIntoJob(service, await confinePath(args.path, ctx.config.mcp.roots), ctx.signal)

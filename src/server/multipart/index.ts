@@ -1,14 +1,15 @@
 /**
  * Streams a multipart/form-data upload: the one file part goes straight to disk (never into memory),
  * text fields are collected. Enforces the size cap (413, the partial file deleted), an idle timeout
- * between body chunks, and never lets the client's filename near a path.
+ * between body chunks and a minimum average rate (body-pace.ts), and never lets the client's filename near a path.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { ParascribeError } from '../../errors.js';
+import { isDiskFull, ParascribeError, storageFull } from '../../errors.js';
+import { BodyPace } from '../body-pace.js';
 
 export interface MultipartOptions {
   /** The form field that holds the file (`file` for both APIs). */
@@ -16,6 +17,8 @@ export interface MultipartOptions {
   destPath: string;
   maxFileBytes: number;
   idleTimeoutMs: number;
+  /** Average bytes per second the body must keep up once `idleTimeoutMs` has passed (default 0: no minimum). */
+  minBytesPerSec?: number;
   signal?: AbortSignal;
   /** Progress callback (bytes of file written so far): crash-point tests hook in here. */
   onBytes?: (bytes: number) => void;
@@ -72,12 +75,18 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
   };
 
   parser.on('field', (name, value, info) => {
+    // A part without a name (no Content-Disposition, or one without name=) is malformed: busboy passes
+    // undefined, and a throw here, inside busboy's event, would take the whole process down.
+    if (typeof name !== 'string') return fail(new ParascribeError('INVALID_ARGUMENT', 'malformed multipart body: a part has no name'));
     if (info.valueTruncated) return fail(new ParascribeError('INVALID_ARGUMENT', `form field ${name} is too long`));
     if (name.endsWith('[]')) (result.lists[name] ??= []).push(value);
     else result.fields[name] = value;
   });
   parser.on('file', (name, stream, info) => {
     if (name !== options.fileField || result.file) {
+      // Drained unread; if the form is refused while it is open, busboy's destroy makes it emit
+      // 'error', which with no listener would crash the process.
+      stream.on('error', () => undefined);
       stream.resume();
       return;
     }
@@ -91,19 +100,14 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
     const out = createWriteStream(options.destPath);
     fileClosed = new Promise<void>((resolve) => out.once('close', () => resolve()));
     fileWrite = pipeline(stream, out).catch((error: Error) => {
-      fail(failure ?? new ParascribeError('INTERNAL', `could not store the upload: ${error.message}`));
+      fail(failure ?? (isDiskFull(error) ? storageFull('storing the upload', error) : new ParascribeError('INTERNAL', `could not store the upload: ${error.message}`)));
     });
   });
   parser.on('filesLimit', () => {});
   parser.on('fieldsLimit', () => fail(new ParascribeError('INVALID_ARGUMENT', 'too many form fields')));
 
-  let idle: NodeJS.Timeout | undefined;
-  const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => fail(new ParascribeError('REQUEST_TIMEOUT', `the upload stalled for ${options.idleTimeoutMs / 1000} s`)), options.idleTimeoutMs);
-  };
-  source.on('data', armIdle);
-  armIdle();
+  const pace = new BodyPace({ idleTimeoutMs: options.idleTimeoutMs, minBytesPerSec: options.minBytesPerSec ?? 0 }, fail);
+  source.on('data', (chunk: Buffer) => pace.bytes(chunk.length));
   const onAbort = () => fail(new ParascribeError('ABORTED', 'the client went away during the upload'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -124,7 +128,7 @@ export async function readMultipart(headers: Record<string, string>, body: Reada
     await rm(options.destPath, { force: true });
     throw error;
   } finally {
-    clearTimeout(idle);
+    pace.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
   return result;

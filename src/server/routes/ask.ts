@@ -17,6 +17,8 @@ import { answerView, contextView, questionView } from '../../service/question-vi
 import type { TranscriptionService } from '../../service/service.js';
 import type { AuthEnv } from '../auth/index.js';
 import { errorBody } from '../http-errors.js';
+import { readJsonBody } from '../json-body/index.js';
+import { jsonBodyLimits } from './submit.js';
 
 const askBody = z
   .object({
@@ -34,12 +36,11 @@ export function askRoutes(service: TranscriptionService): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.post('/:id/ask', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ParascribeError('INVALID_ARGUMENT', 'the body must be JSON: {"question": "…", "strategy"?: "auto|full|retrieve|map-reduce", "follow"?: true}');
-    }
+    // Capped and paced like any request body (json-body/): c.req.json() would buffer whatever came.
+    const raw = await readJsonBody(c.req.raw, {
+      ...jsonBodyLimits(service),
+      invalidMessage: 'the body must be JSON: {"question": "…", "strategy"?: "auto|full|retrieve|map-reduce", "follow"?: true}',
+    });
     const parsed = askBody.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

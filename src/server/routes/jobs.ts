@@ -9,6 +9,7 @@ import type { AuthEnv } from '../auth/index.js';
 
 const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
 import { checkWebhook, readJsonJobRequest, receiveUpload, receiveUrl } from './submit.js';
+import { admitOrDrain } from './admit.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   txt: 'text/plain; charset=utf-8',
@@ -28,8 +29,10 @@ export function jobsRoutes(service: TranscriptionService): Hono<AuthEnv> {
     let jobId: string;
     let name: string | null;
     let options: JobOptions;
+    // A full queue is refused before the body is read (and again on accept: uploads run in parallel).
+    await admitOrDrain(c, service);
     if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      const request = await readJsonJobRequest(c);
+      const request = await readJsonJobRequest(c, service);
       options = request.options;
       service.checkOptions(options);
       await checkWebhook(service, options, signal);

@@ -19,6 +19,8 @@ import type { JobRow } from '../../store/jobs.js';
 import type { AuthEnv } from '../auth/index.js';
 import { errorBody, statusForCode } from '../http-errors.js';
 import { receiveUpload } from './submit.js';
+import { admitOrDrain } from './admit.js';
+import type { OpenStreams } from '../stream-limit/index.js';
 
 const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
 type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
@@ -37,14 +39,16 @@ function optionsForModel(service: TranscriptionService, model: string | undefine
   }
 }
 
-export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
+export function openaiRoutes(service: TranscriptionService, streams: OpenStreams): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.post('/transcriptions', async (c) => {
+    await admitOrDrain(c, service);
     const upload = await receiveUpload(c, service, 'file');
     let row: JobRow;
     let format: ResponseFormat;
     let granularities: string[];
     let stream: boolean;
+    let release: (() => void) | undefined;
     try {
       const { fields, lists } = upload;
       format = (fields.response_format ?? 'json') as ResponseFormat;
@@ -53,16 +57,19 @@ export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
       if (granularities.some((g) => g !== 'word' && g !== 'segment')) throw new ParascribeError('INVALID_ARGUMENT', 'timestamp_granularities[] may hold "word" and "segment"');
       if (granularities.length > 0 && format !== 'verbose_json') throw new ParascribeError('INVALID_ARGUMENT', 'timestamp_granularities[] needs response_format=verbose_json');
       stream = fields.stream === 'true';
+      // Taken before the job is accepted: a refused stream leaves no job running unwatched.
+      if (stream) release = streams.acquire(c.get('owner'));
       const options = optionsForModel(service, fields.model, fields.language);
       row = await service.accept(upload.jobId, c.get('owner'), upload.file?.filename ?? null, options, c.req.raw.signal);
     } catch (error) {
+      release?.();
       await service.files.remove(upload.jobId);
       throw error;
     }
 
     if (stream) {
       const abort = new AbortController();
-      return streamSSE(c, async (sse) => {
+      return streams.hold(streamSSE(c, async (sse) => {
         sse.onAbort(() => abort.abort());
         for await (const event of followJob(service, row.id, { afterIndex: -1, signal: abort.signal })) {
           if (event.type === 'segment' && event.segment.text) {
@@ -77,7 +84,7 @@ export function openaiRoutes(service: TranscriptionService): Hono<AuthEnv> {
             }
           }
         }
-      });
+      }), release!);
     }
 
     const ended = await service.waitForEnd(row.id, c.req.raw.signal);

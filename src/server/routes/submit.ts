@@ -10,6 +10,7 @@ import { assertPublicUrl } from '../../service/ingest-url/index.js';
 import { downloadIntoJob } from '../../service/ingest.js';
 import type { TranscriptionService } from '../../service/service.js';
 import type { AuthEnv } from '../auth/index.js';
+import { readJsonBody, type JsonBodyOptions } from '../json-body/index.js';
 import { readMultipart, type MultipartResult } from '../multipart/index.js';
 
 const MB = 1024 * 1024;
@@ -27,6 +28,7 @@ export async function receiveUpload(c: Context<AuthEnv>, service: TranscriptionS
       destPath: service.files.partial(jobId),
       maxFileBytes: service.config.serve.maxUploadMb * MB,
       idleTimeoutMs: service.config.serve.bodyIdleTimeoutSec * 1000,
+      minBytesPerSec: service.config.serve.minBodyBytesPerSec,
       signal: c.req.raw.signal,
       onBytes: service.hooks.onUploadBytes,
     });
@@ -51,15 +53,15 @@ export async function checkWebhook(service: TranscriptionService, options: JobOp
   await assertPublicUrl(options.webhook_url, { allow: service.config.serve.url.allow, signal });
 }
 
+/** The guards on a JSON request body (a job request or a question): `serve.maxJsonBodyKb`, the upload's pace. */
+export function jsonBodyLimits(service: TranscriptionService): Omit<JsonBodyOptions, 'invalidMessage'> {
+  const { serve } = service.config;
+  return { maxKb: serve.maxJsonBodyKb, idleTimeoutMs: serve.bodyIdleTimeoutSec * 1000, minBytesPerSec: serve.minBodyBytesPerSec };
+}
+
 /** JSON body of `POST /v1/jobs`: `{ url, ...options }`. */
-export async function readJsonJobRequest(c: Context<AuthEnv>): Promise<{ url: string; options: JobOptions }> {
-  if (Number(c.req.header('content-length') ?? 0) > 64 * 1024) throw new ParascribeError('PAYLOAD_TOO_LARGE', 'a JSON job request is at most 64 KB');
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ParascribeError('INVALID_ARGUMENT', 'the body is not valid JSON');
-  }
+export async function readJsonJobRequest(c: Context<AuthEnv>, service: TranscriptionService): Promise<{ url: string; options: JobOptions }> {
+  const body = await readJsonBody(c.req.raw, { ...jsonBodyLimits(service), invalidMessage: 'the body is not valid JSON' });
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ParascribeError('INVALID_ARGUMENT', 'the body must be a JSON object');
   const { url, ...rest } = body as Record<string, unknown>;
   if (typeof url !== 'string' || url.length === 0 || url.length > 4000) throw new ParascribeError('INVALID_ARGUMENT', 'the body needs "url": an http(s) URL of the audio');

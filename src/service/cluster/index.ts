@@ -35,7 +35,7 @@ export type { ClusterSettings } from '../../runtime.js';
 
 /** What the cluster asks of the service it serves. */
 export interface ClusterHost {
-  enqueue(jobId: string, priority: Priority): void;
+  enqueue(jobId: string, priority: Priority, owner: string): void;
   /** Stops a local job (queued or running) with `reason`. */
   abort(jobId: string, reason: unknown): void;
   /** Jobs in this server's scheduler. */
@@ -79,7 +79,7 @@ export class ServiceCluster {
           this.#takeovers?.inc();
           this.#lapse?.observe(Math.max(0, job.lapsedSec ?? 0));
         }
-        host.enqueue(job.id, job.priority as Priority);
+        host.enqueue(job.id, job.priority as Priority, job.owner);
       }
     };
     this.leases = new LeaseKeeper({
@@ -233,7 +233,8 @@ export function attachCluster(service: ClusteredService, settings: ClusterSettin
   const { scheduler, watch } = service;
   const { maxConcurrentJobs } = service.config.serve;
   const host: ClusterHost = {
-    enqueue: (jobId, priority) => scheduler.enqueue(jobId, priority),
+    // With its owner: a taken-over job counts against its key's running limit here (serve.maxRunningJobsPerKey).
+    enqueue: (jobId, priority, owner) => scheduler.enqueue(jobId, priority, owner),
     abort: (jobId, reason) => void scheduler.cancel(jobId, reason),
     localJobs: () => scheduler.jobIds(),
     capacity: () => Math.max(0, maxConcurrentJobs - scheduler.running - scheduler.queued),
