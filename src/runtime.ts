@@ -7,7 +7,10 @@
  *          → backends (lazy; built on first use) + breakers + load → serving (how a segment is served)
  *          → dispatcher: this process's backends, or (a server in distributed mode) the BullMQ queues
  *          → llm: the chat client `ask` uses (lazy; src/llm/)
+ *          → an API server (httpApi) on PostgreSQL: cluster settings (leases, notifications, blobs);
+ *            in distributed mode: rate-limit buckets in Redis
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createBackendRegistry } from './backends/registry.js';
 import { BackendSet } from './backends/set.js';
@@ -20,13 +23,17 @@ import { ChatClient } from './llm/client.js';
 import { resolveLlmSettings } from './llm/settings.js';
 import { BreakerBoard, CircuitBreaker, type BreakerTransition } from './queue/breaker.js';
 import { BullmqDispatcher, distributedSettings, type DistributedSettings } from './queue/bullmq/index.js';
+import { sharedSegmentAudio } from './queue/bullmq/segment-blobs.js';
 import { backendOfQueue, configuredQueueBackends, QueueInspector } from './queue/bullmq/queue-stats.js';
 import { FleetSignal } from './autoscale/signal.js';
 import type { SegmentDispatcher } from './queue/dispatch.js';
 import { BackendLoad } from './queue/load.js';
 import { startTracing } from './telemetry/tracing/provider.js';
 import { retryPolicyFor } from './queue/retry.js';
+import type { BlobStore } from './store/blobs.js';
+import type { ClusterStore } from './store/cluster.js';
 import type { JobStore } from './store/jobs.js';
+import { RedisTokenBuckets } from './server/rate-limit/redis.js';
 import { openStore } from './store/registry.js';
 import { Rollout } from './rollout/index.js';
 import { checkRolloutBackends } from './rollout/check.js';
@@ -57,6 +64,26 @@ export interface RuntimeOptions {
    * process cannot reload (a reload is refused).
    */
   reload?: () => Config;
+  /**
+   * This process answers the HTTP API (`parascribe serve`): on a PostgreSQL store it joins the servers
+   * sharing it (job leases, notifications, blobs: `cluster`), and in distributed mode it takes rate
+   * limits from buckets in Redis that every server shares (`rateBuckets`).
+   */
+  httpApi?: boolean;
+}
+
+/** An API server on a store several servers share (src/service/cluster/ uses it). */
+export interface ClusterSettings {
+  databaseUrl: string;
+  dataDir: string;
+  leaseSec: number;
+  sweepSec: number;
+  /** serve.keepUploadHours in seconds: how long an ended job's upload blob stays, for playback. */
+  keepUploadSec: number;
+  leases: ClusterStore;
+  blobs: BlobStore;
+  /** The key signed audio URLs (server/media-url.ts) use, the same on every server of the store. */
+  mediaUrlSecret: Buffer;
 }
 
 export interface Runtime {
@@ -77,6 +104,10 @@ export interface Runtime {
   readonly distributed: DistributedSettings | undefined;
   /** A server in distributed mode: the queues as /metrics and /admin/queues see them. */
   readonly queueStats: QueueInspector | undefined;
+  /** An API server on a PostgreSQL store: the settings it joins the other servers with (runtime option httpApi). */
+  readonly cluster: ClusterSettings | undefined;
+  /** An API server in distributed mode: per-key rate-limit buckets shared in Redis (connected). */
+  readonly rateBuckets: RedisTokenBuckets | undefined;
   readonly log: (line: string) => void;
   /**
    * The chat client `ask` uses, built on first call (a config without `llm` is fine until then);
@@ -144,9 +175,38 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     rollout.backendsChanged(next.backends);
     if (kept.length > 0) log(`new settings of ${kept.join(', ')} apply after a restart (in use by this process)`);
   });
+  const joinsCluster = role === 'server' && options.httpApi === true && config.databaseUrl !== undefined && store.cluster !== undefined;
+  const mediaUrlSecret = joinsCluster
+    ? await store.cluster!.sharedSecret('media-url', randomBytes(32).toString('base64url')).catch(async (error: unknown) => {
+        await rollout.close();
+        await store.close();
+        await backends.closeAll();
+        await tracing.release();
+        throw error;
+      })
+    : undefined;
+  const cluster: ClusterSettings | undefined =
+    mediaUrlSecret !== undefined && store.cluster && config.databaseUrl
+      ? {
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          ...config.serve.cluster,
+          keepUploadSec: config.serve.keepUploadHours * 3600,
+          leases: store.cluster,
+          blobs: store.blobs,
+          mediaUrlSecret: Buffer.from(mediaUrlSecret, 'base64url'),
+        }
+      : undefined;
   const queued =
     role === 'server' && distributed
-      ? new BullmqDispatcher({ config: distributed, store, publicUrl: () => distributed.publicUrl ?? options.publicUrl?.() ?? 'http://localhost', log })
+      ? new BullmqDispatcher({
+          config: distributed,
+          store,
+          publicUrl: () => distributed.publicUrl ?? options.publicUrl?.() ?? 'http://localhost',
+          // Any API server answers a segment URL: the audio goes to the shared store first.
+          ...(cluster ? { segmentAudio: sharedSegmentAudio(cluster.blobs) } : {}),
+          log,
+        })
       : undefined;
   const queueStats =
     queued && distributed
@@ -160,6 +220,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
           signal: new FleetSignal({ policy: distributed.autoscale, loadArrivals: (sinceSec) => store.listArrivalsSince(sinceSec, 500_000), log }),
         })
       : undefined;
+  // Every server takes from the same per-key buckets, in Redis.
+  const rateBuckets =
+    role === 'server' && options.httpApi && distributed
+      ? new RedisTokenBuckets({ ...config.serve.rateLimit, redisUrl: distributed.redisUrl, prefix: distributed.queuePrefix, log })
+      : undefined;
+  await rateBuckets?.ready();
   let chat: ChatClient | undefined;
   const llm = (): ChatClient => {
     if (chat) return chat;
@@ -186,6 +252,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     dispatcher: queued ?? localDispatcher(serving),
     distributed,
     queueStats,
+    cluster,
+    rateBuckets,
     log,
     llm,
     rollout,
@@ -196,6 +264,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
         await rollout.close();
         await queued?.close();
         await queueStats?.close();
+        await rateBuckets?.close();
         await store.close();
         await backends.closeAll();
         await tracing.release();

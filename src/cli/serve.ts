@@ -36,6 +36,7 @@ export async function serveCommand(config: Config, io: ServeIo, source?: ConfigS
   let listeningUrl = '';
   const runtime = await openRuntime(config, {
     role: 'server',
+    httpApi: true,
     log,
     publicUrl: () => listeningUrl,
     checkBackends: (backends, current) => resolveChain(current, backends),
@@ -44,14 +45,15 @@ export async function serveCommand(config: Config, io: ServeIo, source?: ConfigS
   const stopReloads = source ? watchForReloads({ reload: (reason) => runtime.reload(reason), path: source.path, log }) : undefined;
   const service = new TranscriptionService({ runtime, hooks: crashHooks(process.env.PARASCRIBE_TEST_CRASH_AT), log });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  const { queueStats, distributed, rateBuckets: buckets } = runtime;
   try {
-    const { queueStats, distributed } = runtime;
-    listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
+    listening = await listen(createApp(service, { log, ...(queueStats ? { queueBoard: queueStats } : {}), ...(buckets ? { buckets } : {}) }), { host: config.serve.host, port: config.serve.port, requestTimeoutSec: config.serve.requestTimeoutSec });
     service.setPublicUrl(listening.url);
     listeningUrl = listening.url;
     if (distributed) log(`distributed mode: segments go to Redis queues (prefix ${distributed.queuePrefix}) for parascribe worker processes`);
-    const { resumed, orphans } = await service.start();
-    if (resumed.length > 0) log(`resuming ${resumed.length} unfinished job(s): ${resumed.join(' ')}`);
+    if (service.cluster) log(`shared store: instance ${service.cluster.id}, job leases of ${config.serve.cluster.leaseSec} s`);
+    const { resumed, orphans, takenOver = [] } = await service.start();
+    if (resumed.length > 0) log(`resuming ${resumed.length} unfinished job(s): ${resumed.join(' ')}${takenOver.length > 0 ? ` (${takenOver.length} with no live owner)` : ''}`);
     if (orphans > 0) log(`removed ${orphans} upload(s) that never became a job`);
     // One line on stdout, so scripts (and tests) can read the address, also for --port 0.
     io.stdout.write(`listening on ${listening.url}\n`);

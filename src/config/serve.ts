@@ -58,6 +58,15 @@ export const serveSchema = z
     keepUploadHours: z.number().min(0).default(24),
     /** Serve the web UI at `/` (from dist/ui, built by `npm run build`). */
     ui: z.boolean().default(true),
+    /**
+     * Several API servers on one PostgreSQL store (src/service/cluster/): a server holds each job it
+     * runs by a lease it renews every leaseSec/3; a job whose lease lapsed is taken over by the first
+     * server whose sweep (every sweepSec) finds it. Unused on the embedded SQLite store.
+     */
+    cluster: z
+      .object({ leaseSec: z.number().min(1).default(15), sweepSec: z.number().positive().default(2) })
+      .strict()
+      .default({ leaseSec: 15, sweepSec: 2 }),
     /** OpenAI front door: `model` → backend (and fallback). Unknown models use the default route. */
     models: z
       .record(z.string(), z.object({ backend: z.string().min(1), fallback: z.array(z.string().min(1)).optional() }).strict())

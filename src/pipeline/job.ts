@@ -20,7 +20,7 @@ import { ParascribeError, toParascribeError } from '../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../outputs/formats.js';
 import { assertWritableOutput, writeFileAtomic } from '../outputs/write.js';
 import type { BreakerBoard } from '../queue/breaker.js';
-import type { SegmentDispatcher } from '../queue/dispatch.js';
+import { isHandoff, type SegmentDispatcher } from '../queue/dispatch.js';
 import { stitch } from '../stitch/stitcher.js';
 import type { JobStore } from '../store/jobs.js';
 import { jobTelemetry } from '../telemetry/from-store.js';
@@ -74,6 +74,12 @@ export interface JobRequest {
    * (pipeline/channels.ts runs one job per channel and merges them). Part of the cache key.
    */
   channel?: number;
+  /**
+   * Where the rendered transcript goes besides `outputPath`, before the row says completed (a shared
+   * store: every API server can then serve it). Throwing a JobHandoff leaves the row alone (another
+   * server holds the job now).
+   */
+  publishOutput?: (rendered: string) => Promise<void>;
 }
 
 export interface JobOutcome {
@@ -169,8 +175,10 @@ async function runStages(request: JobRequest): Promise<JobOutcome> {
     };
     return await inSpan('write', {}, () => finish(run, cacheKey, transcript, done.plan, false, timings));
   } catch (thrown) {
+    // Handed to a later run (shutdown, lease lost): the row is that run's, not this one's to end.
+    if (isHandoff(thrown)) throw thrown;
     const error = toParascribeError(thrown);
-    await record.failed(error);
+    if (!(request.signal.aborted && isHandoff(request.signal.reason))) await record.failed(error);
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -270,6 +278,7 @@ async function finish({ request, record, primary }: JobRun, cacheKey: string, tr
       subtitles: request.config.subtitles,
     });
     await writeFileAtomic(request.outputPath, rendered, { signal: request.signal });
+    await request.publishOutput?.(rendered);
   }
   await record.completed({ durationSec: transcript.durationSec, segments: plan.length, cacheHit, outputPath: request.outputPath, telemetry, completedAtSec });
   return { jobId, status: 'completed', source: request.input, output: request.outputPath, cacheKey, transcript, plan, telemetry };

@@ -36,3 +36,14 @@ export interface SegmentDispatcher {
   dispatch(task: SegmentTask, audio: SegmentAudio, signal: AbortSignal, scope?: DispatchScope): Promise<SegmentTranscript>;
   close?(): Promise<void>;
 }
+
+/**
+ * An abort reason that hands a running job to a later run instead of ending it: a service shutting
+ * down, or a server that lost the job's lease to another (service/cluster/). Nothing records the job
+ * as cancelled, and a queue driver leaves its segments on the queue for whichever run comes next.
+ */
+export class JobHandoff extends Error {}
+
+export function isHandoff(reason: unknown): reason is JobHandoff {
+  return reason instanceof JobHandoff;
+}

@@ -8,7 +8,7 @@ import { bearerAuth, KeyOwners, ownerOfKey, type AuthEnv } from './auth/index.js
 import { errorResponse } from './http-errors.js';
 import { MCP_PATH, mcpRoutes } from '../mcp/http.js';
 import { pollFastPath, type FastPath } from './poll-fast-path/index.js';
-import { rateLimit, TokenBuckets } from './rate-limit/index.js';
+import { rateLimit, TokenBuckets, type Buckets } from './rate-limit/index.js';
 import { jsonBodyLimit } from './body-limit/index.js';
 import { OpenStreams, streamLimit } from './stream-limit/index.js';
 import { askRoutes } from './routes/ask.js';
@@ -31,6 +31,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Distributed mode: bull-board over these queues at /admin/queues, behind the API's bearer auth. */
   queueBoard?: QueueBoardSource;
+  /** Rate-limit buckets shared by several servers (rate-limit/redis.ts); default: this process's own. */
+  buckets?: Buckets;
   /** The built web UI's folder (default: found beside the server, ui.ts); null: no UI. */
   uiDir?: string | null;
 }
@@ -47,7 +49,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   const apiKeys = [...new Set([...serve.apiKeys, ...serve.adminKeys])];
   const owners = new KeyOwners({ enabled: serve.auth, apiKeys });
   const admins = new Set(serve.adminKeys.map(ownerOfKey));
-  const buckets = new TokenBuckets(serve.rateLimit);
+  const buckets = options.buckets ?? new TokenBuckets(serve.rateLimit);
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(c, error, { ...(options.log ? { log: options.log } : {}), dataDir: service.config.dataDir }));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
@@ -76,7 +78,8 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/jobs', jobsRoutes(service));
   app.route('/v1/jobs', eventsRoutes(service));
   app.route('/v1/jobs', askRoutes(service));
-  const audioUrls = new AudioUrls();
+  // Several servers on one store sign alike, so a URL from one plays on any (behind a balancer).
+  const audioUrls = new AudioUrls(service.cluster?.mediaUrlSecret);
   app.route('/v1/jobs', jobMediaRoutes(service, audioUrls));
   app.route('/v1/stats/hourly', hourlyStatsRoutes(service, (owner) => admins.has(owner)));
   app.route('/v1/backends', backendsRoutes(service));
@@ -88,7 +91,7 @@ export function createApp(service: TranscriptionService, options: AppOptions = {
   app.route('/v1/stats', statsRoutes(service, (owner) => admins.has(owner)));
   // Distributed mode: workers fetch segment audio with signed URLs (the signature is the credential).
   const { secret } = service.config.distributed;
-  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret));
+  if (secret) app.route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(service.config.dataDir, secret, service.cluster?.blobs));
   if (serve.ui && options.uiDir !== null) app.route('/', uiRoutes(options.uiDir));
   return { app, fastPath: pollFastPath(service, owners, buckets) };
 }

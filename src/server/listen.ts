@@ -20,7 +20,9 @@ export async function listen({ app, fastPath }: HttpApp, options: { host: string
   const appListener = getRequestListener(app.fetch, { hostname: options.host });
   return new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
-      if (!fastPath(req, res)) void appListener(req, res);
+      const answered = fastPath(req, res);
+      if (answered === false) void appListener(req, res);
+      else if (answered !== true) void answered.then((done) => (done ? undefined : appListener(req, res)));
     });
     // What Node's parser refuses before the app sees a request (headers over the limit, a malformed
     // request line, Content-Length with Transfer-Encoding…) gets our JSON error body too.

@@ -3,7 +3,9 @@
  * with Range requests but without an Authorization header, and the API key must never be put in a URL;
  * so the UI asks `POST /v1/jobs/:id/audio-url` (with its key) for a URL that grants that one job's
  * audio until it expires: the HMAC-SHA256 signature over the job id and the expiry is the credential.
- * The secret is random per server process (a restart invalidates the URLs; the UI asks again).
+ * The secret is random per server process (a restart invalidates the URLs; the UI asks again), or,
+ * with several servers on one PostgreSQL store, one they share (runtime.cluster), so that a URL
+ * signed by one server plays on every other.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

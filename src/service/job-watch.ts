@@ -6,15 +6,23 @@
 export class JobWatch {
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  /** `onChange` hears every notification (e.g. to drop a cached view). */
-  constructor(private readonly onChange: (jobId: string) => void = () => {}) {}
+  /**
+   * `onChange` hears every notification (e.g. to drop a cached view); `remote` when another API
+   * server sent it (service/cluster/), so it is not sent on again.
+   */
+  constructor(private readonly onChange: (jobId: string, remote: boolean) => void = () => {}) {}
 
-  notify(jobId: string): void {
-    this.onChange(jobId);
+  notify(jobId: string, remote = false): void {
+    this.onChange(jobId, remote);
     const waiters = this.#waiters.get(jobId);
     if (!waiters) return;
     this.#waiters.delete(jobId);
     for (const wake of waiters) wake();
+  }
+
+  /** Wakes every waiter (notifications may have been missed: each re-reads the store). */
+  wakeAll(): void {
+    for (const jobId of [...this.#waiters.keys()]) this.notify(jobId, true);
   }
 
   /** Resolves on the job's next change, after `timeoutMs`, or when `signal` aborts; never rejects. */

@@ -9,11 +9,13 @@ import type { ChatClient } from '../llm/client.js';
 import type { JobEvents, JobStage } from '../pipeline/events.js';
 import { runJob, type JobRuntime } from '../pipeline/job.js';
 import type { QueueStatsSource } from '../queue/bullmq/queue-stats.js';
+import { isHandoff, JobHandoff } from '../queue/dispatch.js';
 import type { BackendLoad } from '../queue/load.js';
 import type { JobRow, SegmentRow } from '../store/jobs.js';
 import { configForJob } from './job-options.js';
 import type { JobWatch } from './job-watch.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { ClusterSettings, ServiceCluster } from './cluster/index.js';
 import type { JobFiles } from './uploads.js';
 import { jobProgress, jobRequestOptions, jobView } from './views.js';
 import { deliverWebhook, type WebhookEvent } from './webhook/index.js';
@@ -23,6 +25,8 @@ export interface ServiceHooks {
   onStage?(jobId: string, stage: JobStage): void;
   onSegmentDone?(jobId: string, done: number, total: number): void;
   onUploadBytes?(bytes: number): void;
+  /** Bytes of an upload copied into the shared store so far (service/cluster/). */
+  onBlobBytes?(bytes: number): void;
 }
 
 /** What the service uses of its process (a Runtime, src/runtime.ts, is one). */
@@ -31,6 +35,8 @@ export interface ServiceRuntime extends JobRuntime {
   readonly load: BackendLoad;
   /** Distributed mode: what `/metrics` reports about the segment queues and workers. */
   readonly queueStats?: QueueStatsSource | undefined;
+  /** An API server on a store several servers share: how it joins them (service/cluster/). */
+  readonly cluster?: ClusterSettings | undefined;
   /** The chat client of `ask` (throws LLM_NOT_CONFIGURED). */
   llm(): ChatClient;
 }
@@ -48,14 +54,25 @@ export interface ServiceJobContext {
   log: (line: string) => void;
   /** Background work (webhooks) the service waits for when it stops. */
   track: (work: Promise<unknown>) => void;
+  /** Several servers on one PostgreSQL store (service/cluster/); absent on the embedded store. */
+  cluster?: ServiceCluster | undefined;
 }
 
 /** The abort reason of a service shutdown: a job aborted with it goes back to the queue, not to 'cancelled'. */
-export const SHUTDOWN = new Error('service stopping');
+export const SHUTDOWN = new JobHandoff('service stopping');
 
 export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: ServiceJobContext): Promise<void> {
   const row = await ctx.runtime.store.getJob(jobId);
   if (!row || (row.status !== 'queued' && row.status !== 'running')) return;
+  const { cluster } = ctx;
+  // Claimed, then taken by another server before it started here: that server runs it.
+  if (cluster && !cluster.holds(row)) return;
+  // A job taken over from another server: its upload comes from the shared store.
+  // Neither here nor there: the run fails on the missing input (its JobRecord writes the row).
+  if (cluster && !(await cluster.files.ensureInput(jobId, signal).catch(() => false))) {
+    if (signal.aborted) return;
+    ctx.log(`job ${jobId}: its upload is on no server and not in the shared store`);
+  }
   const config = configForJob(ctx.config, jobRequestOptions(row));
   const events: JobEvents = {
     onStage: (stage) => {
@@ -80,12 +97,19 @@ export async function runServiceJob(jobId: string, signal: AbortSignal, ctx: Ser
       runtime: ctx.runtime,
       signal,
       events,
+      // Fenced: a server that lost the job while it was away (frozen past its lease) must not complete it too.
+      ...(cluster ? { publishOutput: (rendered: string) => cluster.publishTranscript(jobId, rendered) } : {}),
     });
   } catch (thrown) {
     const error = toParascribeError(thrown);
     if (signal.reason === SHUTDOWN) {
       await ctx.runtime.store.updateJob(jobId, { status: 'queued', completed_at: null, error_code: null, error: null });
-      ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start`);
+      ctx.log(`job ${jobId}: stopped by shutdown, will resume on the next start${cluster ? ' (or on another server)' : ''}`);
+      return;
+    }
+    // Another server holds the job now (this one was away past its lease): the row is its.
+    if (isHandoff(thrown) || (signal.aborted && isHandoff(signal.reason))) {
+      ctx.log(`job ${jobId}: another server holds it now; stopped here without touching it`);
       return;
     }
     ctx.log(`job ${jobId}: ${error.code}: ${error.message}`);
@@ -109,7 +133,9 @@ export async function jobEnded(jobId: string, ctx: ServiceJobContext): Promise<v
   const segments = await ctx.runtime.store.listSegments(jobId);
   ctx.metrics.jobEnded(row, segments);
   // Kept for playback beside the transcript (serve.keepUploadHours); the service's sweep deletes it later.
-  if (ctx.config.serve.keepUploadHours <= 0) await ctx.files.removeInput(jobId);
+  const keepSec = ctx.config.serve.keepUploadHours * 3600;
+  if (keepSec <= 0) await ctx.files.removeInput(jobId);
+  await ctx.cluster?.jobEnded(jobId, keepSec > 0);
   const webhookUrl = jobRequestOptions(row).webhook_url;
   if (webhookUrl && ctx.config.serve.webhookSecret) ctx.track(sendWebhook(row, webhookUrl, ctx, segments));
 }

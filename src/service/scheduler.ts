@@ -61,8 +61,13 @@ export class JobScheduler {
     this.#pump();
   }
 
-  /** 'dequeued' (never started), 'aborted' (was running), or 'unknown' (not here). */
-  cancel(jobId: string): 'dequeued' | 'aborted' | 'unknown' {
+  /** Ids of the jobs running or waiting here. */
+  jobIds(): string[] {
+    return [...this.#running.keys(), ...this.#waiting.map((w) => w.jobId)];
+  }
+
+  /** 'dequeued' (never started), 'aborted' (was running, aborted with `reason`), or 'unknown' (not here). */
+  cancel(jobId: string, reason: unknown = new Error('cancelled')): 'dequeued' | 'aborted' | 'unknown' {
     const index = this.#waiting.findIndex((w) => w.jobId === jobId);
     if (index >= 0) {
       this.#waiting.splice(index, 1);
@@ -70,7 +75,7 @@ export class JobScheduler {
     }
     const running = this.#running.get(jobId);
     if (!running) return 'unknown';
-    running.controller.abort(new Error('cancelled'));
+    running.controller.abort(reason);
     return 'aborted';
   }
 

@@ -3,6 +3,7 @@
  * upload already on disk), runs them through the scheduler, answers queries scoped to the caller
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { askJob, checkQuestion, type AskDeps, type AskInput, type AskResult } from '../ask/ask.js';
 import { checkAudioDuration } from '../audio/limits.js';
@@ -16,6 +17,7 @@ import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
 import type { SearchPage } from '../store/search.js';
 import type { QuestionRow } from '../store/questions.js';
 import type { JobStatus } from '../store/schema.js';
+import { attachCluster, type ServiceCluster } from './cluster/index.js';
 import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
@@ -25,7 +27,7 @@ import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
 import { degradeForJob, type JobDegradation } from '../autoscale/degrade-job.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
-import { PeaksSource } from './job-media.js';
+import { jobAudio, PeaksSource, type PeaksView } from './job-media.js';
 import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
 import { nowSec } from '../core/time.js';
@@ -43,10 +45,15 @@ export type JobView = ReturnType<typeof jobView>;
 
 export class TranscriptionService {
   readonly #views = new ViewCache<{ view: JobView; json: string }>();
-  readonly watch = new JobWatch((jobId) => this.#views.invalidate(jobId));
+  readonly watch = new JobWatch((jobId, remote) => {
+    this.#views.invalidate(jobId);
+    if (!remote) this.cluster?.published(jobId, this.#stages.get(jobId) ?? null);
+  });
   readonly files: JobFiles;
   /** Waveform peaks of the caller's jobs (job-media.ts). */
   readonly peaks: PeaksSource;
+  /** Several API servers share this store (runtime.cluster): leases, notifications, shared files. */
+  readonly cluster: ServiceCluster | undefined;
   readonly metrics: ServiceMetrics;
   readonly scheduler: JobScheduler;
   readonly #stages = new Map<string, JobStage>();
@@ -75,6 +82,7 @@ export class TranscriptionService {
       runningJobs: () => this.scheduler.running,
       ...(runtime.queueStats ? { queues: runtime.queueStats } : {}),
     });
+    this.cluster = runtime.cluster ? attachCluster(this, runtime.cluster, log, deps.hooks?.onBlobBytes) : undefined;
     this.#ctx = {
       runtime,
       // The runtime's current config: a reload (SIGHUP) applies to the jobs started after it.
@@ -86,6 +94,7 @@ export class TranscriptionService {
       metrics: this.metrics,
       stages: this.#stages,
       hooks: deps.hooks ?? {},
+      cluster: this.cluster,
       publicUrl: () => this.#publicUrl,
       log,
       track: (work) => {
@@ -114,6 +123,7 @@ export class TranscriptionService {
 
   setPublicUrl(url: string): void {
     this.#publicUrl = url.replace(/\/$/, '');
+    this.cluster?.setUrl(this.#publicUrl);
   }
 
   /**
@@ -122,7 +132,7 @@ export class TranscriptionService {
    * on the same data dir (`parascribe mcp`), which must neither take over the server's jobs nor delete
    * an upload the server is receiving (nor expire kept uploads: the server does).
    */
-  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number }> {
+  async start(options: { owner?: string } = {}): Promise<{ resumed: string[]; orphans: number; takenOver?: string[] }> {
     const keepSec = this.config.serve.keepUploadHours * 3600;
     const { orphans } = options.owner === undefined ? await this.files.sweep(this.deps.runtime.store, keepSec) : { orphans: 0 };
     if (keepSec > 0 && options.owner === undefined) {
@@ -130,6 +140,8 @@ export class TranscriptionService {
       this.#expiry = setInterval(() => void this.files.expireInputs(this.deps.runtime.store, keepSec).catch(() => undefined), Math.min(3_600, keepSec / 4) * 1000);
       this.#expiry.unref();
     }
+    // Leased: only jobs with no live owner (or this server's own, from before a restart) resume here.
+    if (this.cluster) return this.cluster.start(orphans);
     const unfinished = (await this.deps.runtime.store.listUnfinishedServiceJobs()).filter((job) => options.owner === undefined || job.owner === options.owner);
     for (const job of unfinished) this.scheduler.enqueue(job.id, job.priority as Priority, job.owner ?? '');
     return { resumed: unfinished.map((j) => j.id), orphans };
@@ -138,6 +150,8 @@ export class TranscriptionService {
   async stop(): Promise<void> {
     clearInterval(this.#expiry);
     await this.scheduler.stop(true, SHUTDOWN);
+    // Its unfinished jobs are free for the other servers at once, not after the lease.
+    await this.cluster?.stop();
     // Jobs aborted by the stop return to 'queued' inside their run; webhooks get a moment to finish.
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
@@ -197,8 +211,13 @@ export class TranscriptionService {
       // Only the primary changes: the job's own fallbacks still follow it.
       chain = [...new Set([degraded.to, ...chain])];
       primary = degraded.to;
-      this.metrics.jobDegraded(config.priority, degraded.from, degraded.to);
     }
+    const { cluster } = this;
+    // Shared store: the upload goes there too, complete only with the job row (and its first lease).
+    if (cluster) await cluster.files.publishUpload(jobId, signal).catch(async (error: unknown) => {
+      await this.files.remove(jobId);
+      throw error;
+    });
     await this.deps.runtime.store.createJob({
       id: jobId,
       source: this.files.input(jobId),
@@ -212,7 +231,11 @@ export class TranscriptionService {
       // A degraded job runs from its request like any other (run-service-job.ts), so the request names
       // the cheaper backend, with the original chain as its fallback: degraded work is never lost.
       options: degraded ? { request: { ...options, backend: degraded.to, fallback: chain.slice(1) }, chain, degraded } : { request: options, chain },
+    }, cluster?.adoptUpload(jobId)).catch(async (error: unknown) => {
+      await cluster?.files.discardUpload(jobId);
+      throw error;
     });
+    if (degraded) this.metrics.jobDegraded(config.priority, degraded.from, degraded.to);
     this.scheduler.enqueue(jobId, config.priority, owner);
     return (await this.deps.runtime.store.getJob(jobId))!;
   }
@@ -282,14 +305,17 @@ export class TranscriptionService {
 
   /** What the job is doing now: the pipeline's stage while it runs, 'queued' while it waits. */
   stage(row: Pick<JobRow, 'id' | 'status'>): JobStage | 'queued' | null {
-    return this.#stages.get(row.id) ?? (row.status === 'queued' ? 'queued' : null);
+    const remote = row.status === 'running' ? (this.cluster?.remoteStage(row.id) as JobStage | undefined) : undefined;
+    return this.#stages.get(row.id) ?? remote ?? (row.status === 'queued' ? 'queued' : null);
   }
 
   /** Cancels a queued or running job (running segments are aborted); a finished job is returned unchanged. */
   async cancel(owner: string, jobId: string): Promise<JobRow> {
     const row = await this.get(owner, jobId);
     if (TERMINAL_STATUSES.has(row.status)) return row;
-    const outcome = this.scheduler.cancel(jobId);
+    let outcome = this.scheduler.cancel(jobId);
+    // Another live server runs it: only that server can stop its segments (it is asked, for up to 10 s).
+    if (outcome === 'unknown' && (await this.cluster?.cancelElsewhere(jobId, (signal) => this.waitForEnd(jobId, signal)))) outcome = 'aborted';
     if (outcome === 'aborted') {
       // runJob marks the job cancelled once its segments have stopped; answer with what is there after 30 s at most.
       await this.waitForEnd(jobId, AbortSignal.timeout(30_000)).catch(() => undefined);
@@ -309,6 +335,22 @@ export class TranscriptionService {
     await this.deps.runtime.store.deleteJob(row.id);
     this.#views.invalidate(row.id);
     await this.files.remove(row.id);
+    await this.cluster?.files.dropAll(row.id);
+  }
+
+  /**
+   * The job's kept upload on this server's disk, and its content type (AUDIO_GONE once deleted). On a
+   * shared store, a job another server received is fetched from the store first.
+   */
+  async audio(row: JobRow): Promise<{ path: string; contentType: string }> {
+    await this.cluster?.files.ensureInput(row.id).catch(() => false);
+    return jobAudio(this.files, row);
+  }
+
+  /** The job's waveform peaks (a finished job another server decoded: computed here from its kept upload). */
+  async peaksOf(row: JobRow, points: number): Promise<PeaksView> {
+    if (this.cluster && TERMINAL_STATUSES.has(row.status) && !existsSync(this.files.peaks(row.id))) await this.cluster.files.ensureInput(row.id).catch(() => false);
+    return this.peaks.view(row, points);
   }
 
   /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */
@@ -316,7 +358,9 @@ export class TranscriptionService {
     if (row.status !== 'completed') {
       throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}; the transcript exists once it has completed`);
     }
-    const json = JSON.parse(await readFile(this.files.transcript(row.id), 'utf8')) as JsonTranscript;
+    // The server that ran the job has it on disk; any other reads the copy in the shared store.
+    const text = await readFile(this.files.transcript(row.id), 'utf8').catch(async (error: unknown) => (await this.cluster?.files.readTranscript(row.id)) ?? Promise.reject(error));
+    const json = JSON.parse(text) as JsonTranscript;
     const { transcript, job, telemetry } = fromJsonTranscript(json);
     return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
   }

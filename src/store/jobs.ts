@@ -12,6 +12,8 @@ import { Evaluations } from './evaluations.js';
 import { FINISHED_SEGMENT_COLUMNS, SegmentSearch } from './search.js';
 import { QuestionStore } from './questions.js';
 import { JobStats } from './stats.js';
+import { BlobStore } from './blobs.js';
+import { ClusterStore } from './cluster.js';
 import { encodeTime, encodeTimeColumns, JOB_TIME_COLUMNS, SEGMENT_TIME_COLUMNS, type TimeStorage } from './times.js';
 import { nowSec } from '../core/time.js';
 import type { PlannedSegment } from '../core/types.js';
@@ -57,6 +59,13 @@ export class JobStore {
   readonly stats: JobStats;
   /** Stored `parascribe eval` results. */
   readonly evaluations: Evaluations;
+  /**
+   * Job leases and live API servers (service/cluster/): only on a store several machines reach
+   * (PostgreSQL); undefined on the embedded SQLite store.
+   */
+  readonly cluster: ClusterStore | undefined;
+  /** Uploads, transcripts and segment audio every server can read (service/cluster/). */
+  readonly blobs: BlobStore;
 
   constructor(
     // Private: every query lives in a method here, so both drivers (and their time encodings) stay in one place.
@@ -69,6 +78,8 @@ export class JobStore {
     this.rollout = new RolloutStore(db, this.times);
     this.stats = new JobStats(db, options.dialect ?? 'sqlite', this.times);
     this.evaluations = new Evaluations(db, this.times);
+    this.cluster = options.dialect === 'postgres' ? new ClusterStore(db) : undefined;
+    this.blobs = new BlobStore(db, this.times);
   }
 
   /** A time (epoch seconds) as this database takes it. */
@@ -107,8 +118,20 @@ export class JobStore {
     );
   }
 
-  async createJob(job: NewJob): Promise<void> {
-    await this.db
+  /**
+   * Inserts the job row. `also` runs in the same transaction (a shared store: the upload's blob is
+   * completed and the first lease taken with the row, or none of them is).
+   */
+  async createJob(job: NewJob, also?: (trx: Kysely<Database>) => Promise<void>): Promise<void> {
+    if (!also) return this.#insertJob(this.db, job);
+    await this.db.transaction().execute(async (trx) => {
+      await this.#insertJob(trx, job);
+      await also(trx);
+    });
+  }
+
+  async #insertJob(db: Kysely<Database>, job: NewJob): Promise<void> {
+    await db
       .insertInto('transcription_jobs')
       .values({
         id: job.id,

@@ -23,6 +23,7 @@
 import { sql, type ColumnDataType, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { backfillSegmentSearch } from './search.js';
+import { clusterMigrations } from './migrations-cluster.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -292,6 +293,7 @@ const migrations = (t: ColumnTypes, dialect: StoreDialect): Record<string, Migra
       await db.schema.dropTable('evaluations').execute();
     },
   },
+  ...clusterMigrations(t, dialect),
 });
 
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {

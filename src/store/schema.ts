@@ -47,6 +47,12 @@ export interface TranscriptionJobsTable {
   owner: string | null;
   /** Service jobs: the uploaded file's original name or the URL (display only). */
   source_name: string | null;
+  /** Service jobs on a shared store: the API server running the job (its instance id), or the last one. */
+  lease_holder: string | null;
+  /** Until when `lease_holder` holds the job (renewed by its heartbeat); absent or past: no live owner. */
+  lease_until: NullableTime;
+  /** Claims of the job so far (1 for its first server; each takeover adds one). */
+  lease_epoch: Generated<number>;
 }
 
 export interface TranscriptionSegmentsTable {
@@ -122,6 +128,45 @@ export interface TranscriptQuestionsTable {
   wall_sec: number | null;
   error_code: string | null;
   error: string | null;
+}
+
+/** One live (or lately live) API server sharing the store (src/service/cluster/). */
+export interface ServiceInstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  url: string | null;
+  started_at: Time;
+  heartbeat_at: Time;
+  lease_until: Time;
+}
+
+/** A secret every server of a shared store uses alike (store/cluster.ts: `sharedSecret`). */
+export interface ClusterSecretsTable {
+  name: string;
+  value: string;
+}
+
+/** Bytes every server can read (src/store/blobs.ts): an upload, a transcript, a segment's audio. */
+export interface BlobsTable {
+  id: string;
+  /** 'upload' | 'transcript' | 'segment'. */
+  kind: string;
+  job_id: string | null;
+  /** 'writing' until every chunk is in, then 'complete'. */
+  state: string;
+  size_bytes: number;
+  chunk_bytes: number;
+  /** The instance writing it (an unfinished blob whose writer is gone is an orphan). */
+  writer: string | null;
+  created_at: Time;
+  completed_at: NullableTime;
+}
+
+export interface BlobChunksTable {
+  blob_id: string;
+  seq: number;
+  data: Buffer;
 }
 
 /** A segment transcribed again off the job's path (rollout.ts): a shadow, or a canary's comparison. */
@@ -200,4 +245,8 @@ export interface Database {
   segment_shadows: SegmentShadowsTable;
   canary_rollouts: CanaryRolloutsTable;
   evaluations: EvaluationsTable;
+  service_instances: ServiceInstancesTable;
+  cluster_secrets: ClusterSecretsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }

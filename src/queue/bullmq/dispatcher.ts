@@ -16,7 +16,7 @@ import type { DistributedConfig } from '../../config/distributed.js';
 import { isErrorCode, ParascribeError } from '../../errors.js';
 import type { JobStore } from '../../store/jobs.js';
 import type { SegmentTranscript } from '../../transcript.js';
-import type { SegmentDispatcher } from '../dispatch.js';
+import { isHandoff, type SegmentDispatcher } from '../dispatch.js';
 import { cancelChannel, redisConnection, reportOutages, segmentQueueName, segmentTaskId } from './connection.js';
 import { signSegmentUrl } from './segment-url.js';
 import type { Priority, SegmentTask } from '../../core/types.js';
@@ -41,9 +41,20 @@ export interface BullmqDispatcherOptions {
   store: JobStore;
   /** Base URL workers use to fetch segment audio from this server. */
   publicUrl: () => string;
+  /**
+   * Where a segment's audio is put for workers before its task is queued, so that its URL works on
+   * any API server (service/cluster/shared-files.ts); absent, only this server's disk holds it.
+   */
+  segmentAudio?: SegmentAudioStore;
   /** Store check interval while waiting (the event stream is the fast path). */
   pollMs?: number;
   log?: (line: string) => void;
+}
+
+/** Segment audio every API server can answer a worker's URL from (the shared store's blobs). */
+export interface SegmentAudioStore {
+  put(task: SegmentTask, audio: SegmentAudio): Promise<void>;
+  drop(task: SegmentTask): Promise<void>;
 }
 
 export class BullmqDispatcher implements SegmentDispatcher {
@@ -97,6 +108,18 @@ export class BullmqDispatcher implements SegmentDispatcher {
     // A worker keeps retrying a failing backend for up to the retry budget: not a lost task.
     const deadlineSec = config.segmentDeadlineSec ?? 120 + audio.durationSec * 4 + (config.retryBudgetSec ?? 0);
     const reasons: string[] = [];
+    const shared = this.#options.segmentAudio;
+    if (shared) await this.#readStore(() => shared.put(task, audio), signal);
+    try {
+      return await this.#dispatchAll(queue, task, audio, deadlineSec, reasons, signal);
+    } finally {
+      // Handed to another run, the task stays queued and its audio with it; otherwise it is done with.
+      if (shared && !(signal.aborted && isHandoff(signal.reason))) await shared.drop(task).catch(() => undefined);
+    }
+  }
+
+  async #dispatchAll(queue: Queue<SegmentTaskData>, task: SegmentTask, audio: SegmentAudio, deadlineSec: number, reasons: string[], signal: AbortSignal): Promise<SegmentTranscript> {
+    const { config } = this.#options;
     for (let dispatch = 1; dispatch <= config.maxDispatchAttempts; dispatch++) {
       const id = segmentTaskId(task.jobId, task.index, dispatch);
       const outcome = await inDispatchSpan(task, { queue: queue.name, taskId: id, dispatch }, () => this.#runOnce(queue, id, task, audio, dispatch, deadlineSec, signal));
@@ -164,8 +187,13 @@ export class BullmqDispatcher implements SegmentDispatcher {
         // A status-only primary-key read: cheap even with hundreds of segments waiting.
         const status = await this.#options.store.getSegmentStatus(task.jobId, task.index);
         if (status === 'completed' || status === 'reused') return settle({ kind: 'completed' });
-        // Every 2nd check: does Redis still hold the task? (Gone: Redis restarted without its data.)
-        if (++polls % 2 === 0 && (await queue.getJobState(id)) === 'unknown') settle({ kind: 'lost' });
+        // Every 2nd check: does Redis still hold the task? (Gone: Redis restarted without its data.) A task
+        // that failed before this run waited on it (an earlier owner's, taken over) has no event to come.
+        if (++polls % 2 === 0) {
+          const state = await queue.getJobState(id);
+          if (state === 'unknown') settle({ kind: 'lost' });
+          else if (state === 'failed') settle({ kind: 'failed', reason: (await queue.getJob(id))?.failedReason ?? 'failed' });
+        }
       } catch {
         // Store or Redis briefly unreachable: the next check tries again; the deadline bounds it all.
       }
@@ -189,7 +217,8 @@ export class BullmqDispatcher implements SegmentDispatcher {
       }
       const result = signal.aborted ? ({ kind: 'failed', reason: 'aborted' } as const) : await outcome;
       if (signal.aborted) {
-        await this.#withdraw(queue, id);
+        // A handoff leaves the task to the next run of the job, which waits on the same task id.
+        if (!isHandoff(signal.reason)) await this.#withdraw(queue, id);
         throw new ParascribeError('ABORTED', 'aborted');
       }
       if (result.kind !== 'completed') await this.#withdraw(queue, id);

@@ -23,7 +23,7 @@ async function harness(rateLimit = { requestsPerSec: 1e6, burst: 1e6 }) {
   const http = createApp(service);
   const answered: boolean[] = [];
   const listening = await listen(
-    { app: http.app, fastPath: (req, res) => { const hit = http.fastPath(req, res); answered.push(hit); return hit; } },
+    { app: http.app, fastPath: (req, res) => { const hit = http.fastPath(req, res) as boolean; answered.push(hit); return hit; } },
     { host: '127.0.0.1', port: 0, requestTimeoutSec: 30 },
   );
   const id = newJobId();

@@ -1,6 +1,7 @@
 /**
  * Per-caller token bucket: `requestsPerSec` sustained, `burst` at once. Over the limit → 429 with
- * Retry-After (whole seconds until a token is back). State lives in the middleware instance.
+ * Retry-After (whole seconds until a token is back). State lives in the middleware instance
+ * (TokenBuckets), or in Redis when several API servers share the limit (redis.ts).
  */
 import type { MiddlewareHandler } from 'hono';
 import { ParascribeError } from '../../errors.js';
@@ -14,7 +15,12 @@ export interface RateLimitOptions {
   forgetAfterMs?: number;
 }
 
-export class TokenBuckets {
+/** Takes a token for a key: 0 when granted, else the milliseconds until one is available. */
+export interface Buckets {
+  take(key: string): number | Promise<number>;
+}
+
+export class TokenBuckets implements Buckets {
   readonly #buckets = new Map<string, { tokens: number; atMs: number }>();
 
   constructor(private readonly options: RateLimitOptions) {}
@@ -41,11 +47,11 @@ export class TokenBuckets {
   }
 }
 
-export function rateLimit(options: RateLimitOptions, buckets = new TokenBuckets(options)): MiddlewareHandler<AuthEnv> {
+export function rateLimit(options: RateLimitOptions, buckets: Buckets = new TokenBuckets(options)): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const owner = c.get('owner');
     if (owner) {
-      const waitMs = buckets.take(owner);
+      const waitMs = await buckets.take(owner);
       if (waitMs > 0) {
         throw new ParascribeError('RATE_LIMITED', `rate limit of ${options.requestsPerSec} requests/s exceeded`, { details: { retryAfterSec: waitMs / 1000 } });
       }

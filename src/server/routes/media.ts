@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import { ParascribeError } from '../../errors.js';
-import { DEFAULT_PEAK_POINTS, jobAudio, MAX_PEAK_POINTS } from '../../service/job-media.js';
+import { DEFAULT_PEAK_POINTS, MAX_PEAK_POINTS } from '../../service/job-media.js';
 import { segmentTimingView } from '../../service/segment-views.js';
 import type { TranscriptionService } from '../../service/service.js';
 import { assertJobId } from '../../service/uploads.js';
@@ -28,13 +28,13 @@ export function jobMediaRoutes(service: TranscriptionService, urls: AudioUrls): 
 
   app.on(['GET', 'HEAD'], '/:id/audio', async (c) => {
     const row = await service.get(c.get('owner'), c.req.param('id'));
-    const { path, contentType } = await jobAudio(service.files, row);
+    const { path, contentType } = await service.audio(row);
     return fileResponse(path, { contentType, range: c.req.header('range'), method: c.req.method, headers: { 'Cache-Control': 'private, no-store' } });
   });
 
   app.post('/:id/audio-url', async (c) => {
     const row = await service.get(c.get('owner'), c.req.param('id'));
-    await jobAudio(service.files, row);
+    await service.audio(row);
     const { path, expiresAtSec } = urls.sign(row.id);
     return c.json({ object: 'transcription.audio_url', url: path, expires_at: new Date(expiresAtSec * 1000).toISOString() });
   });
@@ -43,7 +43,7 @@ export function jobMediaRoutes(service: TranscriptionService, urls: AudioUrls): 
     const row = await service.get(c.get('owner'), c.req.param('id'));
     const points = integerQuery(c.req.query('points'), 'points', 1, MAX_PEAK_POINTS, DEFAULT_PEAK_POINTS);
     c.header('Cache-Control', 'private, no-store');
-    return c.json(await service.peaks.view(row, points));
+    return c.json(await service.peaksOf(row, points));
   });
 
   app.get('/:id/segments', async (c) => {
@@ -66,7 +66,7 @@ export function signedAudioRoutes(service: TranscriptionService, urls: AudioUrls
     if (verdict !== 'ok') throw new ParascribeError('UNAUTHORIZED', `audio URL refused: ${verdict}`);
     const row = await service.store.getJob(jobId);
     if (!row) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
-    const { path, contentType } = await jobAudio(service.files, row);
+    const { path, contentType } = await service.audio(row);
     return fileResponse(path, { contentType, range: c.req.header('range'), method: c.req.method, headers: { 'Cache-Control': 'private, max-age=3600' } });
   });
   return app;

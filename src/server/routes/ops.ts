@@ -1,4 +1,7 @@
-/** Operations endpoints: liveness, readiness (database + breakers), Prometheus metrics, the OpenAPI document. */
+/**
+ * Operations endpoints: liveness, readiness (database + breakers, and on a shared store the job-lease
+ * heartbeat), Prometheus metrics, the OpenAPI document.
+ */
 import { Hono } from 'hono';
 import type { TranscriptionService } from '../../service/service.js';
 import type { AuthEnv } from '../auth/index.js';
@@ -17,8 +20,10 @@ export function healthRoutes(service: TranscriptionService): Hono<AuthEnv> {
     const breakers = service.metricsSources.breakerStates();
     // Not ready when the database is gone, or every backend in use has an open breaker.
     const states = Object.values(breakers);
-    const ready = database === 'ok' && (states.length === 0 || states.some((s) => s !== 'open'));
-    return c.json({ status: ready ? 'ready' : 'not ready', database, breakers }, ready ? 200 : 503);
+    // Several servers: one whose heartbeat has not reached the store for a lease may have lost its jobs.
+    const lease = service.cluster?.health();
+    const ready = database === 'ok' && (states.length === 0 || states.some((s) => s !== 'open')) && (lease?.ok ?? true);
+    return c.json({ status: ready ? 'ready' : 'not ready', database, breakers, ...(lease ? { lease } : {}) }, ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   return app;

@@ -58,3 +58,28 @@ test('segment audio route: bad signature or expired → 403, malformed → 400, 
     done();
   }
 });
+
+test('segment audio route: a range not yet on this disk (a server decoding again after a takeover) is served from the store', async () => {
+  const { openStore } = await import('../../store/registry.js');
+  const { blobId } = await import('../../store/blobs.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'parascribe-segments-blob-'));
+  const store = await openStore({ dataDir });
+  try {
+    mkdirSync(join(dataDir, 'work', 'jroute2'), { recursive: true });
+    // 1 s decoded here so far; segment 1 (1.5–2.5 s) was queued by the job's first server, its audio put in the store.
+    writeFileSync(join(dataDir, 'work', 'jroute2', 'audio.pcm'), Buffer.alloc(32_000, 1));
+    const segment = Buffer.alloc(32_000, 7);
+    await store.blobs.write(blobId.segment('jroute2', 1), { kind: 'segment', jobId: 'jroute2', writer: null }, [segment], { complete: true });
+    const app = new Hono().route(SEGMENT_AUDIO_PATH, segmentAudioRoutes(dataDir, SECRET, store.blobs));
+    const get = (url: string) => app.request(new URL(url).pathname + new URL(url).search);
+    const fromStore = await get(signSegmentUrl('http://x', SECRET, { jobId: 'jroute2', index: 1, startSec: 1.5, endSec: 2.5 }, 60));
+    assert.equal(fromStore.status, 200);
+    assert.deepEqual(Buffer.from(await fromStore.arrayBuffer()).subarray(44), segment);
+    // A range that is on this disk is read here (segment 0 has no copy in the store).
+    const local = await get(signSegmentUrl('http://x', SECRET, { jobId: 'jroute2', index: 0, startSec: 0, endSec: 1 }, 60));
+    assert.deepEqual(Buffer.from(await local.arrayBuffer()).subarray(44), Buffer.alloc(32_000, 1));
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
