@@ -1,6 +1,6 @@
 /**
- * Read-only queries over finished work that the models learn from (JobStore delegates here): measured
- * throughput, job arrivals for the demand forecast, per-job segment timings for the latency model.
+ * Read-only queries over past work by time (JobStore delegates here): the workers' measured throughput,
+ * the dashboard's jobs per hour, arrivals for the demand forecast, segment timings for the latency model.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
