@@ -3,14 +3,10 @@
  * upload already on disk), runs them through the scheduler, answers queries scoped to the caller
  * (another owner's job is "not found"), cancels, and resumes unfinished jobs when it starts.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { askJob, checkQuestion, type AskDeps, type AskInput, type AskResult } from '../ask/ask.js';
-import { checkAudioDuration } from '../audio/limits.js';
-import { fixedSegmentSec, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { ParascribeError } from '../errors.js';
 import type { OutputDocument } from '../outputs/document.js';
-import { fromJsonTranscript, type JsonTranscript } from '../outputs/json.js';
 import type { JobStage } from '../pipeline/events.js';
 import { resolveChain } from '../pipeline/job.js';
 import { newJobId, type JobRow, type JobStore } from '../store/jobs.js';
@@ -22,18 +18,18 @@ import { configForJob, type JobOptions } from './job-options.js';
 import { JobWatch } from './job-watch.js';
 import { ViewCache } from './view-cache.js';
 import { ServiceMetrics } from './metrics.js';
-import { jobEnded, runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRuntime, type ServiceJobContext } from './run-service-job.js';
+import { runServiceJob, SHUTDOWN, type ServiceHooks, type ServiceRuntime, type ServiceJobContext } from './run-service-job.js';
 import { JobScheduler } from './scheduler.js';
 import { assertJobId, JobFiles } from './uploads.js';
-import { degradeForJob, type JobDegradation } from '../autoscale/degrade-job.js';
 import { jobProgress, jobView, TERMINAL_STATUSES } from './views.js';
-import { jobAudio, PeaksSource, type PeaksView } from './job-media.js';
+import { PeaksSource, type PeaksView } from './job-media.js';
 import { hourlyStats } from './stats.js';
 import type { Priority } from '../core/types.js';
-import { nowSec } from '../core/time.js';
+import { acceptJob, admitJob } from './accept.js';
+import { cancelJob, waitForJobEnd } from './job-end.js';
+import { jobDocument, serviceAskDeps, sharedJobAudio, sharedJobPeaks } from './job-content.js';
 
-/** Retry-After of a QUEUE_FULL answer: about the time a short job takes to leave the queue. */
-export const QUEUE_RETRY_AFTER_SEC = 30;
+export { QUEUE_RETRY_AFTER_SEC } from './accept.js';
 
 export interface ServiceDeps {
   runtime: ServiceRuntime;
@@ -156,18 +152,9 @@ export class TranscriptionService {
     await Promise.race([Promise.allSettled([...this.#background]), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
-  /**
-   * Backpressure per API key: refuses a new job while `owner` has `serve.maxQueuedJobsPerKey` jobs
-   * waiting to start (429 QUEUE_FULL, Retry-After), checked before an upload is read and again when
-   * it is accepted, so a key cannot grow the queue without bound.
-   */
+  /** Backpressure per API key (accept.ts): QUEUE_FULL while `owner` has too many jobs waiting to start. */
   admit(owner: string): void {
-    const max = this.config.serve.maxQueuedJobsPerKey;
-    const queued = this.scheduler.queuedFor(owner);
-    if (queued < max) return;
-    throw new ParascribeError('QUEUE_FULL', `${queued} of your jobs are waiting to start, the most one key may queue (serve.maxQueuedJobsPerKey = ${max}); retry when one has started`, {
-      details: { retryAfterSec: QUEUE_RETRY_AFTER_SEC, queued, maxQueuedJobsPerKey: max },
-    });
+    admitJob(this.config, this.scheduler, owner);
   }
 
   /** A fresh job id and its (empty) directory, for an upload about to stream in. */
@@ -183,75 +170,12 @@ export class TranscriptionService {
   }
 
   /**
-   * The upload is complete in `files.partial(jobId)`: check it is audio, record the job, queue it. Only
-   * after this resolves does the caller answer 202, so an accepted job survives a crash.
+   * The upload is complete in `files.partial(jobId)`: check it is audio, record the job, queue it
+   * (accept.ts). Only after this resolves does the caller answer 202, so an accepted job survives a crash.
    */
   async accept(jobId: string, owner: string, sourceName: string | null, options: JobOptions, signal?: AbortSignal): Promise<JobRow> {
-    let config: Config;
-    let primary: string;
-    let chain: string[];
-    try {
-      config = configForJob(this.deps.runtime.config, options);
-      const resolved = resolveChain(config, this.deps.runtime.backends);
-      primary = resolved.primary.id;
-      chain = resolved.chain;
-    } catch (error) {
-      await this.files.remove(jobId);
-      throw error;
-    }
-    try {
-      this.admit(owner);
-    } catch (error) {
-      await this.files.remove(jobId);
-      throw error;
-    }
-    await this.files.accept(jobId, sourceName, (info) => checkAudioDuration(info, config.limits), signal);
-    const degraded = await this.#degradeUnderOverload(config, primary);
-    if (degraded) {
-      // Only the primary changes: the job's own fallbacks still follow it.
-      chain = [...new Set([degraded.to, ...chain])];
-      primary = degraded.to;
-    }
-    const { cluster } = this;
-    // Shared store: the upload goes there too, complete only with the job row (and its first lease).
-    if (cluster) await cluster.files.publishUpload(jobId, signal).catch(async (error: unknown) => {
-      await this.files.remove(jobId);
-      throw error;
-    });
-    await this.deps.runtime.store.createJob({
-      id: jobId,
-      source: this.files.input(jobId),
-      sourceName,
-      owner,
-      segmentSec: fixedSegmentSec(config),
-      backend: primary,
-      format: 'json',
-      language: config.language ?? null,
-      priority: config.priority,
-      // A degraded job runs from its request like any other (run-service-job.ts), so the request names
-      // the cheaper backend, with the original chain as its fallback: degraded work is never lost.
-      options: degraded ? { request: { ...options, backend: degraded.to, fallback: chain.slice(1) }, chain, degraded } : { request: options, chain },
-    }, cluster?.adoptUpload(jobId)).catch(async (error: unknown) => {
-      await cluster?.files.discardUpload(jobId);
-      throw error;
-    });
-    if (degraded) this.metrics.jobDegraded(config.priority, degraded.from, degraded.to);
-    this.scheduler.enqueue(jobId, config.priority, owner);
-    return (await this.deps.runtime.store.getJob(jobId))!;
-  }
-
-  /** Distributed mode under overload: the cheaper backend for a batch or normal job (src/autoscale/degrade.ts). */
-  async #degradeUnderOverload(config: Config, primary: string): Promise<JobDegradation | undefined> {
-    const distributed = this.deps.runtime.config.distributed;
-    const { degrade } = distributed.autoscale;
-    const policy = { ...degrade, backend: degrade.backend, maxWorkers: distributed.autoscale.maxWorkers };
-    if (policy.backend === undefined) return undefined;
-    try {
-      this.deps.runtime.backends.get(policy.backend);
-    } catch {
-      return undefined; // Not buildable: the job keeps its own backend rather than failing.
-    }
-    return degradeForJob(this.deps.runtime.queueStats, policy, { priority: config.priority, primary, nowSec: nowSec() });
+    const { files, cluster, metrics, scheduler } = this;
+    return acceptJob({ runtime: this.deps.runtime, files, cluster, metrics, scheduler }, jobId, owner, sourceName, options, signal);
   }
 
   /** The caller's job; any other owner's job, or a malformed id, is JOB_NOT_FOUND. */
@@ -262,8 +186,7 @@ export class TranscriptionService {
     return row;
   }
 
-  /** The caller's job as the API shows it; polled often, so served from a short-lived cache. */
-  /** The job's view as JSON text, from the cache when fresh (what `GET /v1/jobs/:id` sends). */
+  /** The caller's job as the API shows it, as JSON text (what `GET /v1/jobs/:id` sends): polled often, so from a short-lived cache. */
   async viewJsonOf(owner: string, jobId: string): Promise<string> {
     return (await this.#cachedView(owner, jobId)).json;
   }
@@ -309,23 +232,9 @@ export class TranscriptionService {
     return this.#stages.get(row.id) ?? remote ?? (row.status === 'queued' ? 'queued' : null);
   }
 
-  /** Cancels a queued or running job (running segments are aborted); a finished job is returned unchanged. */
+  /** Cancels a queued or running job (job-end.ts); a finished job is returned unchanged. */
   async cancel(owner: string, jobId: string): Promise<JobRow> {
-    const row = await this.get(owner, jobId);
-    if (TERMINAL_STATUSES.has(row.status)) return row;
-    let outcome = this.scheduler.cancel(jobId);
-    // Another live server runs it: only that server can stop its segments (it is asked, for up to 10 s).
-    if (outcome === 'unknown' && (await this.cluster?.cancelElsewhere(jobId, (signal) => this.waitForEnd(jobId, signal)))) outcome = 'aborted';
-    if (outcome === 'aborted') {
-      // runJob marks the job cancelled once its segments have stopped; answer with what is there after 30 s at most.
-      await this.waitForEnd(jobId, AbortSignal.timeout(30_000)).catch(() => undefined);
-    } else {
-      await this.deps.runtime.store.updateJob(jobId, { status: 'cancelled', completed_at: nowSec(), error_code: 'ABORTED', error: 'cancelled by the client' });
-      await this.deps.runtime.store.cancelOpenSegments(jobId);
-      this.watch.notify(jobId);
-      await jobEnded(jobId, this.#ctx);
-    }
-    return (await this.deps.runtime.store.getJob(jobId))!;
+    return cancelJob(this.#ctx, this.scheduler, await this.get(owner, jobId));
   }
 
   /** Deletes a finished job of the caller's for good: its row, segments, questions, upload and transcript. */
@@ -338,44 +247,24 @@ export class TranscriptionService {
     await this.cluster?.files.dropAll(row.id);
   }
 
-  /**
-   * The job's kept upload on this server's disk, and its content type (AUDIO_GONE once deleted). On a
-   * shared store, a job another server received is fetched from the store first.
-   */
+  /** The job's kept upload and its content type, fetched from a shared store when another server has it (job-content.ts). */
   async audio(row: JobRow): Promise<{ path: string; contentType: string }> {
-    await this.cluster?.files.ensureInput(row.id).catch(() => false);
-    return jobAudio(this.files, row);
+    return sharedJobAudio(this, row);
   }
 
-  /** The job's waveform peaks (a finished job another server decoded: computed here from its kept upload). */
+  /** The job's waveform peaks (job-content.ts). */
   async peaksOf(row: JobRow, points: number): Promise<PeaksView> {
-    if (this.cluster && TERMINAL_STATUSES.has(row.status) && !existsSync(this.files.peaks(row.id))) await this.cluster.files.ensureInput(row.id).catch(() => false);
-    return this.peaks.view(row, points);
+    return sharedJobPeaks(this, row, points);
   }
 
-  /** The finished transcript as an output document; JOB_NOT_FOUND-like errors for unfinished jobs. */
+  /** The finished transcript as an output document; NOT_READY for unfinished jobs (job-content.ts). */
   async document(row: JobRow): Promise<OutputDocument> {
-    if (row.status !== 'completed') {
-      throw new ParascribeError('NOT_READY', `job ${row.id} is ${row.status}; the transcript exists once it has completed`);
-    }
-    // The server that ran the job has it on disk; any other reads the copy in the shared store.
-    const text = await readFile(this.files.transcript(row.id), 'utf8').catch(async (error: unknown) => (await this.cluster?.files.readTranscript(row.id)) ?? Promise.reject(error));
-    const json = JSON.parse(text) as JsonTranscript;
-    const { transcript, job, telemetry } = fromJsonTranscript(json);
-    return { job: { ...job, source: row.source_name ?? job.id }, transcript, ...(telemetry ? { telemetry } : {}) };
+    return jobDocument(this, row);
   }
 
-  /** What `ask` uses of this service: its store and cache, the chat client, and JobWatch to wait on jobs. */
+  /** What `ask` uses of this service (job-content.ts). */
   get askDeps(): AskDeps {
-    const { runtime } = this.deps;
-    return {
-      store: runtime.store,
-      cache: runtime.cache,
-      llm: () => runtime.llm(),
-      config: runtime.config.llm,
-      wait: (jobId, timeoutMs, signal) => this.watch.wait(jobId, timeoutMs, signal),
-      fallbackTranscript: async (job) => (await this.document(job).catch(() => undefined))?.transcript,
-    };
+    return serviceAskDeps(this.deps.runtime, this.watch, (job) => this.document(job));
   }
 
   /**
@@ -401,14 +290,9 @@ export class TranscriptionService {
     return this.deps.runtime.store.questions.list(job.id);
   }
 
-  /** Waits until the job has a final status (or the signal aborts); re-reads the store after each wake. */
+  /** Waits until the job has a final status, or the signal aborts (job-end.ts). */
   async waitForEnd(jobId: string, signal?: AbortSignal): Promise<JobRow> {
-    for (;;) {
-      const row = await this.deps.runtime.store.getJob(jobId);
-      if (!row) throw new ParascribeError('JOB_NOT_FOUND', `no job ${jobId}`);
-      if (TERMINAL_STATUSES.has(row.status)) return row;
-      if ((await this.watch.wait(jobId, 5_000, signal)) === 'aborted') throw new ParascribeError('ABORTED', 'the client went away');
-    }
+    return waitForJobEnd(this.deps.runtime.store, this.watch, jobId, signal);
   }
 }
 
