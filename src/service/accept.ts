@@ -57,11 +57,6 @@ export async function acceptJob(deps: AcceptDeps, jobId: string, owner: string, 
     const resolved = resolveChain(config, runtime.backends);
     primary = resolved.primary.id;
     chain = resolved.chain;
-  } catch (error) {
-    await files.remove(jobId);
-    throw error;
-  }
-  try {
     admitJob(runtime.config, deps.scheduler, owner);
   } catch (error) {
     await files.remove(jobId);
@@ -93,6 +88,8 @@ export async function acceptJob(deps: AcceptDeps, jobId: string, owner: string, 
     // the cheaper backend, with the original chain as its fallback: degraded work is never lost.
     options: degraded ? { request: { ...options, backend: degraded.to, fallback: chain.slice(1) }, chain, degraded } : { request: options, chain },
   }, cluster?.adoptUpload(jobId)).catch(async (error: unknown) => {
+    // No job row: the upload belongs to nobody (a store outage, a full disk), so none of it is kept.
+    await files.remove(jobId);
     await cluster?.files.discardUpload(jobId);
     throw error;
   });
