@@ -102,7 +102,8 @@ test('canary: a candidate failing 30 % of requests is rolled back after minSegme
 
   // The verdict is in the store: a new process routes nothing to the candidate.
   const requestsBefore = fakes.bad!.stats().requests;
-  const again = await runCli(['transcribe', audio, '--no-cache', '--json', '-q'], env);
+  // -o into the test's own dir: without it the transcript lands next to the shared fixture.
+  const again = await runCli(['transcribe', audio, '--no-cache', '--json', '-q', '-o', join(root, 'again.txt')], env);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(fakes.bad!.stats().requests, requestsBefore, 'a rolled-back candidate gets no segments from any process');
 });
